@@ -1,0 +1,77 @@
+"""Command line: ``logsense parse|diagnose FILE|- [--json]``."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Sequence
+
+from .errors import UnusableInput
+
+#: CLI flags that become `diagnose` overrides: (flag, type, context key).
+OVERRIDES = [("--lr", float, "lr"), ("--optimizer", str, "optimizer"), ("--batch-size", int, "batch_size"),
+             ("--epochs", int, "epochs"), ("--loss", str, "loss"), ("--l2", float, "l2"),
+             ("--activation", str, "output_activation")]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="logsense", description="Read Keras training logs and diagnose them.")
+    sub = p.add_subparsers(dest="command", required=True)
+    pp = sub.add_parser("parse", help="parse a log into runs, epochs, steps and events")
+    pp.add_argument("file", help="a log file, or - for standard input")
+    pp.add_argument("--json", action="store_true", help="print the JSON document")
+    pd_ = sub.add_parser("diagnose", help="find symptoms and rank their causes")
+    pd_.add_argument("file", help="a log file, or - for standard input")
+    pd_.add_argument("--json", action="store_true", help="print the JSON document")
+    for flag, typ, key in OVERRIDES:
+        pd_.add_argument(flag, type=typ, dest=key, default=None, help=f"override the {key} read from the text")
+    return p
+
+
+def _read(file: str):
+    if file == "-":
+        return sys.stdin.buffer.read()
+    from pathlib import Path
+    return Path(file)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from .api import diagnose, parse
+    try:
+        log = parse(_read(args.file))
+    except UnusableInput as exc:
+        print(f"logsense: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "parse":
+        if args.json:
+            print(json.dumps(log.to_dict(), ensure_ascii=False))
+        else:
+            print(_parse_summary(log))
+        return 0
+    overrides = {key: getattr(args, key) for _, _, key in OVERRIDES if getattr(args, key) is not None}
+    report = diagnose(log, **overrides)
+    print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else report.to_text())
+    return 0
+
+
+def _parse_summary(log) -> str:
+    lines = [f"{len(log.runs)} run(s)" + (f", encoding {log.encoding}" if log.encoding else "")]
+    for run in log.runs:
+        m = run.meta
+        lines.append(f"run {run.index}: {len(run.epoch_records)} epochs, {len(run.step_records)} steps, "
+                     f"{len(run.events)} events, format {m.get('format')}, verbose {m.get('verbose')}, "
+                     f"locale {m.get('locale')}")
+        if not run.epochs.empty:
+            lines.append(run.epochs.to_string(index=False, max_rows=20))
+    for p in log.predictions:
+        lines.append(f"predictions at line {p.line}: shape {p.shape}{' (rows elided)' if p.elided else ''}")
+    if log.unparsed:
+        lines.append(f"{len(log.unparsed)} log-like line(s) not understood, first at line {log.unparsed[0][0]}")
+    for w in log.warnings:
+        lines.append(f"note: {w}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Small numpy mechanisms that causes replay (quadratic GD, softmax regression, ...)."""
