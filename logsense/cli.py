@@ -25,6 +25,11 @@ def build_parser() -> argparse.ArgumentParser:
     pd_.add_argument("--json", action="store_true", help="print the JSON document")
     for flag, typ, key in OVERRIDES:
         pd_.add_argument(flag, type=typ, dest=key, default=None, help=f"override the {key} read from the text")
+    ps = sub.add_parser("scan", help="parse and diagnose many logs; one table row per run")
+    ps.add_argument("paths", nargs="+", help="files, directories or globs")
+    ps.add_argument("--out", help="write the table to this .parquet or .csv file (default: print it)")
+    ps.add_argument("--jobs", type=int, default=None, help="local worker processes (default: CPUs)")
+    ps.add_argument("--dask", metavar="ADDRESS", default=None, help="run on an existing Dask cluster")
     return p
 
 
@@ -37,6 +42,8 @@ def _read(file: str):
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "scan":
+        return _scan(args)
     from .api import diagnose, parse
     try:
         log = parse(_read(args.file))
@@ -52,6 +59,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     overrides = {key: getattr(args, key) for _, _, key in OVERRIDES if getattr(args, key) is not None}
     report = diagnose(log, **overrides)
     print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else report.to_text())
+    return 0
+
+
+def _scan(args) -> int:
+    from .scan import scan, write_table
+
+    def progress(done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            width = 30
+            filled = int(width * done / max(total, 1))
+            print(f"\r[{'=' * filled}{'.' * (width - filled)}] {done}/{total} files", end="", file=sys.stderr)
+            if done == total:
+                print(file=sys.stderr)
+
+    table = scan(args.paths, jobs=args.jobs, dask_address=args.dask, progress=progress)
+    if table.empty:
+        print("logsense: no files matched " + " ".join(args.paths), file=sys.stderr)
+        return 2
+    if args.out:
+        write_table(table, args.out)
+        print(f"{len(table)} row(s) from {table['file'].nunique()} file(s) written to {args.out}")
+    else:
+        print(table.to_string(index=False))
     return 0
 
 

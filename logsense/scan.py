@@ -1,0 +1,129 @@
+"""Screen many logs at once: one table row per run, computed locally or on a Dask cluster.
+
+The per-file work (`scan_file`) is a plain function of a path so that the same code runs in a
+local process pool and on Dask workers; both paths return identical rows.
+"""
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+#: Columns of the scan table, in order.
+COLUMNS = ["file", "run", "format", "locale", "epochs", "symptoms", "top_cause", "confidence",
+           "confirmed", "error"]
+
+
+def expand(patterns: Iterable[str]) -> list[str]:
+    """Paths and globs (``**`` allowed) to a sorted list of files; directories are walked."""
+    files: set[str] = set()
+    for pat in patterns:
+        p = Path(pat)
+        if p.is_dir():
+            files.update(str(f) for f in p.rglob("*") if f.is_file())
+        elif p.is_file():
+            files.add(str(p))
+        else:
+            files.update(f for f in glob.glob(pat, recursive=True) if os.path.isfile(f))
+    return sorted(files)
+
+
+def scan_file(path: str) -> list[dict[str, Any]]:
+    """Parse and diagnose one file; never raises (a bad file becomes a row with ``error``)."""
+    from .api import diagnose, parse
+    from .errors import UnusableInput
+
+    try:
+        log = parse(Path(path))
+        report = diagnose(log)
+    except UnusableInput as exc:
+        return [_row(path, error=str(exc))]
+    except Exception as exc:  # a bug must not stop a nightly scan of thousands of files
+        return [_row(path, error=f"internal error: {type(exc).__name__}: {exc}")]
+    rows = []
+    for run in log.runs:
+        symptoms = sorted({f.symptom for f in report.run_findings.get(run.index, [])} |
+                          {f.symptom for f in report.log_findings if run.index in f.runs})
+        causes = [c for c in report.causes if run.index in c.runs]
+        top = causes[0] if causes else None
+        rows.append(_row(path, run=run.index, format=run.meta.get("format"), locale=run.meta.get("locale"),
+                         epochs=len(run.epoch_records), symptoms=",".join(symptoms),
+                         top_cause=top.cause if top else None,
+                         confidence=round(float(top.confidence), 4) if top else None,
+                         confirmed=bool(top.confirmed) if top else False))
+    if not rows:
+        symptoms = sorted({f.symptom for f in report.log_findings})
+        top = report.top_cause
+        rows.append(_row(path, epochs=0, symptoms=",".join(symptoms), top_cause=top.cause if top else None,
+                         confidence=round(float(top.confidence), 4) if top else None,
+                         confirmed=bool(top.confirmed) if top else False))
+    return rows
+
+
+def scan(patterns: Sequence[str], *, jobs: int | None = None, dask_address: str | None = None,
+         progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+    """Scan files matching ``patterns`` and return the table (one row per run).
+
+    Args:
+        patterns: paths, directories or globs.
+        jobs: local worker processes (default: the number of CPUs; 1 runs in this process).
+        dask_address: scheduler address of an existing Dask cluster (needs the ``dask`` extra).
+        progress: called with (files done, files total).
+    """
+    files = expand(patterns)
+    total = len(files)
+    results: list[list[dict[str, Any]]] = []
+    if dask_address is not None:
+        results = _scan_dask(files, dask_address, progress)
+    elif (jobs or os.cpu_count() or 1) <= 1 or total <= 1:
+        for i, f in enumerate(files, 1):
+            results.append(scan_file(f))
+            if progress:
+                progress(i, total)
+    else:
+        with ProcessPoolExecutor(max_workers=jobs or os.cpu_count()) as pool:
+            for i, rows in enumerate(pool.map(scan_file, files, chunksize=4), 1):
+                results.append(rows)
+                if progress:
+                    progress(i, total)
+    flat = [row for rows in results for row in rows]
+    return pd.DataFrame.from_records(flat, columns=COLUMNS)
+
+
+def write_table(df: pd.DataFrame, out: str) -> None:
+    """Write the scan table as Parquet (``.parquet``, needs pyarrow) or CSV (anything else)."""
+    if out.endswith(".parquet"):
+        try:
+            df.to_parquet(out, index=False)
+        except ImportError as exc:
+            raise SystemExit(f"logsense: writing Parquet needs pyarrow ({exc}); use --out table.csv") from None
+    else:
+        df.to_csv(out, index=False)
+
+
+def _scan_dask(files: list[str], address: str, progress: Callable[[int, int], None] | None):
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise SystemExit("logsense: --dask needs the dask extra: pip install 'logsense[dask]'") from None
+    with Client(address) as client:
+        futures = client.map(scan_file, files, pure=False)
+        order = {f.key: i for i, f in enumerate(futures)}
+        results: list[Any] = [None] * len(files)
+        for done, fut in enumerate(as_completed(futures), 1):
+            results[order[fut.key]] = fut.result()
+            if progress:
+                progress(done, len(files))
+    return results
+
+
+def _row(path: str, **values: Any) -> dict[str, Any]:
+    row: dict[str, Any] = dict.fromkeys(COLUMNS)
+    row.update(file=path, epochs=0, symptoms="", confirmed=False)
+    row.update(values)
+    return row
