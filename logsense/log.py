@@ -100,6 +100,10 @@ class Run:
             "events": [e.to_dict() for e in self.events],
         }
 
+    def _repr_html_(self) -> str:
+        from .display import run_html
+        return run_html(self)
+
     def __repr__(self) -> str:
         m = self.meta
         return (f"Run(index={self.index}, epochs={len(self.epoch_records)}, steps={len(self.step_records)}, "
@@ -152,6 +156,10 @@ class Log:
             "warnings": list(self.warnings),
             "encoding": self.encoding,
         })
+
+    def _repr_html_(self) -> str:
+        from .display import log_html
+        return log_html(self)
 
     def __repr__(self) -> str:
         return (f"Log(runs={len(self.runs)}, epochs={[len(r.epoch_records) for r in self.runs]}, "

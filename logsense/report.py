@@ -75,6 +75,10 @@ class Report:
                     lines.append(f"    fix: {c.fix}")
         return "\n".join(lines)
 
+    def _repr_html_(self) -> str:
+        from .display import report_html
+        return report_html(self)
+
     def __repr__(self) -> str:
         top = self.top_cause.cause if self.top_cause else None
         return f"Report(runs={len(self.log.runs)}, findings={len(self.findings)}, top_cause={top!r})"
