@@ -1,7 +1,103 @@
-"""Placeholder: replaced by the detectors work."""
-def detect_run(run):
-    return []
+"""Symptom detectors: one module per family, all with the same fit/findings interface.
+
+`detect_run` and `detect_log` are what `logsense.diagnose` calls; they decide which
+detector looks at which metric. Each detector is also usable on its own, e.g.
+``DivergenceDetector().fit(losses, epochs).findings()``.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Callable
+
+import numpy as np
+
+from ..findings import Finding
+from ..log import Log, Run
+from .base import Detector, LogDetector, RunDetector, SeriesDetector
+from .collapse import CollapseDetector
+from .cross_run import LrScaledLossDetector
+from .divergence import DivergenceDetector
+from .gap import TrainValGapDetector
+from .jump import JumpDetector, add_within_epoch
+from .metrics import base_name, is_validation, loss_metrics, main_loss, train_losses
+from .nan import NanDetector
+from .oscillation import OscillationDetector
+from .overfitting import OverfittingDetector
+from .plateau import PlateauDetector, chance_level
+from .range import LossRangeDetector
+from .trend import theil_trend
+
+__all__ = ["detect_run", "detect_log", "Detector", "SeriesDetector", "RunDetector", "LogDetector",
+           "DivergenceDetector", "NanDetector", "JumpDetector", "PlateauDetector", "OscillationDetector",
+           "OverfittingDetector", "TrainValGapDetector", "LossRangeDetector", "LrScaledLossDetector",
+           "CollapseDetector"]
 
 
-def detect_log(log, run_findings):
-    return []
+def detect_run(run: Run) -> list[Finding]:
+    """Every symptom visible in one run's epoch (and step) records."""
+    found: list[Finding] = []
+    epochs = run.epoch_numbers()
+    found += _safe(lambda: NanDetector().fit(run).findings(), "nan", run)
+    diverged: set[str] = set()
+    for metric in _ordered_losses(run):
+        y = run.series(metric)
+        if is_validation(metric) and _improving(run, base_name(metric), epochs):
+            div: list[Finding] = []  # a rising validation loss under falling training loss is overfitting
+        else:
+            div = _safe(lambda: DivergenceDetector().fit(y, epochs, metric=metric, run=run.index).findings(),
+                        "divergence", run)
+        found += div
+        if div:
+            diverged.add(metric)
+            continue  # geometric growth is one symptom; its steps are not separate jumps
+        for f in _safe(lambda: JumpDetector().fit(y, epochs, metric=metric, run=run.index).findings(), "jump", run):
+            add_within_epoch(run, f)
+            found.append(f)
+        found += _safe(lambda: OscillationDetector().fit(y, epochs, metric=metric, run=run.index).findings(),
+                       "oscillation", run)
+    main = main_loss(run)
+    if main is not None and main not in diverged:
+        chance = chance_level(run, main)
+        det = PlateauDetector(*(chance or (None, None)))
+        found += _safe(lambda: det.fit(run.series(main), epochs, metric=main, run=run.index).findings(),
+                       "plateau", run)
+    found += _safe(lambda: OverfittingDetector().fit(run).findings(), "overfitting", run)
+    found += _safe(lambda: TrainValGapDetector().fit(run).findings(), "train_val_gap", run)
+    found += _safe(lambda: LossRangeDetector().fit(run).findings(), "loss_out_of_range", run)
+    return found
+
+
+def detect_log(log: Log, run_findings: dict[int, list[Finding]]) -> list[Finding]:
+    """Symptoms that need more than one run (lr-scaled losses) or pasted predictions (collapse)."""
+    found: list[Finding] = []
+    found += _safe(lambda: LrScaledLossDetector().fit(log).findings(), "lr_scaled_loss", None)
+    found += _safe(lambda: CollapseDetector().fit(log).findings(), "collapse", None)
+    return found
+
+
+def _ordered_losses(run: Run) -> list[str]:
+    """Training losses first, so validation can be judged against them."""
+    losses = loss_metrics(run)
+    return [m for m in losses if not is_validation(m)] + [m for m in losses if is_validation(m)]
+
+
+def _improving(run: Run, train_metric: str, epochs: np.ndarray) -> bool:
+    """Is the training twin of a validation loss falling (Theil-Sen slope of log loss < 0)?"""
+    if train_metric not in train_losses(run):
+        return False
+    y = run.series(train_metric)
+    ok = np.isfinite(y) & (y > 0)
+    if ok.sum() < 3:
+        return False
+    return theil_trend(np.log(y[ok]), epochs[ok]).slope < 0
+
+
+def _safe(call: Callable[[], list[Finding]], name: str, run: Run | None) -> list[Finding]:
+    """Run one detector; a failure costs that detector's findings, never the whole diagnosis."""
+    try:
+        return call()
+    except Exception as exc:  # noqa: BLE001 - bad input must give a partial result, not a traceback
+        where = f" on run {run.index}" if run is not None else ""
+        warnings.warn(f"logsense: the {name} detector failed{where}: {type(exc).__name__}: {exc}",
+                      RuntimeWarning, stacklevel=2)
+        return []

@@ -1,0 +1,135 @@
+"""The detector interface and the small statistics every detector shares.
+
+Shaped like ruptures' estimators: the constructor takes configuration, ``fit``
+takes data, and the result is read with ``findings()``. Three kinds of data:
+one metric series (`SeriesDetector`), a whole `Run` (`RunDetector`, for
+detectors that compare metrics) and a whole `Log` (`LogDetector`, for effects
+between runs or in pasted predictions).
+"""
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from typing import Any, Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ..findings import Finding
+from ..log import Log, Run
+
+#: Gaussian consistency constant: 1.4826 * MAD estimates the standard deviation.
+MAD_TO_SIGMA = 1.482602218505602
+
+
+class Detector(ABC):
+    """Base of every detector: ``fit`` stores findings, ``findings`` returns them."""
+
+    #: The contract's symptom id this detector reports.
+    symptom: str = ""
+
+    def __init__(self) -> None:
+        self._findings: list[Finding] | None = None
+
+    def findings(self) -> list[Finding]:
+        """What the last ``fit`` found (empty list when nothing)."""
+        if self._findings is None:
+            raise RuntimeError(f"{type(self).__name__}.fit() must be called before findings()")
+        return list(self._findings)
+
+
+class SeriesDetector(Detector):
+    """A detector that looks at one metric series on its own."""
+
+    def fit(self, values: ArrayLike, epochs: ArrayLike | None = None, *, metric: str = "loss",
+            run: int | None = None) -> "SeriesDetector":
+        """Args:
+            values: the metric per epoch (non-finite values allowed).
+            epochs: epoch numbers as printed (default 1..n).
+            metric: the metric's name, copied into the findings.
+            run: the run index, copied into the findings.
+        """
+        y = np.asarray(values, dtype=float).ravel()
+        ep = np.arange(1, y.size + 1, dtype=float) if epochs is None else np.asarray(epochs, dtype=float).ravel()
+        if ep.size != y.size:
+            raise ValueError(f"{y.size} values but {ep.size} epoch numbers")
+        found = self._detect(y, ep, metric)
+        for f in found:
+            f.run = run
+        self._findings = found
+        return self
+
+    @abstractmethod
+    def _detect(self, y: np.ndarray, epochs: np.ndarray, metric: str) -> list[Finding]:
+        ...
+
+
+class RunDetector(Detector):
+    """A detector that needs several metrics of one run (train against validation, loss against accuracy)."""
+
+    def fit(self, run: Run) -> "RunDetector":
+        found = self._detect(run)
+        for f in found:
+            f.run = run.index
+        self._findings = found
+        return self
+
+    @abstractmethod
+    def _detect(self, run: Run) -> list[Finding]:
+        ...
+
+
+class LogDetector(Detector):
+    """A detector that needs the whole log: several runs, or pasted predictions."""
+
+    def fit(self, log: Log) -> "LogDetector":
+        self._findings = self._detect(log)
+        return self
+
+    @abstractmethod
+    def _detect(self, log: Log) -> list[Finding]:
+        ...
+
+
+# --- shared statistics -------------------------------------------------------------------------
+
+def noise_sigma(y: ArrayLike) -> float:
+    """Robust noise level of a series: MAD of first differences / sqrt(2).
+
+    Differencing removes a slowly varying trend, the MAD ignores the few large
+    steps a jump or a spike makes, and a difference of two independent errors
+    has sqrt(2) times their spread. Returns 0.0 for fewer than three points.
+    """
+    v = np.asarray(y, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size < 3:
+        return 0.0
+    d = np.diff(v)
+    mad = float(np.median(np.abs(d - np.median(d))))
+    return MAD_TO_SIGMA * mad / math.sqrt(2.0)
+
+
+def epoch_int(e: float) -> int:
+    """Epoch numbers are stored as floats in arrays; findings carry them as printed integers."""
+    return int(round(float(e)))
+
+
+def clip01(x: float) -> float:
+    if not math.isfinite(x):
+        return 0.0
+    return float(min(1.0, max(0.0, x)))
+
+
+def finite(values: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Boolean mask of finite entries."""
+    return np.isfinite(np.asarray(values, dtype=float))
+
+
+def rfloat(x: Any, digits: int = 10) -> float | None:
+    """A float rounded for stats (None stays None; inf/nan stay as they are, jsonable() handles them)."""
+    if x is None:
+        return None
+    x = float(x)
+    if not math.isfinite(x):
+        return x
+    return float(f"{x:.{digits}g}")

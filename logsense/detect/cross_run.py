@@ -1,0 +1,129 @@
+"""Learning-rate-scaled loss: two runs of one paste whose losses differ by a constant factor.
+
+If the loss level scales with the learning rate while accuracy does not change,
+the loss is not measuring what the model's predictions do: it is dominated by
+something proportional to the weights' size, such as cross-entropy computed on
+unbounded logits in the perceptron regime, where the weights (and the margin of
+misclassified samples) grow linearly with the learning rate. Evidence: the
+per-epoch log ratio of the two loss curves is nearly constant, its level matches
+log(lr ratio) when both learning rates are known, and the accuracies agree.
+"""
+from __future__ import annotations
+
+import math
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from ..findings import Finding
+from ..log import Log, Run
+from .base import LogDetector, clip01, rfloat
+from .metrics import accuracy_metric, main_loss
+
+
+class LrScaledLossDetector(LogDetector):
+    """Compare every pair of runs in a log.
+
+    Args:
+        min_ratio: smallest loss ratio (either way) worth reporting.
+        lr_tolerance: how close (as a factor) the loss ratio must be to the lr ratio.
+        max_spread: largest standard deviation of the per-epoch log ratio for "constant multiple".
+        max_acc_diff: largest median accuracy difference for "accuracy matches".
+    """
+
+    symptom = "lr_scaled_loss"
+
+    def __init__(self, min_ratio: float = 1.5, lr_tolerance: float = 1.25, max_spread: float = 0.15,
+                 max_acc_diff: float = 0.02) -> None:
+        super().__init__()
+        self.min_ratio = min_ratio
+        self.lr_tolerance = lr_tolerance
+        self.max_spread = max_spread
+        self.max_acc_diff = max_acc_diff
+
+    def _detect(self, log: Log) -> list[Finding]:
+        out: list[Finding] = []
+        for a, b in combinations(log.runs, 2):
+            f = self._pair(a, b)
+            if f is not None:
+                out.append(f)
+        return out
+
+    def _pair(self, a: Run, b: Run) -> Finding | None:
+        la, lb = main_loss(a), main_loss(b)
+        if la is None or la != lb:
+            return None
+        ya, yb = _by_epoch(a, la), _by_epoch(b, lb)
+        common = sorted(set(ya) & set(yb))
+        r = np.array([math.log(yb[e] / ya[e]) for e in common if ya[e] > 0 and yb[e] > 0])
+        if r.size < 2:
+            return None
+        loss_ratio = math.exp(float(np.median(r)))
+        if abs(math.log(loss_ratio)) < math.log(self.min_ratio):
+            return None
+        spread = float(np.std(r, ddof=1))
+        first_ratio = math.exp(float(r[0]))
+        acc_diff = _acc_diff(a, b, common)
+        lr_a, lr_b = _lr(a), _lr(b)
+        lr_ratio = lr_b / lr_a if lr_a and lr_b else None
+        acc_ok = acc_diff is not None and acc_diff <= self.max_acc_diff
+        by_lr = (lr_ratio is not None and abs(math.log(lr_ratio)) >= math.log(self.min_ratio)
+                 and abs(math.log(loss_ratio / lr_ratio)) <= math.log(self.lr_tolerance)
+                 and (acc_diff is None or acc_ok))
+        by_shape = spread <= self.max_spread and acc_ok
+        if not (by_lr or by_shape):
+            return None
+        # How sure: the levels really differ (t-test on the log ratios), the multiple is
+        # steady, and (when known) it matches the learning-rate ratio.
+        p = float(stats.ttest_1samp(r, 0.0).pvalue) if spread > 0 else 0.0
+        conf = (1.0 - (p if math.isfinite(p) else 1.0)) * math.exp(-(spread / self.max_spread) ** 2 / 2)
+        if by_lr:
+            conf = max(conf, 1.0 - abs(math.log(loss_ratio / lr_ratio)) / math.log(self.lr_tolerance) / 2)
+        st: dict[str, Any] = {"runs": [a.index, b.index], "loss_ratio": rfloat(loss_ratio, 5),
+                              "first_epoch_ratio": rfloat(first_ratio, 5), "log_ratio_std": rfloat(spread, 4),
+                              "lr_ratio": rfloat(lr_ratio, 5) if lr_ratio is not None else None,
+                              "acc_diff": rfloat(acc_diff, 4) if acc_diff is not None else None,
+                              "n_epochs": int(r.size)}
+        msg = (f"{la} of run {b.index} is {loss_ratio:.3g}x run {a.index} (first epoch {first_ratio:.4g}x, "
+               f"log-ratio std {spread:.2g})")
+        if lr_ratio is not None:
+            msg += f"; learning rates {lr_b:g}/{lr_a:g} = {lr_ratio:.3g}x"
+        if acc_diff is not None:
+            msg += f"; accuracy differs by {acc_diff:.3g}"
+        return Finding(symptom=self.symptom, metric=la, start_epoch=None, end_epoch=None, confidence=clip01(conf),
+                       stats=st, runs=[a.index, b.index], source="cross_run", message=msg)
+
+
+def _by_epoch(run: Run, metric: str) -> dict[Any, float]:
+    out: dict[Any, float] = {}
+    for i, r in enumerate(run.epoch_records):
+        try:
+            v = float(r.get(metric))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            continue
+        if math.isfinite(v):
+            out[r.get("epoch", i)] = v
+    return out
+
+
+def _acc_diff(a: Run, b: Run, common: list[Any]) -> float | None:
+    ma, mb = accuracy_metric(a), accuracy_metric(b)
+    if ma is None or ma != mb:
+        return None
+    xa, xb = _by_epoch(a, ma), _by_epoch(b, mb)
+    d = [abs(xa[e] - xb[e]) for e in common if e in xa and e in xb]
+    return float(np.median(d)) if d else None
+
+
+def _lr(run: Run) -> float | None:
+    for key in ("lr", "learning_rate"):
+        v = (run.context or {}).get(key)
+        try:
+            x = float(v)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            continue
+        if math.isfinite(x) and x > 0:
+            return x
+    return None

@@ -1,0 +1,93 @@
+"""Divergence: the loss grows geometrically (or overflows to inf).
+
+Unstable optimisation (a learning rate above 2/curvature) multiplies the error
+by a constant factor every step, so the loss grows geometrically and log(loss)
+grows linearly. The growth factor per epoch is exp(slope) of a Theil-Sen line
+on log(loss): the median of pairwise slopes ignores a few noisy epochs, and
+scipy gives its confidence interval. Kendall's tau (the rank test Theil-Sen is
+built on) supplies the p-value that the loss is rising at all.
+
+The fit starts at the curve's minimum, so a run that first converges and then
+blows up is judged on the part that blows up.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats
+
+from ..findings import Finding
+from .base import SeriesDetector, clip01, epoch_int, rfloat
+
+
+class DivergenceDetector(SeriesDetector):
+    """Flag geometric growth of a loss.
+
+    Args:
+        min_total_growth: the fitted line must multiply the loss by at least this
+            much over the window (slow drifts are overfitting or noise, not divergence).
+        alpha: the confidence interval's level is ``1 - alpha``; its lower bound must exceed 1.
+        min_r2: the geometric model must explain at least this share of log-loss variance.
+    """
+
+    symptom = "divergence"
+
+    def __init__(self, min_total_growth: float = 3.0, alpha: float = 0.05, min_r2: float = 0.3) -> None:
+        super().__init__()
+        self.min_total_growth = min_total_growth
+        self.alpha = alpha
+        self.min_r2 = min_r2
+
+    def _detect(self, y: np.ndarray, epochs: np.ndarray, metric: str) -> list[Finding]:
+        ok = np.isfinite(y) & (y > 0)
+        if not ok.any():
+            return []
+        first_ok = int(np.argmax(ok))
+        inf_after = np.flatnonzero(np.isposinf(y) & (np.arange(y.size) > first_ok))
+        idx = np.flatnonzero(ok)
+        start = idx[int(np.argmin(y[idx]))]
+        idx = idx[idx >= start]
+        fit = self._fit(np.log(y[idx]), epochs[idx]) if idx.size >= 3 else None
+
+        growing = fit is not None and fit["lo"] > 0 and fit["r2"] >= self.min_r2 and fit["p"] < self.alpha \
+            and math.exp(fit["slope"] * (epochs[idx[-1]] - epochs[idx[0]])) >= self.min_total_growth
+        explosive = inf_after.size > 0
+        if not (growing or explosive):
+            return []
+
+        end = int(inf_after[-1]) if explosive else int(idx[-1])
+        stats_: dict[str, object] = {"n_epochs": int(idx.size), "explosive": bool(explosive)}
+        conf = 0.0
+        if fit is not None:
+            gf = math.exp(fit["slope"])
+            stats_.update(growth_factor=rfloat(gf), growth_ci=[rfloat(math.exp(fit["lo"])), rfloat(math.exp(fit["hi"]))],
+                          r2=rfloat(fit["r2"], 4), p_value=rfloat(fit["p"], 3))
+            conf = (1.0 - fit["p"]) * math.sqrt(max(fit["r2"], 0.0))
+        else:
+            pair = y[idx]
+            gf = float(pair[-1] / pair[0]) ** (1.0 / max(epochs[idx[-1]] - epochs[idx[0]], 1.0)) if idx.size >= 2 else math.inf
+            stats_.update(growth_factor=rfloat(gf), growth_ci=None, r2=None, p_value=None)
+        if explosive:
+            stats_["inf_epoch"] = epoch_int(epochs[inf_after[0]])
+            conf = max(conf, 1.0 - 0.5 ** inf_after.size)
+        first, last = y[idx[0]], y[idx[-1]]
+        msg = (f"{metric} grows x{stats_['growth_factor']:.4g} per epoch from {first:.4g} "
+               f"(epoch {epoch_int(epochs[idx[0]])}) to {last:.4g} (epoch {epoch_int(epochs[idx[-1]])})")
+        if fit is not None:
+            msg += f", 95% CI x{math.exp(fit['lo']):.4g}-x{math.exp(fit['hi']):.4g}, R^2={fit['r2']:.3f}"
+        if explosive:
+            msg += f"; overflows to inf at epoch {stats_['inf_epoch']}"
+        return [Finding(symptom=self.symptom, metric=metric, start_epoch=epoch_int(epochs[idx[0]]),
+                        end_epoch=epoch_int(epochs[end]), confidence=clip01(conf), stats=stats_, message=msg)]
+
+    def _fit(self, logy: np.ndarray, t: np.ndarray) -> dict[str, float] | None:
+        if np.ptp(t) == 0:
+            return None
+        slope, intercept, lo, hi = stats.theilslopes(logy, t, alpha=1.0 - self.alpha)
+        resid = logy - (intercept + slope * t)
+        ss_tot = float(np.sum((logy - logy.mean()) ** 2))
+        r2 = 1.0 - float(np.sum(resid ** 2)) / ss_tot if ss_tot > 0 else 0.0
+        tau = stats.kendalltau(t, logy, alternative="greater")
+        p = float(tau.pvalue) if np.isfinite(tau.pvalue) else 1.0
+        return {"slope": float(slope), "lo": float(lo), "hi": float(hi), "r2": r2, "p": p}

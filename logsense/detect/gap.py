@@ -1,0 +1,83 @@
+"""Train/validation gap: the training loss stays above the validation loss.
+
+Normally training loss is the lower one. When it is persistently higher while
+validation is not deteriorating, something is added to (or done to) training
+only: a regularisation penalty included in the reported loss, dropout, or
+augmentation. The test is a one-sample t-test of log(train/val) against
+log(``min_ratio``), so a consistent 200x gap over two epochs is as convincing as
+a consistent 1.3x gap over many. "Not deteriorating" means validation is not
+rising faster than training (divergence or overfitting explain a gap that grows).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats
+
+from ..findings import Finding
+from ..log import Run
+from .base import RunDetector, clip01, epoch_int, rfloat
+from .metrics import train_val_pairs
+from .trend import theil_trend
+
+
+class TrainValGapDetector(RunDetector):
+    """Flag training loss persistently above validation loss.
+
+    Args:
+        min_ratio: median train/val ratio that counts as a gap.
+        min_share: share of epochs in which train must exceed val.
+        alpha: significance level of the t-test on log ratios.
+        max_relative_drift: how much faster (in log units over the run) validation may
+            rise than training before the gap is blamed on validation getting worse.
+    """
+
+    symptom = "train_val_gap"
+
+    def __init__(self, min_ratio: float = 1.2, min_share: float = 0.9, alpha: float = 0.05,
+                 max_relative_drift: float = 0.1) -> None:
+        super().__init__()
+        self.min_ratio = min_ratio
+        self.min_share = min_share
+        self.alpha = alpha
+        self.max_relative_drift = max_relative_drift
+
+    def _detect(self, run: Run) -> list[Finding]:
+        out: list[Finding] = []
+        ep_all = run.epoch_numbers()
+        for train, val in train_val_pairs(run, "loss"):
+            tr, va = run.series(train), run.series(val)
+            ok = np.isfinite(tr) & np.isfinite(va) & (tr > 0) & (va > 0)
+            tr, va, ep = tr[ok], va[ok], ep_all[ok]
+            if tr.size < 2:
+                continue
+            lr = np.log(tr / va)
+            ratio = float(np.exp(np.median(lr)))
+            share = float(np.mean(tr > va))
+            if ratio < self.min_ratio or share < self.min_share:
+                continue
+            if tr.size >= 3:
+                span = float(ep[-1] - ep[0])
+                drift = (theil_trend(np.log(va), ep).slope - theil_trend(np.log(tr), ep).slope) * span
+                if drift > self.max_relative_drift:
+                    continue
+            p = _t_greater(lr, math.log(self.min_ratio))
+            if p >= self.alpha:
+                continue
+            st = {"ratio": rfloat(ratio, 5), "gap": rfloat(float(np.median(tr - va))),
+                  "first_gap": rfloat(float(tr[0] - va[0])), "share_above": rfloat(share, 3),
+                  "p_value": rfloat(p, 3), "n_epochs": int(tr.size)}
+            msg = (f"{train} above {val} in {share:.0%} of epochs: median ratio {ratio:.3g}x, "
+                   f"median gap {st['gap']:.4g} (first epoch {st['first_gap']:.4g}), p={p:.2g}")
+            out.append(Finding(symptom=self.symptom, metric=train, start_epoch=epoch_int(ep[0]),
+                               end_epoch=epoch_int(ep[-1]), confidence=clip01(1.0 - p), stats=st, message=msg))
+        return out
+
+
+def _t_greater(x: np.ndarray, mu: float) -> float:
+    """One-sided one-sample t-test p-value for mean(x) > mu; identical values give 0 or 1."""
+    if np.ptp(x) == 0:
+        return 0.0 if x[0] > mu else 1.0
+    p = stats.ttest_1samp(x, mu, alternative="greater").pvalue
+    return float(p) if np.isfinite(p) else 1.0

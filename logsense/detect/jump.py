@@ -1,0 +1,156 @@
+"""Jump: a sudden level shift of a loss, located by penalised changepoint search.
+
+PELT with a piecewise-linear cost and a BIC penalty (noise from the MAD of first
+differences) proposes changepoints; because every segment carries its own
+trend, a decaying curve is cut at its bends, not turned into a staircase. A
+changepoint is a *jump* only if the step between the two segments is larger
+than either segment's trend can explain, by at least ``min_sigma`` times the
+pre-change noise, and a Welch t-test on the two sides (each projected to the
+boundary along its own line) rejects "no step". Positive losses are analysed on
+a log scale, where the multiplicative noise of training curves is even.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats
+
+from ..findings import Finding
+from ..log import Run
+from .base import SeriesDetector, clip01, epoch_int, noise_sigma, rfloat
+from .changepoint import bic_penalty, line_fit, pelt
+from .steps import deaverage
+
+
+class JumpDetector(SeriesDetector):
+    """Flag level shifts.
+
+    Args:
+        min_sigma: smallest step, in units of the pre-change noise, that counts.
+        alpha: significance level of the one-sided Welch t-test.
+        penalty_factor: BIC multiplier ``k`` in ``k * sigma^2 * ln n``.
+        min_before: epochs of history needed before a jump.
+        min_after: epochs needed after it (fewer cannot tell a shift from a spike).
+    """
+
+    symptom = "jump"
+
+    def __init__(self, min_sigma: float = 6.0, alpha: float = 0.01, penalty_factor: float = 3.0,
+                 min_before: int = 3, min_after: int = 3) -> None:
+        super().__init__()
+        self.min_sigma = min_sigma
+        self.alpha = alpha
+        self.penalty_factor = penalty_factor
+        self.min_before = min_before
+        self.min_after = min_after
+
+    def _detect(self, y: np.ndarray, epochs: np.ndarray, metric: str) -> list[Finding]:
+        keep = np.isfinite(y)
+        raw, ep = y[keep], epochs[keep]
+        n = raw.size
+        if n < self.min_before + self.min_after:
+            return []
+        use_log = bool(np.all(raw > 0))
+        z = np.log(raw) if use_log else raw
+        # Printed values keep 4 decimals: never treat noise as smaller than that resolution.
+        resolution = 1e-4 / float(np.median(raw)) if use_log else 1e-4
+        sigma = max(noise_sigma(z), resolution)
+        cps = pelt(z, bic_penalty(n, sigma, 3) * self.penalty_factor / 3.0, model="linear", min_size=2)
+        # Segments shorter than min_before are transitions (a ramp over an epoch or two),
+        # not levels: a jump is judged between the long segments on either side.
+        bounds = [0, *cps, n]
+        long_segs = [(lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:]) if hi - lo >= self.min_before]
+        found: list[dict] = []
+        for (a, e), (s, b) in zip(long_segs[:-1], long_segs[1:]):
+            cand = self._judge(z, a, e, s, b, sigma, resolution)
+            if cand is not None:
+                found.append(cand)
+        return [self._finding(c, raw, ep, metric, use_log) for c in found]
+
+    def _judge(self, z: np.ndarray, a: int, e: int, s: int, b: int, sigma: float,
+               resolution: float) -> dict | None:
+        """Is there a step between the level ``z[a:e]`` and the level ``z[s:b]`` (``z[e:s]`` in transit)?"""
+        if b - s < self.min_after:
+            return None
+        t = np.arange(z.size, dtype=float)
+        iL, sL = line_fit(t[a:e], z[a:e])
+        iR, sR = line_fit(t[s:b], z[s:b])
+        span = s - (e - 1)
+        gap = (iR + sR * s) - (iL + sL * (e - 1))
+        disc = gap - float(np.clip(gap, span * min(sL, sR), span * max(sL, sR)))
+        sigma_pre = noise_sigma(z[a:e]) if e - a >= 5 else sigma
+        sigma_pre = max(sigma_pre, 0.5 * sigma, resolution)
+        size = disc / sigma_pre
+        if abs(size) < self.min_sigma:
+            return None
+        direction = 1.0 if disc > 0 else -1.0
+        w = min(8, e - a, b - s)
+        left = z[e - w:e] + sL * ((e - 1) - t[e - w:e])
+        right = z[s:s + w] - sR * (t[s:s + w] - s)
+        test = stats.ttest_ind(right, left, equal_var=False,
+                               alternative="greater" if direction > 0 else "less")
+        p = float(test.pvalue) if np.isfinite(test.pvalue) else 0.0
+        if p >= self.alpha:
+            return None
+
+        def stands_out(j: int) -> bool:
+            ref = min(j, e)
+            if ref - a < 3:
+                return False
+            ri, rs = line_fit(t[a:ref], z[a:ref])
+            return direction * (z[j] - (ri + rs * j)) >= 3.5 * sigma_pre
+
+        # Onset: walk back from the first post-change epoch while the epochs before it
+        # (in transit, or the last two of the old level) already stand out from the old trend.
+        onset = s
+        while onset - 1 >= max(a + 3, e - 2) and stands_out(onset - 1):
+            onset -= 1
+        level_before = iL + sL * (min(onset, e) - 1)
+        recovery = None
+        for j in range(max(onset, s) + 1, z.size):
+            if direction * (z[j] - level_before) <= 2.0 * sigma_pre:
+                recovery = j
+                break
+        return {"onset": onset, "a": a, "b": b, "size": size, "p": p, "direction": direction,
+                "recovery": recovery, "sigma_pre": sigma_pre}
+
+    def _finding(self, c: dict, raw: np.ndarray, ep: np.ndarray, metric: str, use_log: bool) -> Finding:
+        onset, a, b = c["onset"], c["a"], c["b"]
+        before = raw[max(a, onset - 5):onset]
+        after = raw[onset:min(b, onset + 5)]
+        rec = c["recovery"]
+        direction = "up" if c["direction"] > 0 else "down"
+        st = {
+            "epoch": epoch_int(ep[onset]),
+            "size_sigma": rfloat(abs(c["size"]), 4),
+            "direction": direction,
+            "p_value": rfloat(c["p"], 3),
+            "recovered": rec is not None,
+            "recovery_epoch": epoch_int(ep[rec]) if rec is not None else None,
+            "before_mean": rfloat(float(np.mean(before))),
+            "after_mean": rfloat(float(np.mean(after))),
+            "noise_sigma": rfloat(c["sigma_pre"], 4),
+            "scale": "log" if use_log else "linear",
+        }
+        conf = (1.0 - c["p"]) * (1.0 - math.exp(-abs(c["size"]) / self.min_sigma))
+        end = epoch_int(ep[rec]) if rec is not None else epoch_int(ep[-1])
+        msg = (f"{metric} jumps {direction} at epoch {st['epoch']}: {st['before_mean']:.4g} -> {st['after_mean']:.4g} "
+               f"({abs(c['size']):.1f} sigma of the pre-jump noise, p={c['p']:.2g}), "
+               + (f"recovered by epoch {st['recovery_epoch']}" if rec is not None else "no recovery in the log"))
+        return Finding(symptom=self.symptom, metric=metric, start_epoch=st["epoch"], end_epoch=end,
+                       confidence=clip01(conf), stats=st, message=msg)
+
+
+def add_within_epoch(run: Run, finding: Finding) -> None:
+    """Add what the progress bar shows inside the onset epoch: the de-averaged batch means.
+
+    With updates printed mid-epoch the last batches' mean is recoverable, which shows
+    whether the shift had already happened before the epoch ended.
+    """
+    segs = [s for s in deaverage(run, finding.metric or "") if s.epoch == finding.start_epoch]
+    finding.stats["deaveraged"] = bool(segs)
+    if segs:
+        finding.stats["onset_epoch_segments"] = [
+            {"steps": [rfloat(s.start), rfloat(s.end)], "mean": rfloat(s.value, 5), "error": rfloat(s.error, 2)}
+            for s in segs]

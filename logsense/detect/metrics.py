@@ -1,0 +1,65 @@
+"""Which metric is which: losses, accuracies, and the validation twin of a training metric.
+
+Keras names a model's total loss ``loss`` and each output's loss ``<output>_loss``;
+Keras 0.x Graph models print the output's name alone (``output``). Validation
+metrics are the training name prefixed with ``val_``.
+"""
+from __future__ import annotations
+
+import re
+
+from ..log import Run
+
+_ACC = re.compile(r"(^|_)(acc|accuracy)$")
+
+
+def is_validation(name: str) -> bool:
+    return name.startswith("val_")
+
+
+def base_name(name: str) -> str:
+    """``val_loss`` -> ``loss``; training names are returned unchanged."""
+    return name[4:] if is_validation(name) else name
+
+
+def is_loss(name: str) -> bool:
+    """A loss-like metric: ``loss``, anything containing ``loss``, or a Graph model's ``output``."""
+    b = base_name(name)
+    return "loss" in b or b == "output" or b.endswith("_output")
+
+
+def is_accuracy(name: str) -> bool:
+    return bool(_ACC.search(base_name(name)))
+
+
+def loss_metrics(run: Run) -> list[str]:
+    """Every loss-like metric of the run, training and validation, in print order."""
+    return [m for m in run.metrics if is_loss(m)]
+
+
+def train_losses(run: Run) -> list[str]:
+    return [m for m in loss_metrics(run) if not is_validation(m)]
+
+
+def main_loss(run: Run) -> str | None:
+    """The training loss to judge the run by: ``loss`` when printed, else the first loss-like metric."""
+    losses = train_losses(run)
+    if "loss" in losses:
+        return "loss"
+    return losses[0] if losses else None
+
+
+def accuracy_metric(run: Run, validation: bool = False) -> str | None:
+    """The (validation) accuracy metric, if the run printed one."""
+    for m in run.metrics:
+        if is_accuracy(m) and is_validation(m) == validation:
+            return m
+    return None
+
+
+def train_val_pairs(run: Run, kind: str = "loss") -> list[tuple[str, str]]:
+    """(training, validation) metric pairs present in the run, for losses or accuracies."""
+    test = is_loss if kind == "loss" else is_accuracy
+    names = set(run.metrics)
+    return [(m, "val_" + m) for m in run.metrics
+            if test(m) and not is_validation(m) and "val_" + m in names]

@@ -1,0 +1,68 @@
+"""Oscillation: the loss bounces up and down by much more than it trends.
+
+Two statistics together: how often consecutive first differences change sign
+(white noise alone does so 2/3 of the time, a period-2 bounce always), and the
+amplitude of the deviations from a running-median trend, on a log scale so it
+reads as a fraction of the loss. Noise on an epoch-averaged loss is a few
+percent; an optimiser overshooting a valley moves it by tens of percent. The
+amplitude must also dwarf the trend's own movement per epoch, or the "bounce"
+is just a steep curve. Confidence combines a binomial test of the sign changes
+against chance (1/2) with how far the amplitude clears its threshold.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats
+
+from ..findings import Finding
+from .base import MAD_TO_SIGMA, SeriesDetector, clip01, epoch_int, rfloat
+from .trend import running_median, theil_trend
+
+
+class OscillationDetector(SeriesDetector):
+    """Flag a loss that zig-zags.
+
+    Args:
+        min_epochs: shortest series judged.
+        min_rate: smallest share of sign changes among consecutive differences.
+        min_amplitude: smallest robust deviation from the trend, as a fraction of the loss.
+        trend_ratio: the amplitude must exceed this multiple of the trend's change per epoch.
+    """
+
+    symptom = "oscillation"
+
+    def __init__(self, min_epochs: int = 6, min_rate: float = 0.6, min_amplitude: float = 0.1,
+                 trend_ratio: float = 2.0) -> None:
+        super().__init__()
+        self.min_epochs = min_epochs
+        self.min_rate = min_rate
+        self.min_amplitude = min_amplitude
+        self.trend_ratio = trend_ratio
+
+    def _detect(self, y: np.ndarray, epochs: np.ndarray, metric: str) -> list[Finding]:
+        ok = np.isfinite(y) & (y > 0)
+        raw, ep = y[ok], epochs[ok]
+        if raw.size < self.min_epochs:
+            return []
+        z = np.log(raw)
+        resid = z - running_median(z, 5)
+        amplitude = MAD_TO_SIGMA * float(np.median(np.abs(resid - np.median(resid))))
+        d = np.diff(z)
+        s = np.sign(d[d != 0])
+        if s.size < 3:
+            return []
+        changes = int(np.sum(s[1:] != s[:-1]))
+        rate = changes / (s.size - 1)
+        trend_step = abs(theil_trend(z, ep).slope)
+        if rate < self.min_rate or amplitude < self.min_amplitude or amplitude < self.trend_ratio * trend_step:
+            return []
+        p = float(stats.binomtest(changes, s.size - 1, 0.5, alternative="greater").pvalue)
+        conf = (1.0 - p) * (1.0 - math.exp(-amplitude / self.min_amplitude))
+        st = {"sign_change_rate": rfloat(rate, 4), "amplitude": rfloat(amplitude, 4), "p_value": rfloat(p, 3),
+              "trend_per_epoch": rfloat(trend_step, 4), "n_epochs": int(raw.size)}
+        msg = (f"{metric} oscillates: {rate:.0%} of steps reverse direction, typical swing {amplitude:.0%} "
+               f"of the loss against a trend of {trend_step:.1%} per epoch")
+        return [Finding(symptom=self.symptom, metric=metric, start_epoch=epoch_int(ep[0]), end_epoch=epoch_int(ep[-1]),
+                        confidence=clip01(conf), stats=st, message=msg)]

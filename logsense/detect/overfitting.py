@@ -1,0 +1,78 @@
+"""Overfitting: validation loss rises (or validation accuracy falls) while training keeps improving.
+
+The parting epoch is the minimum of the validation loss (after a 3-epoch running
+median, so one lucky epoch does not set it). After it, a Kendall test must find
+validation rising and a Theil-Sen line must put the rise above ``min_rise``;
+training must be falling over the same epochs. Confidence multiplies the two
+tests' complements: both halves of the picture have to hold.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..findings import Finding
+from ..log import Run
+from .base import RunDetector, clip01, epoch_int, rfloat
+from .metrics import train_val_pairs
+from .trend import running_median, theil_trend
+
+
+class OverfittingDetector(RunDetector):
+    """Flag train/validation curves that part ways.
+
+    Args:
+        min_window: epochs needed after the parting point.
+        min_rise: relative rise of validation loss (absolute fall of validation accuracy) that matters.
+        alpha: significance level for validation getting worse.
+    """
+
+    symptom = "overfitting"
+
+    def __init__(self, min_window: int = 4, min_rise: float = 0.05, alpha: float = 0.01) -> None:
+        super().__init__()
+        self.min_window = min_window
+        self.min_rise = min_rise
+        self.alpha = alpha
+
+    def _detect(self, run: Run) -> list[Finding]:
+        out: list[Finding] = []
+        ep = run.epoch_numbers()
+        for kind in ("loss", "accuracy"):
+            for train, val in train_val_pairs(run, kind):
+                f = self._pair(run.series(train), run.series(val), ep, train, val, kind)
+                if f is not None:
+                    out.append(f)
+            if out:  # the loss pair already tells the story; accuracy is the fallback
+                break
+        return out
+
+    def _pair(self, tr: np.ndarray, va: np.ndarray, ep: np.ndarray, train: str, val: str,
+              kind: str) -> Finding | None:
+        ok = np.isfinite(tr) & np.isfinite(va)
+        if kind == "loss":
+            ok &= (tr > 0) & (va > 0)
+        tr, va, ep = tr[ok], va[ok], ep[ok]
+        if va.size < self.min_window + 2:
+            return None
+        # Work so that "worse" is "up": log loss, or minus accuracy.
+        zt, zv = (np.log(tr), np.log(va)) if kind == "loss" else (-tr, -va)
+        part = int(np.argmin(running_median(zv, 3)))
+        if va.size - part < self.min_window:
+            return None
+        w = slice(part, va.size)
+        vt, tt = theil_trend(zv[w], ep[w]), theil_trend(zt[w], ep[w])
+        span = float(ep[-1] - ep[part])
+        rise = math.expm1(vt.slope * span) if kind == "loss" else vt.slope * span
+        if vt.p_up >= self.alpha or rise < self.min_rise or tt.slope >= 0:
+            return None
+        conf = (1.0 - vt.p_up) * (1.0 - tt.p_down)
+        part_epoch = epoch_int(ep[part])
+        st = {"part_epoch": part_epoch, "val_slope": rfloat(vt.slope, 4), "train_slope": rfloat(tt.slope, 4),
+              "val_rise": rfloat(rise, 4), "p_value": rfloat(vt.p_up, 3), "scale": "log" if kind == "loss" else "linear"}
+        what = f"{val} rises {rise:.0%}" if kind == "loss" else f"{val} falls {rise:.3g}"
+        msg = (f"{what} after epoch {part_epoch} (p={vt.p_up:.2g}) while {train} keeps improving "
+               f"({tt.slope:+.3g}/epoch{' in log' if kind == 'loss' else ''})")
+        return Finding(symptom=self.symptom, metric=val, start_epoch=part_epoch, end_epoch=epoch_int(ep[-1]),
+                       confidence=clip01(conf), stats=st, message=msg)

@@ -1,0 +1,132 @@
+"""Plateau: training made no meaningful progress, or sits at the loss a guessing model gets.
+
+A flat tail alone is what every converged run looks like, so it is not a symptom.
+Two things are: (1) the loss never moved — the whole run, first epoch included,
+stays within ``max_rel_change`` along its Theil-Sen line; (2) the loss settled
+at chance level — ln K for K-class cross-entropy, ln 2 for binary, the target
+variance for MSE — which means the model predicts the prior and learned nothing
+from the inputs. The chance level comes from the run's context when known, or
+is inferred when accuracy is near 1/K and the loss near ln K together.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..findings import Finding
+from ..log import Run
+from .base import SeriesDetector, clip01, epoch_int, rfloat
+from .metrics import accuracy_metric
+from .trend import theil_trend
+
+_CLASS_KEYS = ("num_classes", "n_classes", "classes", "output_units", "units")
+
+
+class PlateauDetector(SeriesDetector):
+    """Flag a loss that did not move, or that sits at chance level.
+
+    Args:
+        chance_level: the loss of an input-independent prediction, when known.
+        chance_source: how it was obtained (for the message), e.g. ``"ln 10 (10 classes)"``.
+        min_epochs: shortest run judged for "never moved".
+        max_rel_change: largest relative change over the window that counts as flat.
+        chance_tol: relative distance to the chance level that counts as "at" it.
+    """
+
+    symptom = "plateau"
+
+    def __init__(self, chance_level: float | None = None, chance_source: str | None = None,
+                 min_epochs: int = 5, max_rel_change: float = 0.03, chance_tol: float = 0.03) -> None:
+        super().__init__()
+        self.chance_level = chance_level
+        self.chance_source = chance_source
+        self.min_epochs = min_epochs
+        self.max_rel_change = max_rel_change
+        self.chance_tol = chance_tol
+
+    def _detect(self, y: np.ndarray, epochs: np.ndarray, metric: str) -> list[Finding]:
+        ok = np.isfinite(y) & (y > 0)
+        raw, ep = y[ok], epochs[ok]
+        if raw.size < 3:
+            return []
+        # Whole run flat?
+        if raw.size >= self.min_epochs:
+            f = self._flat(raw, ep, metric, 0)
+            if f is not None:
+                return [f]
+        # Tail at chance level? (the last third, at least three epochs)
+        if self.chance_level is not None and self.chance_level > 0:
+            start = max(0, raw.size - max(3, raw.size // 3))
+            f = self._flat(raw, ep, metric, start, need_chance=True)
+            if f is not None:
+                return [f]
+        return []
+
+    def _flat(self, raw: np.ndarray, ep: np.ndarray, metric: str, start: int,
+              need_chance: bool = False) -> Finding | None:
+        z, t = np.log(raw[start:]), ep[start:]
+        tr = theil_trend(z, t)
+        span = float(t[-1] - t[0])
+        rel_change = abs(math.expm1(tr.slope * span))
+        level = float(np.median(raw[start:]))
+        first_gap = abs(raw[start] / level - 1.0)  # the first epoch must not stand far above the rest
+        if rel_change > self.max_rel_change or first_gap > 2 * self.max_rel_change:
+            return None
+        chance = self.chance_level
+        stuck = chance is not None and abs(level / chance - 1.0) <= self.chance_tol
+        if need_chance and not stuck:
+            return None
+        flat_score = clip01(1.0 - rel_change / self.max_rel_change) * (1.0 - math.exp(-z.size / 4.0))
+        conf = flat_score
+        if stuck:
+            closeness = clip01(1.0 - abs(level / chance - 1.0) / self.chance_tol)
+            conf = 1.0 - (1.0 - flat_score) * (1.0 - closeness)
+        st = {"level": rfloat(level), "slope": rfloat(tr.slope, 4), "rel_change": rfloat(rel_change, 4),
+              "stuck": bool(stuck), "chance_level": rfloat(chance) if chance is not None else None,
+              "n_epochs": int(z.size)}
+        msg = (f"{metric} flat at {level:.4g} over epochs {epoch_int(t[0])}-{epoch_int(t[-1])} "
+               f"(relative change {rel_change:.2%})")
+        if stuck:
+            msg += f", at chance level {chance:.4g}" + (f" = {self.chance_source}" if self.chance_source else "")
+        return Finding(symptom=self.symptom, metric=metric, start_epoch=epoch_int(t[0]), end_epoch=epoch_int(t[-1]),
+                       confidence=clip01(conf), stats=st, message=msg)
+
+
+def chance_level(run: Run, metric: str = "loss") -> tuple[float, str] | None:
+    """The loss of predicting the prior, from the run's context or inferred from accuracy.
+
+    Context: ``loss`` names the function; ``num_classes`` (or similar) gives K;
+    ``target_variance`` gives the MSE chance level. Inference: accuracy within
+    0.05 of 1/K and the loss within 3 % of ln K, for K = round(1/accuracy).
+    """
+    ctx = run.context or {}
+    loss = str(ctx.get("loss") or "").lower().replace("_", "")
+    if "mse" in loss or "meansquared" in loss:
+        var = ctx.get("target_variance")
+        return (float(var), "the target variance") if _num(var) else None
+    if "binary" in loss:
+        return math.log(2.0), "ln 2 (binary)"
+    k = next((ctx.get(key) for key in _CLASS_KEYS if _num(ctx.get(key))), None)
+    if "crossentropy" in loss and k is not None and int(k) >= 2:
+        return math.log(int(k)), f"ln {int(k)} ({int(k)} classes)"
+    acc_name = accuracy_metric(run, validation=metric.startswith("val_"))
+    if acc_name is None:
+        return None
+    acc = run.series(acc_name)
+    loss_y = run.series(metric)
+    tail = slice(max(0, acc.size - 3), acc.size)
+    a, l_ = np.nanmedian(acc[tail]), np.nanmedian(loss_y[tail])
+    if not (np.isfinite(a) and np.isfinite(l_)) or a <= 0.0:
+        return None
+    k_hat = int(round(1.0 / a))
+    if k_hat >= 2 and abs(a - 1.0 / k_hat) <= 0.05 and abs(l_ / math.log(k_hat) - 1.0) <= 0.03:
+        return math.log(k_hat), f"ln {k_hat} (accuracy {a:.3g} ~ 1/{k_hat})"
+    return None
+
+
+def _num(v: object) -> bool:
+    try:
+        return v is not None and math.isfinite(float(v))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,162 @@
+"""Loss out of range: values the loss function cannot produce.
+
+Keras clips probabilities to [eps, 1 - eps] with eps = 1e-7 before taking logs, so
+a cross-entropy (binary or categorical) is at most -ln(1e-7) = 16.118 per sample,
+and never negative. With accuracy a and K classes known, correct samples give
+at most ln K (their true class has the top probability, >= 1/K), so the mean is
+at most a ln K + (1 - a) 16.118. MSE is never negative, and with sigmoid or
+softmax outputs against targets in [0, 1] at most 1. A value past these bounds
+means the printed loss is not that function on those outputs: computed from
+raw logits, with a penalty added, or with mismatched targets.
+
+The loss comes from the run's context (``loss``); without it, a run that
+reports accuracy is taken to use a cross-entropy, and the confidence says so.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..findings import Finding
+from ..log import Run
+from .base import RunDetector, clip01, epoch_int, rfloat
+from .metrics import accuracy_metric, base_name, loss_metrics, train_losses
+
+EPSILON = 1e-7
+CE_MAX = -math.log(EPSILON)  # 16.118...
+#: Printed values keep 4 decimals: a value this close below zero may be a rounded 0.
+NEGATIVE_TOL = 5e-5
+_ACTIVATION_KEYS = ("output_activation", "final_activation", "last_activation", "activation")
+_CLASS_KEYS = ("num_classes", "n_classes", "classes", "output_units", "units")
+
+
+class LossRangeDetector(RunDetector):
+    """Flag loss values outside what the loss function can produce.
+
+    Args:
+        inferred_discount: confidence factor when the loss function was inferred, not read.
+    """
+
+    symptom = "loss_out_of_range"
+
+    def __init__(self, inferred_discount: float = 0.9) -> None:
+        super().__init__()
+        self.inferred_discount = inferred_discount
+
+    def _detect(self, run: Run) -> list[Finding]:
+        out: list[Finding] = []
+        ep = run.epoch_numbers()
+        single_output = len(train_losses(run)) == 1
+        for metric in loss_metrics(run):
+            if base_name(metric) == "loss" and not single_output:
+                continue  # a multi-output total sums several losses: no per-sample bound
+            fn, inferred = _loss_function(run, metric)
+            if fn is None:
+                continue
+            f = self._check(run, metric, fn, inferred, ep)
+            if f is not None:
+                out.append(f)
+        return out
+
+    def _check(self, run: Run, metric: str, fn: str, inferred: bool, ep: np.ndarray) -> Finding | None:
+        y = run.series(metric)
+        ok = np.isfinite(y)
+        if not ok.any():
+            return None
+        ctx = run.context or {}
+        neg = ok & (y < -NEGATIVE_TOL) if _non_negative(fn) else np.zeros_like(ok)
+        if neg.any():
+            worst = int(np.argmin(np.where(neg, y, np.inf)))
+            value, bound = float(y[worst]), 0.0
+            reason = f"{_label(fn)} cannot be negative"
+            conf = 1.0 - NEGATIVE_TOL / abs(value)
+            bad = neg
+        else:
+            bound, reason = self._upper_bound(run, metric, fn, ctx)
+            if bound is None:
+                return None
+            bad = ok & (y > bound)
+            if not bad.any():
+                return None
+            worst = int(np.argmax(np.where(bad, y, -np.inf)))
+            value = float(y[worst])
+            conf = float(np.mean(bad[ok])) * (1.0 - bound / value)
+        if inferred:
+            conf *= self.inferred_discount
+        idx = np.flatnonzero(bad)
+        st: dict[str, Any] = {"value": rfloat(value), "bound": rfloat(bound, 5), "loss_fn": fn,
+                              "reason": reason, "loss_fn_inferred": inferred,
+                              "n_epochs_out": int(idx.size), "n_epochs": int(ok.sum())}
+        msg = (f"{metric} = {value:.6g} at epoch {epoch_int(ep[worst])} is impossible for "
+               f"{_label(fn)}{' (inferred)' if inferred else ''}: {reason} "
+               f"({idx.size} of {int(ok.sum())} epochs out of range)")
+        return Finding(symptom=self.symptom, metric=metric, start_epoch=epoch_int(ep[idx[0]]),
+                       end_epoch=epoch_int(ep[idx[-1]]), confidence=clip01(conf), stats=st, message=msg)
+
+    @staticmethod
+    def _upper_bound(run: Run, metric: str, fn: str, ctx: dict[str, Any]) -> tuple[float | None, str]:
+        if fn.endswith("crossentropy"):
+            if ctx.get("from_logits") is True:
+                return None, ""  # unclipped logits: no finite bound
+            k = next((int(float(ctx[key])) for key in _CLASS_KEYS if _is_num(ctx.get(key))), None)
+            acc_name = accuracy_metric(run, validation=metric.startswith("val_"))
+            if fn != "binary_crossentropy" and k is not None and k >= 2 and acc_name is not None:
+                acc = run.series(acc_name)
+                a = float(np.nanmin(acc)) if np.isfinite(acc).any() else math.nan
+                if math.isfinite(a) and 0.0 <= a <= 1.0:
+                    bound = a * math.log(k) + (1.0 - a) * CE_MAX
+                    return bound, (f"with accuracy >= {a:.4g} over {k} classes the mean cross-entropy is at most "
+                                   f"{a:.4g}*ln {k} + {1 - a:.4g}*{CE_MAX:.3f} = {bound:.4g}")
+            return CE_MAX, f"probabilities clipped to eps=1e-7 bound it by -ln(1e-7) = {CE_MAX:.3f} per sample"
+        if fn == "mse":
+            act = next((str(ctx[k]).lower() for k in _ACTIVATION_KEYS if isinstance(ctx.get(k), str)), "")
+            if act in ("sigmoid", "softmax"):
+                return 1.0, f"{act} outputs against targets in [0, 1] keep each squared error <= 1"
+        return None, ""
+
+
+def _loss_function(run: Run, metric: str) -> tuple[str | None, bool]:
+    """The canonical loss-function name for ``metric`` and whether it was inferred."""
+    declared = (run.context or {}).get("loss")
+    if isinstance(declared, dict):  # per-output losses, e.g. {"output": "mse"}
+        declared = declared.get(base_name(metric)) or declared.get(base_name(metric).removesuffix("_loss"))
+    if isinstance(declared, str) and declared:
+        return _canonical(declared), False
+    if accuracy_metric(run) is not None:
+        return "crossentropy", True
+    return None, False
+
+
+def _canonical(name: str) -> str:
+    key = name.lower().replace("_", "").replace(" ", "")
+    if "crossentropy" in key:
+        if key.startswith("binary"):
+            return "binary_crossentropy"
+        if key.startswith("sparse"):
+            return "sparse_categorical_crossentropy"
+        if key.startswith("categorical"):
+            return "categorical_crossentropy"
+        return "crossentropy"
+    if key in ("mse", "meansquarederror"):
+        return "mse"
+    if key in ("mae", "meanabsoluteerror"):
+        return "mae"
+    return key
+
+
+def _non_negative(fn: str) -> bool:
+    """Losses that are sums of non-negative terms (a cosine-similarity loss, say, is not)."""
+    return fn.endswith("crossentropy") or fn in ("mse", "mae")
+
+
+def _label(fn: str) -> str:
+    return fn.replace("_", " ")
+
+
+def _is_num(v: Any) -> bool:
+    try:
+        return v is not None and math.isfinite(float(v))
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,45 @@
+"""Robust trend statistics shared by the trend-based detectors (Theil-Sen slope + Kendall test)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+from scipy.ndimage import median_filter
+
+
+@dataclass
+class Trend:
+    """A Theil-Sen line with the one-sided Kendall p-values for rising and falling."""
+
+    slope: float
+    intercept: float
+    p_up: float
+    p_down: float
+    n: int
+
+    def at(self, t: float) -> float:
+        return self.intercept + self.slope * t
+
+
+def theil_trend(y: np.ndarray, t: np.ndarray) -> Trend:
+    """Theil-Sen slope of ``y`` against ``t`` with Kendall-tau p-values (1.0 when undefined)."""
+    if y.size < 2 or np.ptp(t) == 0:
+        return Trend(0.0, float(y.mean()) if y.size else 0.0, 1.0, 1.0, int(y.size))
+    slope, intercept, _, _ = stats.theilslopes(y, t)
+    if y.size < 3 or np.ptp(y) == 0:
+        return Trend(float(slope), float(intercept), 1.0, 1.0, int(y.size))
+    up = stats.kendalltau(t, y, alternative="greater").pvalue
+    down = stats.kendalltau(t, y, alternative="less").pvalue
+    return Trend(float(slope), float(intercept), _p(up), _p(down), int(y.size))
+
+
+def running_median(y: np.ndarray, width: int) -> np.ndarray:
+    """Centred running median (edges use the nearest values): a trend that ignores zig-zags."""
+    if y.size == 0:
+        return y
+    return median_filter(y, size=min(width, y.size), mode="nearest")
+
+
+def _p(p: float) -> float:
+    return float(p) if np.isfinite(p) else 1.0
