@@ -1,0 +1,373 @@
+"""Altair charts of runs, findings and replays: the one chart module the page and notebooks share.
+
+Every function returns an Altair chart object (interactive in a browser or
+Jupyter, serialisable with ``.to_dict()``); `to_image` turns one into PNG or
+SVG bytes without a browser. Findings are drawn by the shape of what they
+claim: a point in time (jump, nan) as a vertical rule, a span (plateau, gap,
+overfitting, ...) as a shaded band, a divergence as its fitted geometric line.
+
+Example:
+    >>> from logsense import Run, plot
+    >>> run = Run(epoch_records=[{"epoch": 1, "loss": 0.9, "val_loss": 1.0}, {"epoch": 2, "loss": 0.5, "val_loss": 0.7}])
+    >>> plot.metric_groups(run.metrics)
+    {'loss': ['loss', 'val_loss']}
+    >>> plot.to_image(plot.run_chart(run), "svg")[:4]
+    b'<svg'
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .causes.base import Cause, Replay
+    from .findings import Finding
+    from .log import Run
+    from .report import Report
+
+#: Prefix Keras gives validation metrics.
+VAL_PREFIX = "val_"
+#: Most points one series contributes to a chart; longer series are thinned
+#: evenly (Vega-Lite slows down, and Altair refuses data above 5000 rows).
+MAX_POINTS = 2000
+#: Colours: train and validation, then what logsense drew on top.
+SPLIT_COLORS = {"train": "#1f77b4", "validation": "#ff7f0e"}
+FINDING_COLOR = "#d62728"
+BAND_COLOR = "#9467bd"
+REPLAY_COLOR = "#2ca02c"
+#: Runs compared on one axis (Tableau 10: distinct hues, so runs never read as train/validation pairs).
+RUN_COLORS = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7",
+              "#9c755f", "#bab0ac"]
+#: Symptoms that happen at one moment (drawn as a rule) or produce a fitted line.
+POINT_SYMPTOMS = frozenset({"jump", "nan"})
+FIT_SYMPTOMS = frozenset({"divergence"})
+
+ImageFormat = Literal["png", "svg"]
+
+
+# --------------------------------------------------------------------- data
+
+def metric_groups(metrics: Iterable[str]) -> dict[str, list[str]]:
+    """Pair every metric with its validation twin: ``{"loss": ["loss", "val_loss"], ...}``.
+
+    A validation metric whose training twin was never printed forms a group
+    of its own, named without the prefix.
+    """
+    names = list(metrics)
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        base = name[len(VAL_PREFIX):] if name.startswith(VAL_PREFIX) else name
+        groups.setdefault(base, []).append(name)
+    return {base: sorted(members, key=lambda m: m.startswith(VAL_PREFIX)) for base, members in groups.items()}
+
+
+def split_of(metric: str) -> str:
+    """``"validation"`` for ``val_*`` metrics, else ``"train"``."""
+    return "validation" if metric.startswith(VAL_PREFIX) else "train"
+
+
+def epochs_long(run: "Run", metrics: Sequence[str] | None = None) -> pd.DataFrame:
+    """The run's epochs in long form: epoch, metric, group, split, value (finite values only)."""
+    wide = run.epochs
+    names = [m for m in (metrics if metrics is not None else run.metrics) if m in wide.columns]
+    if wide.empty or not names:
+        return pd.DataFrame(columns=["epoch", "metric", "group", "split", "value"])
+    long = wide.melt(id_vars=["epoch"], value_vars=names, var_name="metric", value_name="value")
+    long["value"] = pd.to_numeric(long["value"], errors="coerce")
+    long = long[np.isfinite(long["value"].to_numpy(dtype=float))]
+    long["split"] = long["metric"].map(split_of)
+    long["group"] = long["metric"].map(lambda m: m[len(VAL_PREFIX):] if m.startswith(VAL_PREFIX) else m)
+    return _thin(long.reset_index(drop=True), by="metric")
+
+
+def steps_long(run: "Run") -> pd.DataFrame:
+    """Step records in long form with a fractional-epoch x position.
+
+    ``position`` is ``epoch - 1 + step / total`` when the bar printed its
+    total, so updates from successive epochs line up on one axis; otherwise
+    it is the update's index.
+    """
+    steps = run.steps
+    metrics = [c for c in steps.columns if c not in ("epoch", "step", "total", "eta_seconds", "seconds")]
+    if steps.empty or not metrics:
+        return pd.DataFrame(columns=["position", "epoch", "step", "metric", "split", "value"])
+    step = pd.to_numeric(steps["step"], errors="coerce").to_numpy(dtype=float)
+    total = pd.to_numeric(steps["total"], errors="coerce").to_numpy(dtype=float)
+    epoch = pd.to_numeric(steps["epoch"], errors="coerce").to_numpy(dtype=float)
+    frac = np.divide(step, total, out=np.full_like(step, np.nan), where=np.isfinite(total) & (total > 0))
+    position = np.where(np.isfinite(frac) & np.isfinite(epoch), epoch - 1 + frac, np.arange(len(steps), dtype=float))
+    wide = steps.assign(position=position)
+    long = wide.melt(id_vars=["position", "epoch", "step"], value_vars=metrics, var_name="metric", value_name="value")
+    long["value"] = pd.to_numeric(long["value"], errors="coerce")
+    long = long[np.isfinite(long["value"].to_numpy(dtype=float))]
+    long["split"] = long["metric"].map(split_of)
+    return _thin(long.reset_index(drop=True), by="metric")
+
+
+def _thin(df: pd.DataFrame, *, by: str, limit: int = MAX_POINTS) -> pd.DataFrame:
+    """Keep at most ``limit`` evenly spaced rows per ``by`` value (first and last always kept)."""
+    if df.empty or df.groupby(by).size().max() <= limit:
+        return df
+    parts = []
+    for _, part in df.groupby(by, sort=False):
+        keep = np.unique(np.linspace(0, len(part) - 1, num=min(limit, len(part))).round().astype(int))
+        parts.append(part.iloc[keep])
+    return pd.concat(parts, ignore_index=True)
+
+
+def _positive_only(df: pd.DataFrame, column: str, log_scale: bool) -> pd.DataFrame:
+    """A log axis cannot show values <= 0: drop them rather than let Vega-Lite fail silently."""
+    return df[df[column] > 0] if log_scale and not df.empty else df
+
+
+def _zoom(name: str) -> alt.Parameter:
+    """Pan and zoom along x; named so charts stacked together keep their own."""
+    return alt.selection_interval(bind="scales", encodings=["x"], name=re.sub(r"\W", "_", f"zoom_{name}"))
+
+
+def _y_scale(log_scale: bool) -> alt.Scale:
+    return alt.Scale(type="log") if log_scale else alt.Scale(zero=False)
+
+
+# ----------------------------------------------------------------- findings
+
+def _finding_label(f: "Finding") -> str:
+    return f.message or f"{f.symptom} in {f.metric or f.source}"
+
+
+def finding_layers(findings: Iterable["Finding"], run: "Run", metrics: Sequence[str], *,
+                   log_scale: bool = False) -> list[alt.Chart]:
+    """Chart layers drawing the findings about ``metrics`` on an epoch axis.
+
+    Point-in-time symptoms become rules at their epoch, divergences their
+    fitted geometric curve, and every other symptom with an epoch span a band.
+    """
+    rules, bands, fits = [], [], []
+    for f in findings:
+        if f.metric is not None and f.metric not in metrics:
+            continue
+        if f.start_epoch is None:
+            continue
+        label = _finding_label(f)
+        if f.symptom in FIT_SYMPTOMS and f.metric is not None:
+            fit = divergence_fit(run, f)
+            if not fit.empty:
+                fits.append(fit.assign(symptom=f.symptom, finding=label))
+                continue
+        if f.symptom in POINT_SYMPTOMS or f.end_epoch in (None, f.start_epoch):
+            epoch = f.stats.get("epoch", f.start_epoch) if isinstance(f.stats.get("epoch"), (int, float)) else f.start_epoch
+            rules.append({"epoch": epoch, "symptom": f.symptom, "finding": label})
+        else:
+            bands.append({"start": f.start_epoch, "end": f.end_epoch, "symptom": f.symptom, "finding": label})
+
+    layers: list[alt.Chart] = []
+    tooltip = [alt.Tooltip("symptom:N"), alt.Tooltip("finding:N")]
+    if bands:
+        layers.append(alt.Chart(pd.DataFrame(bands)).mark_rect(opacity=0.12, color=BAND_COLOR).encode(
+            x="start:Q", x2="end:Q", tooltip=tooltip))
+    if rules:
+        layers.append(alt.Chart(pd.DataFrame(rules)).mark_rule(color=FINDING_COLOR, strokeWidth=2).encode(
+            x="epoch:Q", tooltip=tooltip))
+    if fits:
+        data = _positive_only(pd.concat(fits, ignore_index=True), "fit", log_scale)
+        layers.append(alt.Chart(data).mark_line(color=FINDING_COLOR, strokeDash=[6, 3], strokeWidth=2).encode(
+            x="epoch:Q", y=alt.Y("fit:Q", scale=_y_scale(log_scale)), detail="finding:N",
+            tooltip=tooltip + [alt.Tooltip("fit:Q", format=".4g")]))
+    return layers
+
+
+def divergence_fit(run: "Run", finding: "Finding") -> pd.DataFrame:
+    """The geometric curve ``y = c * g**epoch`` a divergence finding claims, over its epochs.
+
+    The growth factor ``g`` is the finding's own; the level ``c`` is the
+    median that puts the curve through the observed points, so the line shows
+    how well the claimed rate explains the series.
+    """
+    growth = finding.stats.get("growth_factor")
+    if not isinstance(growth, (int, float)) or not math.isfinite(growth) or growth <= 0 or finding.metric is None:
+        return pd.DataFrame(columns=["epoch", "fit"])
+    epochs = run.epoch_numbers()
+    y = run.series(finding.metric)
+    end = finding.end_epoch if finding.end_epoch is not None else epochs.max(initial=np.nan)
+    span = (epochs >= finding.start_epoch) & (epochs <= end) & np.isfinite(y) & (y > 0)
+    if not span.any():
+        return pd.DataFrame(columns=["epoch", "fit"])
+    t, logy = epochs[span], np.log(y[span])
+    level = float(np.median(logy - math.log(growth) * t))
+    return pd.DataFrame({"epoch": t, "fit": np.exp(level + math.log(growth) * t)})
+
+
+# ------------------------------------------------------------------- charts
+
+def metric_chart(run: "Run", group: str, findings: Iterable["Finding"] = (), *, log_scale: bool = False,
+                 height: int = 260) -> alt.LayerChart:
+    """One metric per epoch, train and validation paired, with the findings about it drawn on top."""
+    members = metric_groups(run.metrics).get(group, [group])
+    data = _positive_only(epochs_long(run, members), "value", log_scale)
+    zoom = _zoom(f"run{run.index}_{group}")
+    lines = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=30)).encode(
+        x=alt.X("epoch:Q", title="epoch", axis=alt.Axis(format="d")),
+        y=alt.Y("value:Q", title=group, scale=_y_scale(log_scale)),
+        color=alt.Color("split:N", title=None, scale=alt.Scale(domain=list(SPLIT_COLORS),
+                                                               range=list(SPLIT_COLORS.values()))),
+        tooltip=[alt.Tooltip("epoch:Q", format="d"), "metric:N", alt.Tooltip("value:Q", format=".6g")],
+    ).add_params(zoom)
+    layers = finding_layers(findings, run, members, log_scale=log_scale)
+    title = f"run {run.index}: {group}" + (" (log scale)" if log_scale else "")
+    return alt.layer(*layers, lines).properties(title=title, height=height, width="container")
+
+
+def run_chart(run: "Run", findings: Iterable["Finding"] = (), *, log_scale: bool = False,
+              groups: Sequence[str] | None = None) -> alt.VConcatChart:
+    """Every metric group of a run stacked vertically, findings drawn on each."""
+    found = list(findings)
+    names = list(groups) if groups is not None else list(metric_groups(run.metrics))
+    charts = [metric_chart(run, g, found, log_scale=log_scale) for g in names]
+    if not charts:
+        charts = [alt.Chart(pd.DataFrame({"text": [f"run {run.index}: no metrics printed per epoch"]}))
+                  .mark_text().encode(text="text:N")]
+    return alt.vconcat(*charts).resolve_scale(color="shared")
+
+
+def steps_chart(run: "Run", *, log_scale: bool = False, height: int = 260) -> alt.LayerChart | None:
+    """The running averages the progress bar printed inside each epoch, or None without steps."""
+    data = _positive_only(steps_long(run), "value", log_scale)
+    if data.empty:
+        return None
+    zoom = _zoom(f"steps{run.index}")
+    lines = alt.Chart(data).mark_line().encode(
+        x=alt.X("position:Q", title="epoch (fraction of the epoch's steps)"),
+        y=alt.Y("value:Q", title="running mean", scale=_y_scale(log_scale)),
+        color=alt.Color("metric:N", title=None),
+        tooltip=[alt.Tooltip("epoch:Q", format="d"), alt.Tooltip("step:Q", format="d"), "metric:N",
+                 alt.Tooltip("value:Q", format=".6g")],
+    ).add_params(zoom)
+    return alt.layer(lines).properties(title=f"run {run.index}: progress-bar updates", height=height, width="container")
+
+
+def replay_frame(replay: "Replay", epochs: Sequence[float] | None = None) -> pd.DataFrame:
+    """Observed and replayed values side by side: epoch, series ("observed"/"replay"), value.
+
+    Epochs come from ``replay.extra["epochs"]`` when the replay recorded them,
+    else from ``epochs`` when the lengths agree, else 1..n.
+    """
+    observed = pd.to_numeric(pd.Series(list(replay.observed), dtype=object), errors="coerce").to_numpy(dtype=float)
+    predicted = pd.to_numeric(pd.Series(list(replay.predicted), dtype=object), errors="coerce").to_numpy(dtype=float)
+    n = max(observed.size, predicted.size)
+    axis = replay.extra.get("epochs") if isinstance(replay.extra, dict) else None
+    if axis is None or len(axis) != n:
+        axis = epochs if epochs is not None and len(epochs) == n else range(1, n + 1)
+    x = np.asarray(list(axis), dtype=float)
+    rows = [pd.DataFrame({"epoch": x[: observed.size], "series": "observed", "value": observed}),
+            pd.DataFrame({"epoch": x[: predicted.size], "series": "replay", "value": predicted})]
+    out = pd.concat(rows, ignore_index=True)
+    return out[np.isfinite(out["value"].to_numpy(dtype=float))].reset_index(drop=True)
+
+
+def replay_chart(cause: "Cause", *, epochs: Sequence[float] | None = None, log_scale: bool = False,
+                 height: int = 260) -> alt.LayerChart | None:
+    """The cause's replay drawn over the observed series, titled with its error; None without a replay."""
+    replay = cause.replay
+    if replay is None:
+        return None
+    data = _positive_only(replay_frame(replay, epochs), "value", log_scale)
+    status = "confirmed" if replay.confirmed else "not confirmed"
+    title = alt.TitleParams(
+        f"{cause.cause}: replay of {replay.metric}",
+        subtitle=f"max relative error {_fmt(replay.max_rel_error)} (tolerance {_fmt(replay.tolerance)}), {status}")
+    color = alt.Color("series:N", title=None, scale=alt.Scale(domain=["observed", "replay"],
+                                                              range=[SPLIT_COLORS["train"], REPLAY_COLOR]))
+    base = alt.Chart(data).encode(
+        x=alt.X("epoch:Q", title="epoch", axis=alt.Axis(format="d")),
+        y=alt.Y("value:Q", title=replay.metric, scale=_y_scale(log_scale)),
+        color=color,
+        tooltip=[alt.Tooltip("epoch:Q", format="d"), "series:N", alt.Tooltip("value:Q", format=".6g")],
+    )
+    observed = base.transform_filter(alt.datum.series == "observed").mark_point(size=60, filled=True)
+    replayed = base.transform_filter(alt.datum.series == "replay").mark_line(strokeDash=[6, 3], strokeWidth=2)
+    return alt.layer(replayed, observed).properties(title=title, height=height, width="container")
+
+
+def compare_chart(runs: Sequence["Run"], metric: str, *, log_scale: bool = False,
+                  height: int = 260) -> alt.Chart:
+    """One metric across several runs on one axis, one colour per run."""
+    frames = []
+    for run in runs:
+        if metric in run.metrics:
+            part = epochs_long(run, [metric])
+            frames.append(part.assign(run=f"run {run.index}"))
+    data = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["epoch", "value", "run"])
+    data = _positive_only(data, "value", log_scale)
+    zoom = _zoom(f"compare_{metric}")
+    pick = alt.selection_point(fields=["run"], bind="legend", name="pick_run")
+    return alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=30)).encode(
+        x=alt.X("epoch:Q", title="epoch", axis=alt.Axis(format="d")),
+        y=alt.Y("value:Q", title=metric, scale=_y_scale(log_scale)),
+        color=alt.Color("run:N", title=None, scale=alt.Scale(range=RUN_COLORS)),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)),
+        tooltip=["run:N", alt.Tooltip("epoch:Q", format="d"), alt.Tooltip("value:Q", format=".6g")],
+    ).add_params(zoom, pick).properties(title=f"{metric} across runs" + (" (log scale)" if log_scale else ""),
+                                        height=height, width="container")
+
+
+def report_chart(report: "Report", *, log_scale: bool = False) -> alt.VConcatChart:
+    """A whole diagnosis: every run with its findings, then the replay of each cause that has one."""
+    charts: list[alt.TopLevelMixin] = []
+    for run in report.log.runs:
+        found = report.run_findings.get(run.index, [])
+        charts.extend(metric_chart(run, g, found, log_scale=log_scale) for g in metric_groups(run.metrics))
+    runs = {r.index: r for r in report.log.runs}
+    for cause in report.causes:
+        run = runs.get(cause.runs[0]) if cause.runs else None
+        chart = replay_chart(cause, epochs=run.epoch_numbers() if run is not None else None, log_scale=log_scale)
+        if chart is not None:
+            charts.append(chart)
+    if not charts:
+        charts = [alt.Chart(pd.DataFrame({"text": ["nothing to plot: no runs were recognised"]}))
+                  .mark_text().encode(text="text:N")]
+    return alt.vconcat(*charts).resolve_scale(color="independent")
+
+
+# ------------------------------------------------------------------- export
+
+def to_image(chart: alt.TopLevelMixin, fmt: ImageFormat = "png", *, width: int = 720, scale: float = 2.0) -> bytes:
+    """Render a chart to PNG or SVG bytes, offline, through vl-convert (no browser).
+
+    ``width="container"`` has no container to fill outside a page, so such
+    charts get a fixed ``width`` first.
+    """
+    try:
+        import vl_convert as vlc
+    except ImportError as exc:  # pragma: no cover - vl-convert-python is a dependency
+        raise RuntimeError("saving charts as images needs the vl-convert-python package") from exc
+    spec = chart.to_dict()
+    _replace_container_width(spec, width)
+    if fmt == "png":
+        return bytes(vlc.vegalite_to_png(spec, scale=scale))
+    if fmt == "svg":
+        return vlc.vegalite_to_svg(spec).encode("utf-8")
+    raise ValueError(f"unknown image format {fmt!r}: use 'png' or 'svg'")
+
+
+def _replace_container_width(node: Any, width: int) -> None:
+    if isinstance(node, dict):
+        if node.get("width") == "container":
+            node["width"] = width
+        for v in node.values():
+            _replace_container_width(v, width)
+    elif isinstance(node, list):
+        for v in node:
+            _replace_container_width(v, width)
+
+
+def _fmt(x: Any) -> str:
+    try:
+        return f"{float(x):.3g}"
+    except (TypeError, ValueError):
+        return str(x)

@@ -1,0 +1,102 @@
+"""The sample logs the page offers: the seed forum posts and real Keras captures.
+
+Samples are discovered by globbing, never listed by hand, so a new seed or a
+regenerated capture appears on the page without code changes. They are read
+from a source checkout (``fixtures/`` beside the package).
+
+Example:
+    >>> from logsense import samples
+    >>> found = samples.find_samples()
+    >>> all(s.path.is_file() for s in found)
+    True
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+#: The capture of each Keras scenario the page offers: verbose=1 with stdout
+#: piped to a file, the raw bytes someone gets from ``python train.py > log``.
+KERAS_CAPTURE = "pipe.txt"
+FRAMEWORK_NAMES = {"keras3": "Keras 3", "tfkeras": "tf.keras 2"}
+
+#: What each seed post is about, in the asker's terms (the symptom they saw,
+#: not logsense's diagnosis). Seeds without an entry get their first line.
+SEED_TITLES = {
+    "000": "Training loss 200x the validation loss (Keras 0.x Graph model, two runs)",
+    "001": "Regression predicts the same vector for every input (pasted model.predict)",
+    "002": "LSTM loss jumps suddenly late in training and never recovers",
+    "003": "Custom scalar layer: loss explodes with 20 inputs (machine-translated Chinese page)",
+    "004": "MNIST loss in the hundreds, growing with the learning rate (tf.keras 2)",
+}
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One sample log: a stable ``key`` for widgets and URLs, a label for people, its file."""
+
+    key: str
+    label: str
+    path: Path
+    group: str
+
+    def read_bytes(self) -> bytes:
+        return self.path.read_bytes()
+
+
+def repo_root() -> Path:
+    """The source checkout this package was imported from (``fixtures/`` lives there)."""
+    return Path(__file__).resolve().parent.parent
+
+
+def seed_samples(root: Path | None = None) -> list[Sample]:
+    """The seed forum posts, ``fixtures/seeds/NNN_<hash>.txt``, in number order."""
+    folder = (root or repo_root()) / "fixtures" / "seeds"
+    out = []
+    for path in sorted(folder.glob("*.txt")):
+        number = path.stem.split("_", 1)[0]
+        title = SEED_TITLES.get(number) or _first_line(path)
+        out.append(Sample(key=f"seed-{number}", label=f"Seed {number}: {title}", path=path, group="forum post"))
+    return out
+
+
+def keras_samples(root: Path | None = None, capture: str = KERAS_CAPTURE) -> list[Sample]:
+    """Real Keras captures, ``fixtures/keras/<framework>/<scenario>/<capture>``, labelled from meta.json."""
+    folder = (root or repo_root()) / "fixtures" / "keras"
+    out = []
+    for path in sorted(folder.glob(f"*/*/{capture}")):
+        scenario, framework = path.parent.name, path.parent.parent.name
+        shows = _meta(path.parent).get("shows", "")
+        label = f"{FRAMEWORK_NAMES.get(framework, framework)}: {scenario.replace('_', ' ')}"
+        if shows:
+            label += f" ({_shorten(shows, 70)})"
+        out.append(Sample(key=f"keras-{framework}-{scenario}", label=label, path=path, group="Keras capture"))
+    return out
+
+
+def find_samples(root: Path | None = None) -> list[Sample]:
+    """Every sample: seeds first, then Keras captures."""
+    return seed_samples(root) + keras_samples(root)
+
+
+def _meta(folder: Path) -> dict:
+    try:
+        data = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _first_line(path: Path) -> str:
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if line.strip():
+                return _shorten(line.strip(), 70)
+    return path.stem
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
