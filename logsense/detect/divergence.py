@@ -7,8 +7,11 @@ on log(loss): the median of pairwise slopes ignores a few noisy epochs, and
 scipy gives its confidence interval. Kendall's tau (the rank test Theil-Sen is
 built on) supplies the p-value that the loss is rising at all.
 
-The fit starts at the curve's minimum, so a run that first converges and then
-blows up is judged on the part that blows up.
+The fit starts where the final run-up starts (the earliest point below all later
+ones from which the loss still grows ``min_total_growth``-fold), so a run that
+first converges and then blows up is judged on the part that blows up. A run-up
+of only a few epochs is too short for a rank test; after a long enough history
+its mean log increment is z-tested against the history's own noise instead.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ import numpy as np
 from scipy import stats
 
 from ..findings import Finding
-from .base import SeriesDetector, clip01, epoch_int, rfloat
+from .base import SeriesDetector, clip01, epoch_int, noise_sigma, rfloat
 
 
 class DivergenceDetector(SeriesDetector):
@@ -46,43 +49,61 @@ class DivergenceDetector(SeriesDetector):
         first_ok = int(np.argmax(ok))
         inf_after = np.flatnonzero(np.isposinf(y) & (np.arange(y.size) > first_ok))
         idx = np.flatnonzero(ok)
-        start = idx[int(np.argmin(y[idx]))]
-        idx = idx[idx >= start]
-        fit = self._fit(np.log(y[idx]), epochs[idx]) if idx.size >= 3 else None
-
-        growing = fit is not None and fit["lo"] > 0 and fit["r2"] >= self.min_r2 and fit["p"] < self.alpha \
-            and math.exp(fit["slope"] * (epochs[idx[-1]] - epochs[idx[0]])) >= self.min_total_growth
+        z = np.log(y[idx])
+        fit, start = None, int(np.argmin(z))
+        for cand in self._starts(z):
+            trial = self._fit(z, epochs[idx], cand)
+            if trial is not None and self._growing(trial):
+                fit, start = trial, cand
+                break
         explosive = inf_after.size > 0
-        if not (growing or explosive):
+        if fit is None and not explosive:
             return []
-
-        end = int(inf_after[-1]) if explosive else int(idx[-1])
-        stats_: dict[str, object] = {"n_epochs": int(idx.size), "explosive": bool(explosive)}
+        if fit is None and idx.size - start >= 3:
+            fit = self._fit(z, epochs[idx], start)
+        win = idx[start:]
+        end = int(inf_after[-1]) if explosive else int(win[-1])
+        stats_: dict[str, object] = {"n_epochs": int(win.size), "explosive": bool(explosive)}
         conf = 0.0
         if fit is not None:
             gf = math.exp(fit["slope"])
             stats_.update(growth_factor=rfloat(gf), growth_ci=[rfloat(math.exp(fit["lo"])), rfloat(math.exp(fit["hi"]))],
-                          r2=rfloat(fit["r2"], 4), p_value=rfloat(fit["p"], 3))
+                          r2=rfloat(fit["r2"], 4), p_value=rfloat(fit["p"], 3), test=fit["test"])
             conf = (1.0 - fit["p"]) * math.sqrt(max(fit["r2"], 0.0))
         else:
-            pair = y[idx]
-            gf = float(pair[-1] / pair[0]) ** (1.0 / max(epochs[idx[-1]] - epochs[idx[0]], 1.0)) if idx.size >= 2 else math.inf
+            span = max(float(epochs[win[-1]] - epochs[win[0]]), 1.0)
+            gf = float(y[win[-1]] / y[win[0]]) ** (1.0 / span) if win.size >= 2 else math.inf
             stats_.update(growth_factor=rfloat(gf), growth_ci=None, r2=None, p_value=None)
         if explosive:
             stats_["inf_epoch"] = epoch_int(epochs[inf_after[0]])
             conf = max(conf, 1.0 - 0.5 ** inf_after.size)
-        first, last = y[idx[0]], y[idx[-1]]
+        first, last = y[win[0]], y[win[-1]]
         msg = (f"{metric} grows x{stats_['growth_factor']:.4g} per epoch from {first:.4g} "
-               f"(epoch {epoch_int(epochs[idx[0]])}) to {last:.4g} (epoch {epoch_int(epochs[idx[-1]])})")
+               f"(epoch {epoch_int(epochs[win[0]])}) to {last:.4g} (epoch {epoch_int(epochs[win[-1]])})")
         if fit is not None:
             msg += f", 95% CI x{math.exp(fit['lo']):.4g}-x{math.exp(fit['hi']):.4g}, R^2={fit['r2']:.3f}"
         if explosive:
             msg += f"; overflows to inf at epoch {stats_['inf_epoch']}"
-        return [Finding(symptom=self.symptom, metric=metric, start_epoch=epoch_int(epochs[idx[0]]),
+        return [Finding(symptom=self.symptom, metric=metric, start_epoch=epoch_int(epochs[win[0]]),
                         end_epoch=epoch_int(epochs[end]), confidence=clip01(conf), stats=stats_, message=msg)]
 
-    def _fit(self, logy: np.ndarray, t: np.ndarray) -> dict[str, float] | None:
-        if np.ptp(t) == 0:
+    def _starts(self, z: np.ndarray, limit: int = 8) -> list[int]:
+        """Candidate starts of the run-up: points below everything after them, from which the
+        loss still grows by ``min_total_growth`` to the end (earliest first)."""
+        suffix_min = np.minimum.accumulate(z[::-1])[::-1]
+        need = math.log(self.min_total_growth)
+        out = [j for j in range(z.size - 2) if z[j] <= suffix_min[j + 1] and z[-1] - z[j] >= need]
+        return out[:limit]
+
+    def _growing(self, fit: dict) -> bool:
+        return fit["lo"] > 0 and fit["r2"] >= self.min_r2 and fit["p"] < self.alpha \
+            and fit["total_log_growth"] >= math.log(self.min_total_growth)
+
+    def _fit(self, z_all: np.ndarray, t_all: np.ndarray, start: int) -> dict | None:
+        """Theil-Sen line on log loss from ``start``; Kendall's test, or for a short run-up after
+        a long enough history, a z-test of the mean log increment against the history's noise."""
+        logy, t = z_all[start:], t_all[start:]
+        if logy.size < 3 or np.ptp(t) == 0:
             return None
         slope, intercept, lo, hi = stats.theilslopes(logy, t, alpha=1.0 - self.alpha)
         resid = logy - (intercept + slope * t)
@@ -90,4 +111,17 @@ class DivergenceDetector(SeriesDetector):
         r2 = 1.0 - float(np.sum(resid ** 2)) / ss_tot if ss_tot > 0 else 0.0
         tau = stats.kendalltau(t, logy, alternative="greater")
         p = float(tau.pvalue) if np.isfinite(tau.pvalue) else 1.0
-        return {"slope": float(slope), "lo": float(lo), "hi": float(hi), "r2": r2, "p": p}
+        test = "kendall"
+        history = z_all[:start]
+        if logy.size < 6 and history.size >= 5:
+            sigma = max(noise_sigma(history), 1e-4)
+            steps = np.diff(logy) / np.diff(t)
+            se = sigma * math.sqrt(2.0 / steps.size)
+            mean = float(steps.mean())
+            p_z = float(stats.norm.sf(mean / se))
+            if p_z < p:
+                z975 = float(stats.norm.ppf(1.0 - self.alpha / 2))
+                slope, lo, hi, p, test = mean, mean - z975 * se, mean + z975 * se, p_z, "increments_vs_history_noise"
+        total = float(slope * (t[-1] - t[0]))
+        return {"slope": float(slope), "lo": float(lo), "hi": float(hi), "r2": r2, "p": p, "test": test,
+                "total_log_growth": total}

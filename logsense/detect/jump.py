@@ -18,7 +18,7 @@ from scipy import stats
 
 from ..findings import Finding
 from ..log import Run
-from .base import SeriesDetector, clip01, epoch_int, noise_sigma, rfloat
+from .base import MAD_TO_SIGMA, SeriesDetector, clip01, epoch_int, noise_sigma, rfloat
 from .changepoint import bic_penalty, line_fit, pelt
 from .steps import deaverage
 
@@ -32,13 +32,17 @@ class JumpDetector(SeriesDetector):
         penalty_factor: BIC multiplier ``k`` in ``k * sigma^2 * ln n``.
         min_before: epochs of history needed before a jump.
         min_after: epochs needed after it (fewer cannot tell a shift from a spike).
+        directions: which shifts to report. A loss that suddenly *falls* is good news
+            (typically a learning-rate drop), so by default only ``"up"``; pass
+            ``("up", "down")`` for accuracy-like series or to see both.
     """
 
     symptom = "jump"
 
-    def __init__(self, min_sigma: float = 6.0, alpha: float = 0.01, penalty_factor: float = 3.0,
-                 min_before: int = 3, min_after: int = 3) -> None:
+    def __init__(self, min_sigma: float = 7.0, alpha: float = 0.01, penalty_factor: float = 3.0,
+                 min_before: int = 3, min_after: int = 3, directions: tuple[str, ...] = ("up",)) -> None:
         super().__init__()
+        self.directions = directions
         self.min_sigma = min_sigma
         self.alpha = alpha
         self.penalty_factor = penalty_factor
@@ -79,12 +83,14 @@ class JumpDetector(SeriesDetector):
         span = s - (e - 1)
         gap = (iR + sR * s) - (iL + sL * (e - 1))
         disc = gap - float(np.clip(gap, span * min(sL, sR), span * max(sL, sR)))
-        sigma_pre = noise_sigma(z[a:e]) if e - a >= 5 else sigma
+        sigma_pre = _pre_noise(z[a:e], t[a:e], iL, sL) if e - a >= 5 else sigma
         sigma_pre = max(sigma_pre, 0.5 * sigma, resolution)
         size = disc / sigma_pre
         if abs(size) < self.min_sigma:
             return None
         direction = 1.0 if disc > 0 else -1.0
+        if ("up" if direction > 0 else "down") not in self.directions:
+            return None
         w = min(8, e - a, b - s)
         left = z[e - w:e] + sL * ((e - 1) - t[e - w:e])
         right = z[s:s + w] - sR * (t[s:s + w] - s)
@@ -95,11 +101,14 @@ class JumpDetector(SeriesDetector):
             return None
 
         def stands_out(j: int) -> bool:
+            # Judged against the epochs before j only, so the ramp does not inflate the noise.
             ref = min(j, e)
             if ref - a < 3:
                 return False
             ri, rs = line_fit(t[a:ref], z[a:ref])
-            return direction * (z[j] - (ri + rs * j)) >= 3.5 * sigma_pre
+            noise = _pre_noise(z[a:ref], t[a:ref], ri, rs) if ref - a >= 5 else sigma_pre
+            noise = max(noise, 0.5 * sigma, resolution)
+            return direction * (z[j] - (ri + rs * j)) >= 3.5 * noise
 
         # Onset: walk back from the first post-change epoch while the epochs before it
         # (in transit, or the last two of the old level) already stand out from the old trend.
@@ -140,6 +149,17 @@ class JumpDetector(SeriesDetector):
                + (f"recovered by epoch {st['recovery_epoch']}" if rec is not None else "no recovery in the log"))
         return Finding(symptom=self.symptom, metric=metric, start_epoch=st["epoch"], end_epoch=end,
                        confidence=clip01(conf), stats=st, message=msg)
+
+
+def _pre_noise(z: np.ndarray, t: np.ndarray, intercept: float, slope: float) -> float:
+    """Noise before a change: the larger of the first-difference and the residual estimates.
+
+    Epoch values are averages and their errors are autocorrelated; first
+    differences then understate the spread (by sqrt(1 - phi) for AR(1) noise),
+    while residuals about the segment's line capture it. Both are MAD-based.
+    """
+    resid = z - (intercept + slope * t)
+    return max(noise_sigma(z), MAD_TO_SIGMA * float(np.median(np.abs(resid - np.median(resid)))))
 
 
 def add_within_epoch(run: Run, finding: Finding) -> None:

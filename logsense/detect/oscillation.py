@@ -2,8 +2,8 @@
 
 Two statistics together: how often consecutive first differences change sign
 (white noise alone does so 2/3 of the time, a period-2 bounce always), and the
-amplitude of the deviations from a running-median trend, on a log scale so it
-reads as a fraction of the loss. Noise on an epoch-averaged loss is a few
+amplitude of the swings (half the median absolute step about the median step),
+on a log scale so it reads as a fraction of the loss. Noise on an epoch-averaged loss is a few
 percent; an optimiser overshooting a valley moves it by tens of percent. The
 amplitude must also dwarf the trend's own movement per epoch, or the "bounce"
 is just a steep curve. Confidence combines a binomial test of the sign changes
@@ -17,8 +17,8 @@ import numpy as np
 from scipy import stats
 
 from ..findings import Finding
-from .base import MAD_TO_SIGMA, SeriesDetector, clip01, epoch_int, rfloat
-from .trend import running_median, theil_trend
+from .base import SeriesDetector, clip01, epoch_int, rfloat
+from .trend import theil_trend
 
 
 class OscillationDetector(SeriesDetector):
@@ -47,9 +47,9 @@ class OscillationDetector(SeriesDetector):
         if raw.size < self.min_epochs:
             return []
         z = np.log(raw)
-        resid = z - running_median(z, 5)
-        amplitude = MAD_TO_SIGMA * float(np.median(np.abs(resid - np.median(resid))))
         d = np.diff(z)
+        # Half the typical step about the median step: a swing of +-a moves 2a per epoch.
+        amplitude = 0.5 * float(np.median(np.abs(d - np.median(d))))
         s = np.sign(d[d != 0])
         if s.size < 3:
             return []

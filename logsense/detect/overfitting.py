@@ -1,10 +1,12 @@
 """Overfitting: validation loss rises (or validation accuracy falls) while training keeps improving.
 
 The parting epoch is the minimum of the validation loss (after a 3-epoch running
-median, so one lucky epoch does not set it). After it, a Kendall test must find
-validation rising and a Theil-Sen line must put the rise above ``min_rise``;
-training must be falling over the same epochs. Confidence multiplies the two
-tests' complements: both halves of the picture have to hold.
+median, so one lucky epoch does not set it). After it, Kendall tests must find
+validation rising *and* validation rising relative to training (their log
+ratio grows: a jump that lifts both curves is not overfitting), a Theil-Sen
+line must put the rise above ``min_rise``, and training must be falling over the
+same epochs. Confidence multiplies the tests' complements: every part of the
+picture has to hold.
 """
 from __future__ import annotations
 
@@ -63,11 +65,12 @@ class OverfittingDetector(RunDetector):
             return None
         w = slice(part, va.size)
         vt, tt = theil_trend(zv[w], ep[w]), theil_trend(zt[w], ep[w])
+        apart = theil_trend(zv[w] - zt[w], ep[w])  # the curves part: their ratio (difference) grows
         span = float(ep[-1] - ep[part])
         rise = math.expm1(vt.slope * span) if kind == "loss" else vt.slope * span
-        if vt.p_up >= self.alpha or rise < self.min_rise or tt.slope >= 0:
+        if vt.p_up >= self.alpha or apart.p_up >= self.alpha or rise < self.min_rise or tt.slope >= 0:
             return None
-        conf = (1.0 - vt.p_up) * (1.0 - tt.p_down)
+        conf = (1.0 - vt.p_up) * (1.0 - apart.p_up) * (1.0 - tt.p_down)
         part_epoch = epoch_int(ep[part])
         st = {"part_epoch": part_epoch, "val_slope": rfloat(vt.slope, 4), "train_slope": rfloat(tt.slope, 4),
               "val_rise": rfloat(rise, 4), "p_value": rfloat(vt.p_up, 3), "scale": "log" if kind == "loss" else "linear"}

@@ -1,0 +1,184 @@
+"""Detector benchmark on synthetic curves with known truth (logsense.datasets).
+
+Prints, per symptom, precision / recall / F1 over every synthetic run (a finding
+of symptom X on a run without X planted is a false positive), the false-alarm
+rate on healthy runs (any finding at all), jump localisation error, growth-factor
+and parting-epoch errors, and a side-by-side of logsense's jump detector with
+ruptures' Pelt and Binseg (mean-shift "l2" cost, same BIC penalty) on the
+training-loss series of the jump and healthy runs.
+
+    python benchmarks/detectors.py            # 300 runs per kind
+    python benchmarks/detectors.py --quick    # 60 runs per kind
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from collections import Counter, defaultdict
+
+import numpy as np
+
+from logsense.datasets import KINDS, Synthetic, make
+from logsense.detect import JumpDetector, detect_run
+from logsense.detect.base import noise_sigma
+from logsense.detect.changepoint import bic_penalty
+
+SYMPTOMS = [k for k in KINDS if k != "healthy"]
+TOLERANCE = 1  # epochs, for a located jump to count as found
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="60 runs per kind instead of 300")
+    ap.add_argument("--runs", type=int, default=None, help="runs per kind")
+    args = ap.parse_args(argv)
+    per_kind = args.runs or (60 if args.quick else 300)
+
+    data = {kind: [make(kind, seed) for seed in range(per_kind)] for kind in KINDS}
+    t0 = time.perf_counter()
+    results = {kind: [detect_run(s.run) for s in runs] for kind, runs in data.items()}
+    elapsed = time.perf_counter() - t0
+    n_runs = sum(len(v) for v in data.values())
+    print(f"{n_runs} synthetic runs ({per_kind} per kind), detect_run median "
+          f"{1e3 * elapsed / n_runs:.2f} ms/run on average\n")
+
+    print(f"{'symptom':<13}{'TP':>6}{'FP':>6}{'FN':>6}{'precision':>11}{'recall':>8}{'F1':>7}")
+    for symptom in SYMPTOMS:
+        tp = fp = fn = 0
+        for kind, runs in data.items():
+            for s, found in zip(runs, results[kind]):
+                hit = any(f.symptom == symptom and f.metric in s.truth.metrics for f in found) \
+                    if s.truth.symptom == symptom else any(f.symptom == symptom for f in found)
+                if s.truth.symptom == symptom:
+                    tp += hit
+                    fn += not hit
+                else:
+                    fp += hit
+        p = tp / (tp + fp) if tp + fp else 1.0
+        r = tp / (tp + fn) if tp + fn else 1.0
+        f1 = 2 * p * r / (p + r) if p + r else 0.0
+        flag = "" if f1 >= 0.95 else "   < goal 0.95"
+        print(f"{symptom:<13}{tp:>6}{fp:>6}{fn:>6}{p:>11.3f}{r:>8.3f}{f1:>7.3f}{flag}")
+
+    healthy_alarms = [found for found in results["healthy"] if found]
+    rate = len(healthy_alarms) / len(results["healthy"])
+    kinds = Counter(f.symptom for found in healthy_alarms for f in found)
+    print(f"\nfalse alarms on healthy runs: {len(healthy_alarms)}/{len(results['healthy'])} = {rate:.1%} "
+          f"(goal <= 2%) {dict(kinds) if kinds else ''}")
+    _other_confusions(data, results)
+    _jump_localisation(data, results)
+    _growth_and_parting(data, results)
+    _versus_ruptures(data)
+    return 0
+
+
+def _other_confusions(data: dict[str, list[Synthetic]], results: dict) -> None:
+    extra: dict[str, Counter] = defaultdict(Counter)
+    for kind in SYMPTOMS:
+        for found in results[kind]:
+            for f in found:
+                if f.symptom != kind:
+                    extra[kind][f.symptom] += 1
+    if extra:
+        print("other findings on symptom runs (co-symptoms, not scored above unless a symptom's FP):")
+        for kind, c in extra.items():
+            print(f"  {kind:<12} {dict(c)}")
+
+
+def _jump_localisation(data: dict[str, list[Synthetic]], results: dict) -> None:
+    errors = []
+    for s, found in zip(data["jump"], results["jump"]):
+        for metric in s.truth.metrics:
+            starts = [f.start_epoch for f in found if f.symptom == "jump" and f.metric == metric]
+            if starts:
+                errors.append(min(abs(e - s.truth.epoch) for e in starts))
+    e = np.array(errors)
+    print(f"\njump localisation ({e.size} located series): mean |error| {e.mean():.2f} epochs, "
+          f"median {np.median(e):.0f}, within +-1 epoch {np.mean(e <= 1):.1%}, exact {np.mean(e == 0):.1%}")
+    rec_ok = []
+    for s, found in zip(data["jump"], results["jump"]):
+        f = next((f for f in found if f.symptom == "jump" and f.metric == "loss"
+                  and abs(f.start_epoch - s.truth.epoch) <= TOLERANCE), None)
+        if f is not None:
+            rec_ok.append(f.stats["recovered"] == s.truth.params["recovers"])
+    print(f"jump recovery called correctly: {np.mean(rec_ok):.1%} of {len(rec_ok)}")
+
+
+def _growth_and_parting(data: dict[str, list[Synthetic]], results: dict) -> None:
+    rel, covered = [], []
+    for s, found in zip(data["divergence"], results["divergence"]):
+        f = next((f for f in found if f.symptom == "divergence" and f.metric == "loss"), None)
+        if f is not None and f.stats.get("growth_factor"):
+            g = s.truth.params["growth_factor"]
+            rel.append(abs(f.stats["growth_factor"] / g - 1))
+            ci = f.stats.get("growth_ci")
+            if ci:
+                covered.append(ci[0] <= g <= ci[1])
+    if rel:
+        print(f"divergence growth factor: median relative error {np.median(rel):.2%}, "
+              f"95% CI covers the truth in {np.mean(covered):.1%}")
+    err = []
+    for s, found in zip(data["overfitting"], results["overfitting"]):
+        f = next((f for f in found if f.symptom == "overfitting"), None)
+        if f is not None:
+            err.append(abs(f.stats["part_epoch"] - s.truth.epoch))
+    if err:
+        print(f"overfitting parting epoch: median |error| {np.median(err):.0f} epochs, "
+              f"within 10% of the run {np.mean([e <= 0.1 * len(s.run.epoch_records) for e, s in zip(err, data['overfitting'])]):.1%}")
+
+
+def _versus_ruptures(data: dict[str, list[Synthetic]]) -> None:
+    """Changepoint-level scores on the training-loss (log) series of jump and healthy runs."""
+    series = [(np.log(s.run.series("loss")), s.truth.epoch - 1 if s.truth.symptom == "jump" else None)
+              for kind in ("jump", "healthy") for s in data[kind]]
+
+    def ours(z: np.ndarray) -> list[int]:
+        return [f.start_epoch - 1 for f in JumpDetector().fit(np.exp(z), np.arange(1, z.size + 1)).findings()]
+
+    methods = {"logsense JumpDetector": ours}
+    try:
+        import ruptures as rpt  # development-only dependency
+    except ImportError:
+        print("\nruptures is not installed: pip install 'logsense[bench]' for the comparison")
+        rpt = None
+    if rpt is not None:
+        def rupt(algo):
+            def run(z: np.ndarray) -> list[int]:
+                pen = bic_penalty(z.size, max(noise_sigma(z), 1e-6))
+                return algo(model="l2", min_size=2, jump=1).fit(z).predict(pen=pen)[:-1]
+            return run
+        methods["ruptures Pelt (l2)"] = rupt(rpt.Pelt)
+        methods["ruptures Binseg (l2)"] = rupt(rpt.Binseg)
+
+    print(f"\njump changepoints on {len(series)} training-loss series (match within +-{TOLERANCE} epoch):")
+    print(f"{'method':<24}{'precision':>10}{'recall':>8}{'F1':>7}{'loc.err':>9}{'ms/series':>11}{'ratio':>7}")
+    base_time = None
+    for name, fn in methods.items():
+        tp = fp = fn_ = 0
+        loc = []
+        t0 = time.perf_counter()
+        outputs = [fn(z) for z, _ in series]
+        dt = (time.perf_counter() - t0) / len(series)
+        for (z, truth), cps in zip(series, outputs):
+            if truth is None:
+                fp += len(cps)
+                continue
+            near = [c for c in cps if abs(c - truth) <= TOLERANCE]
+            if near:
+                tp += 1
+                loc.append(min(abs(c - truth) for c in cps))
+            else:
+                fn_ += 1
+            fp += len(cps) - len(near[:1])
+        p = tp / (tp + fp) if tp + fp else 1.0
+        r = tp / (tp + fn_) if tp + fn_ else 1.0
+        f1 = 2 * p * r / (p + r) if p + r else 0.0
+        base_time = base_time or dt
+        print(f"{name:<24}{p:>10.3f}{r:>8.3f}{f1:>7.3f}{(np.mean(loc) if loc else math.nan):>9.2f}"
+              f"{1e3 * dt:>11.2f}{dt / base_time:>7.2f}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
