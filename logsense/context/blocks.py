@@ -1,0 +1,137 @@
+"""Context blocks and how they attach to the runs that follow them.
+
+A post reads top to bottom: code, then a log, then "with l2_lambda = 0 I get",
+then a second log. Each piece of evidence is a `ContextBlock` at the line where
+it starts; a run sees every block above it, later blocks overriding earlier ones.
+"""
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Literal
+
+from ..log import Run
+from .vocab import DEFAULT_LR
+
+Source = Literal["code", "json", "summary", "prose"]
+
+#: Keys whose dict values are merged key by key rather than replaced.
+_MERGED_DICTS = ("variables",)
+
+
+@dataclass
+class ContextBlock:
+    """Training set-up read from one place in the text.
+
+    ``line`` is the 1-based line where the evidence starts; ``fit_call`` says the
+    block saw a ``fit()`` call, which makes Keras's default batch size apply.
+    """
+
+    line: int
+    values: dict[str, Any]
+    source: Source
+    fit_call: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "source": self.source, "values": self.values}
+
+
+@dataclass
+class _Merged:
+    values: dict[str, Any] = field(default_factory=dict)
+    fit_call: bool = False
+
+
+def merge_blocks(blocks: Iterable[ContextBlock], base: _Merged | None = None,
+                 only_missing: bool = False) -> _Merged:
+    """Fold blocks in order; later values win unless ``only_missing``.
+
+    A block that repeats the learning rate already known keeps the earlier
+    ``lr_source``: "the learning rate is 0.01" after ``SGD(learning_rate=0.01)``
+    confirms the code rather than replacing it.
+    """
+    out = base or _Merged()
+    ctx = out.values
+    for block in blocks:
+        out.fit_call = out.fit_call or block.fit_call
+        for key, value in block.values.items():
+            if key == "lr_source":
+                continue
+            if only_missing and key in ctx:
+                continue
+            if key in _MERGED_DICTS and isinstance(ctx.get(key), dict) and isinstance(value, dict):
+                ctx[key] = {**ctx[key], **copy.deepcopy(value)}
+                continue
+            if key == "lr":
+                same = isinstance(ctx.get("lr"), (int, float)) and math.isclose(ctx["lr"], value, rel_tol=1e-9)
+                if not same:
+                    ctx["lr_source"] = block.values.get("lr_source", block.source)
+            ctx[key] = copy.deepcopy(value)
+    return out
+
+
+def with_defaults(merged: _Merged) -> dict[str, Any]:
+    """Fill what Keras would have used where the text is silent."""
+    ctx = dict(merged.values)
+    opt = ctx.get("optimizer")
+    if "lr" not in ctx and opt in DEFAULT_LR:
+        ctx["lr"] = DEFAULT_LR[opt]
+        ctx["lr_source"] = "default"
+    if merged.fit_call and "batch_size" not in ctx:
+        # Keras 0.x fitted in batches of 128; from 1.0 on the default is 32.
+        version = str(ctx.get("keras_version", ""))
+        ctx["batch_size"] = 128 if version.startswith("0.") else 32
+        ctx["batch_size_source"] = "default"
+    if ctx.get("layers") and "initializer" not in ctx:
+        ctx["initializer"] = "glorot_uniform"
+    dataset = ctx.get("dataset")
+    if merged.fit_call and isinstance(dataset, dict) and dataset.get("input_max") and "inputs_scaled" not in ctx:
+        # The code that trains is in the post and never rescales the images.
+        ctx["inputs_scaled"] = False
+    return ctx
+
+
+def _start(run: Run) -> float:
+    line = run.meta.get("start_line")
+    return float(line) if isinstance(line, (int, float)) else math.inf
+
+
+def attach_to_runs(runs: list[Run], blocks: Iterable[ContextBlock]) -> dict[str, Any]:
+    """Set ``run.context`` for each run and return the log-level context.
+
+    Each run gets the blocks above its first line (a run without ``start_line``
+    gets all of them), then Keras defaults where still missing. The log-level
+    context is the last run's set-up plus whatever blocks after the last run
+    add; those only fill gaps, because text after the log is usually an answer
+    suggesting changes ("try Adam(lr=0.1)"), not the set-up that produced it.
+    """
+    ordered = sorted(blocks, key=lambda b: b.line)
+    for run in runs:
+        start = _start(run)
+        run.context = with_defaults(merge_blocks(b for b in ordered if b.line < start))
+    if not runs:
+        return with_defaults(merge_blocks(ordered))
+    last = max(_start(r) for r in runs)
+    before = [b for b in ordered if b.line < last]
+    after = [b for b in ordered if b.line >= last]
+    merged = merge_blocks(before)
+    log_ctx = with_defaults(merged)
+    trailing = merge_blocks(after, base=_Merged(values=dict(log_ctx)), only_missing=True)
+    return trailing.values
+
+
+def apply_overrides(context: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Context with user overrides (API keywords, CLI flags) on top, sources marked."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    out = {**context, **clean}
+    if "lr" in clean:
+        out["lr_source"] = "override"
+    elif "optimizer" in clean and clean["optimizer"] != context.get("optimizer") \
+            and context.get("lr_source") == "default":
+        out.pop("lr", None)
+        out.pop("lr_source", None)
+        out = with_defaults(_Merged(values=out))
+    if "batch_size" in clean:
+        out["batch_size_source"] = "override"
+    return out

@@ -1,0 +1,732 @@
+"""Read the training set-up from pasted Python by interpreting its AST.
+
+Nothing is executed. `Interpreter` walks statements and evaluates a whitelist
+of expressions itself: literals, arithmetic on known names, a few numpy
+constructors with literal arguments, and the Keras calls that describe a model
+(layers, optimizers, regularizers, ``compile``, ``fit``, ``load_data``).
+Everything else evaluates to `UNKNOWN`. Work is bounded by a step budget and
+array-size caps, so a hostile or huge paste costs little.
+"""
+from __future__ import annotations
+
+import ast
+import math
+import operator
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from .layers import model_keys, propagate_fan_in
+from .vocab import dataset_info, initializer_name, loss_name, optimizer_name
+
+MAX_ARRAY = 1_000_000     # elements an interpreted numpy array may have
+MAX_LISTED = 10_000       # x_values longer than this are not copied into the context
+MAX_UNROLL = 16           # for-loops over longer ranges are walked once
+MAX_STEPS = 200_000       # expression nodes per interpreter
+MAX_DEPTH = 60
+MAX_LAYERS = 400          # layers kept per model (deeper stacks are cut, and marked so)
+
+
+class _Unknown:
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Any = _Unknown()
+
+
+@dataclass
+class Array:
+    """A numpy value: its shape and, when small and computable, its values."""
+
+    shape: tuple[int, ...] | None
+    values: np.ndarray | None = None
+    dataset: str | None = None
+
+
+@dataclass
+class LayerSpec:
+    info: dict[str, Any]
+    added: bool = False
+
+
+@dataclass
+class Optimizer:
+    name: str
+    params: dict[str, Any]
+
+
+@dataclass
+class Regularizer:
+    penalties: dict[str, float]
+
+
+@dataclass
+class Tensor:
+    """The output of a layer applied in the functional API."""
+
+
+@dataclass
+class ModelRef:
+    kind: str
+
+
+_BINOPS: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow,
+}
+_COMPARE: dict[type, Callable[[Any, Any], bool]] = {
+    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
+    ast.Gt: operator.gt, ast.GtE: operator.ge,
+}
+_REG_KWARGS = {
+    "kernel_regularizer": "kernel", "W_regularizer": "kernel", "recurrent_regularizer": "recurrent",
+    "U_regularizer": "recurrent", "bias_regularizer": "bias", "b_regularizer": "bias",
+}
+_REGULARIZER_CALLS = {"l1", "l2", "l1_l2", "L1", "L2", "L1L2", "l1l2", "WeightRegularizer"}
+_SCALERS = {"normalize", "StandardScaler", "MinMaxScaler", "Rescaling", "Normalization", "scale", "minmax_scale"}
+_TWO_POSITIONAL = {"Dense", "TimeDistributedDense", "LSTM", "GRU", "SimpleRNN", "Embedding"}
+_NUMPY_ROOTS = {"np", "numpy"}
+
+
+def _is_num(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _plain(x: Any) -> Any:
+    """JSON-able copy of an interpreted value (or None)."""
+    if isinstance(x, bool) or x is None or isinstance(x, str):
+        return x
+    if isinstance(x, (int, float)):
+        return x
+    if isinstance(x, (list, tuple)):
+        items = [_plain(v) for v in x]
+        return None if any(i is None and v is not None for i, v in zip(items, x)) else items
+    return None
+
+
+def dotted(node: ast.AST) -> str:
+    """``tf.keras.optimizers.SGD`` for an attribute chain, '' for anything else."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return ""
+
+
+class _OutOfBudget(Exception):
+    pass
+
+
+@dataclass
+class Interpreter:
+    """Static reader of one post's code, segment after segment.
+
+    ``pinned`` holds variables whose values the prose changed ("change
+    l2_lambda to be 0"); assignments to them are ignored so that a replay of the
+    same code yields the set-up of the second run.
+    """
+
+    pinned: dict[str, Any] = field(default_factory=dict)
+    scope: dict[str, Any] = field(default_factory=dict)
+    exprs: dict[str, ast.AST] = field(default_factory=dict)
+    layers: list[dict[str, Any]] = field(default_factory=list)
+    closed: bool = False
+    custom_layers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    model_deps: set[str] = field(default_factory=set)
+    state: dict[str, Any] = field(default_factory=dict)
+    steps: int = 0
+
+    # -- segments -----------------------------------------------------------------
+
+    def run_segment(self, stmts: list[ast.stmt]) -> tuple[dict[str, Any], bool]:
+        """Interpret statements; return what they set and whether ``fit`` was called."""
+        self._out: dict[str, Any] = {}
+        self._fit = False
+        self._model_changed = False
+        for stmt in stmts:
+            self._reads: set[str] = set()
+            before = len(self.layers), self._model_changed, "optimizer" in self._out
+            try:
+                self._exec(stmt, 0)
+            except _OutOfBudget:
+                break
+            except (RecursionError, MemoryError, OverflowError, ValueError, TypeError, ZeroDivisionError):
+                continue
+            if (len(self.layers), self._model_changed, "optimizer" in self._out) != before:
+                self.model_deps |= self._reads
+        out = self._out
+        if self._model_changed and self.layers:
+            out.update(model_keys(propagate_fan_in([dict(l) for l in self.layers])))
+        self.state.update(out)
+        if "variables" in out:
+            self.state["variables"] = {**self.state.get("variables", {}), **out["variables"]}
+        return out, self._fit
+
+    def numeric_variables(self) -> dict[str, float]:
+        return {k: v for k, v in self.scope.items() if _is_num(v)}
+
+    # -- statements -----------------------------------------------------------------
+
+    def _exec_body(self, body: list[ast.stmt], depth: int) -> None:
+        for stmt in body:
+            self._exec(stmt, depth + 1)
+
+    def _exec(self, stmt: ast.stmt, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            return
+        if isinstance(stmt, ast.Expr):
+            self._ev(stmt.value)
+        elif isinstance(stmt, ast.Assign):
+            value = self._ev(stmt.value)
+            for target in stmt.targets:
+                self._bind(target, value, stmt.value, depth == 0)
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            self._bind(stmt.target, self._ev(stmt.value), stmt.value, depth == 0)
+        elif isinstance(stmt, ast.AugAssign):
+            node = ast.BinOp(left=_load(stmt.target), op=stmt.op, right=stmt.value)
+            self._bind(stmt.target, self._ev(node), node, depth == 0)
+        elif isinstance(stmt, ast.For):
+            self._for(stmt, depth)
+        elif isinstance(stmt, ast.If):
+            cond = self._ev(stmt.test)
+            if cond is UNKNOWN or isinstance(cond, (Array, LayerSpec, Optimizer, Regularizer, Tensor, ModelRef)):
+                self._exec_body(stmt.body, depth)
+            else:
+                self._exec_body(stmt.body if cond else stmt.orelse, depth)
+        elif isinstance(stmt, (ast.While, ast.With, ast.AsyncWith, ast.FunctionDef, ast.AsyncFunctionDef)):
+            self._exec_body(stmt.body, depth)
+        elif isinstance(stmt, ast.Try):
+            self._exec_body(stmt.body, depth)
+            self._exec_body(stmt.finalbody, depth)
+        elif isinstance(stmt, ast.ClassDef):
+            self._class(stmt)
+        elif isinstance(stmt, ast.Return) and stmt.value is not None:
+            self._ev(stmt.value)
+
+    def _for(self, stmt: ast.For, depth: int) -> None:
+        items = self._ev(stmt.iter)
+        if isinstance(items, (list, tuple)) and len(items) <= MAX_UNROLL and isinstance(stmt.target, ast.Name):
+            for item in items:
+                self.scope[stmt.target.id] = item
+                self._exec_body(stmt.body, depth)
+            return
+        if isinstance(stmt.target, ast.Name):
+            self.scope[stmt.target.id] = UNKNOWN
+        self._exec_body(stmt.body, depth)
+
+    def _class(self, node: ast.ClassDef) -> None:
+        """Remember a custom layer's weights (``self.add_weight(shape=..., initializer=...)``)."""
+        weights: list[dict[str, Any]] = []
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Call) and dotted(sub.func).split(".")[-1] in {"add_weight", "add_variable"}:
+                w: dict[str, Any] = {}
+                for kw in sub.keywords:
+                    val = self._ev(kw.value)
+                    if kw.arg == "name" and isinstance(val, str):
+                        w["name"] = val
+                    elif kw.arg == "shape" and _plain(val) is not None:
+                        w["shape"] = list(_plain(val)) if isinstance(val, (list, tuple)) else [val]
+                    elif kw.arg == "initializer":
+                        init = self._initializer(val, kw.value)
+                        if init:
+                            w["initializer"] = init
+                if sub.args and isinstance(self._ev(sub.args[0]), str) and "name" not in w:
+                    w["name"] = self._ev(sub.args[0])
+                weights.append(w)
+        bases = {dotted(b).split(".")[-1] for b in node.bases}
+        if weights or any(b.endswith("Layer") for b in bases):
+            self.custom_layers[node.name] = weights
+
+    def _bind(self, target: ast.AST, value: Any, node: ast.AST, top: bool) -> None:
+        if isinstance(target, ast.Name):
+            name = target.id
+            if name in self.pinned:
+                value = self.pinned[name]
+            self.scope[name] = value
+            self.exprs[name] = node
+            if top and _is_num(value):
+                self._out.setdefault("variables", {})[name] = value
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            values = value if isinstance(value, (tuple, list)) and len(value) == len(target.elts) else None
+            for i, elt in enumerate(target.elts):
+                sub = values[i] if values is not None else UNKNOWN
+                self._bind(elt, sub, node, False)
+
+    # -- expressions -----------------------------------------------------------------
+
+    def _ev(self, node: ast.AST, depth: int = 0) -> Any:
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise _OutOfBudget
+        if depth > MAX_DEPTH:
+            return UNKNOWN
+        d = depth + 1
+        if isinstance(node, ast.Constant):
+            return node.value if isinstance(node.value, (int, float, str, bool, type(None))) else UNKNOWN
+        if isinstance(node, ast.Name):
+            self._reads.add(node.id)
+            if node.id in self.pinned:
+                return self.pinned[node.id]
+            return self.scope.get(node.id, UNKNOWN)
+        if isinstance(node, (ast.Tuple, ast.List)):
+            if len(node.elts) > MAX_LISTED:
+                return UNKNOWN
+            items = [self._ev(e, d) for e in node.elts]
+            return tuple(items) if isinstance(node, ast.Tuple) else items
+        if isinstance(node, ast.Dict):
+            out = {}
+            for k, v in zip(node.keys, node.values):
+                key = self._ev(k, d) if k is not None else UNKNOWN
+                val = self._ev(v, d)
+                if isinstance(key, (str, int)):
+                    out[key] = val
+            return out
+        if isinstance(node, ast.UnaryOp):
+            val = self._ev(node.operand, d)
+            if isinstance(node.op, ast.USub):
+                return _arith(operator.neg, val)
+            if isinstance(node.op, ast.UAdd):
+                return val
+            if isinstance(node.op, ast.Not) and isinstance(val, (bool, int, float)):
+                return not val
+            return UNKNOWN
+        if isinstance(node, ast.BinOp):
+            return self._binop(node, d)
+        if isinstance(node, ast.Compare) and len(node.ops) == 1:
+            left, right = self._ev(node.left, d), self._ev(node.comparators[0], d)
+            op = _COMPARE.get(type(node.ops[0]))
+            if op and _is_num(left) and _is_num(right):
+                return op(left, right)
+            return UNKNOWN
+        if isinstance(node, ast.Subscript):
+            return self._subscript(node, d)
+        if isinstance(node, ast.Call):
+            return self._call(node, d)
+        if isinstance(node, ast.Attribute):
+            base = self._ev(node.value, d)
+            if isinstance(base, Array) and node.attr == "shape" and base.shape is not None:
+                return tuple(base.shape)
+            return UNKNOWN
+        return UNKNOWN
+
+    def _binop(self, node: ast.BinOp, d: int) -> Any:
+        left, right = self._ev(node.left, d), self._ev(node.right, d)
+        if isinstance(node.op, ast.Div) and _looks_like_scale(right, node.right):
+            self._out["inputs_scaled"] = True
+        fn = _BINOPS.get(type(node.op))
+        if fn is None:
+            return UNKNOWN
+        if isinstance(node.op, ast.Pow) and _is_num(right) and abs(right) > 64 and not (_is_num(left) and abs(left) <= 1):
+            return UNKNOWN
+        if isinstance(left, str) and isinstance(right, str) and isinstance(node.op, ast.Add):
+            return (left + right)[:1000]
+        return _arith(fn, left, right)
+
+    def _subscript(self, node: ast.Subscript, d: int) -> Any:
+        base, index = self._ev(node.value, d), self._ev(node.slice, d)
+        if isinstance(base, dict) and isinstance(index, (str, int)):
+            return base.get(index, UNKNOWN)
+        if isinstance(base, (list, tuple)) and isinstance(index, int) and -len(base) <= index < len(base):
+            return base[index]
+        return UNKNOWN
+
+    def _call(self, node: ast.Call, d: int) -> Any:
+        args = [self._ev(a, d) for a in node.args if not isinstance(a, ast.Starred)]
+        kwargs = {kw.arg: self._ev(kw.value, d) for kw in node.keywords if kw.arg}
+        knodes = {kw.arg: kw.value for kw in node.keywords if kw.arg}
+        func = node.func
+
+        if isinstance(func, ast.Call) or (isinstance(func, ast.Name) and isinstance(self.scope.get(func.id), LayerSpec)):
+            spec = self._ev(func, d) if isinstance(func, ast.Call) else self.scope[func.id]
+            if isinstance(spec, LayerSpec):  # functional API: Dense(8)(x)
+                for arg in args:
+                    if isinstance(arg, LayerSpec) and not arg.added:
+                        self._add_layer(arg)
+                self._add_layer(spec)
+                return Tensor()
+            if isinstance(spec, ModelRef):
+                return Tensor()
+            return UNKNOWN
+
+        path = dotted(func)
+        name = path.split(".")[-1]
+        root = path.split(".")[0]
+        if isinstance(func, ast.Attribute):
+            receiver_known = root in _NUMPY_ROOTS
+            if not receiver_known:
+                handled = self._method(name, path, args, kwargs, knodes, node)
+                if handled is not None:
+                    return handled
+        if name in _SCALERS:
+            self._out["inputs_scaled"] = True
+        if root in _NUMPY_ROOTS:
+            return _numpy(path, args, kwargs)
+        if name in {"range"} and all(_is_num(a) for a in args) and 0 < len(args) <= 3:
+            ints = [int(a) for a in args]
+            r = range(*ints)
+            return list(r) if len(r) <= MAX_UNROLL * 64 else UNKNOWN
+        if name in {"int", "float", "abs", "round"} and len(args) == 1 and _is_num(args[0]):
+            return {"int": int, "float": float, "abs": abs, "round": round}[name](args[0])
+        if name == "len" and len(args) == 1:
+            a = args[0]
+            if isinstance(a, (list, tuple)):
+                return len(a)
+            if isinstance(a, Array) and a.shape:
+                return a.shape[0]
+            return UNKNOWN
+        opt = optimizer_name(name) if name[:1].isupper() or "optimizers" in path else None
+        if opt:
+            return self._optimizer(opt, args, kwargs)
+        if name in _REGULARIZER_CALLS:
+            return _regularizer(name, args, kwargs)
+        if name in {"Sequential", "Graph"}:
+            self.layers, self.closed, self._model_changed = [], False, True
+            if args and isinstance(args[0], list):
+                for item in args[0]:
+                    if isinstance(item, LayerSpec):
+                        self._add_layer(item)
+            return ModelRef(name)
+        if name in {"Model", "Functional"}:
+            self.closed = True
+            return ModelRef(name)
+        init = initializer_name(name) if ("initializers" in path or name[:1].isupper()) else None
+        if init and name not in self.custom_layers:
+            return init
+        if name[:1].isupper() or name in self.custom_layers:
+            return LayerSpec(self._layer(name, args, kwargs, knodes))
+        return UNKNOWN
+
+    def _method(self, name: str, path: str, args: list[Any], kwargs: dict[str, Any],
+                knodes: dict[str, ast.AST], node: ast.Call) -> Any:
+        """Model methods and dataset loaders; None when ``name`` is none of them."""
+        if name == "add" and args and isinstance(args[0], LayerSpec):
+            self._add_layer(args[0])
+            return UNKNOWN
+        if name == "add_node" and args and isinstance(args[0], LayerSpec):
+            spec = args[0]
+            if isinstance(kwargs.get("name"), str):
+                spec.info["name"] = kwargs["name"]
+            inputs = kwargs.get("inputs")
+            if isinstance(inputs, list) and all(isinstance(i, str) for i in inputs):
+                spec.info["inputs"] = inputs
+            self._add_layer(spec)
+            return UNKNOWN
+        if name == "compile":
+            self._compile(args, kwargs, knodes, node)
+            return UNKNOWN
+        if name in {"fit", "fit_generator"}:
+            self._fit_call(args, kwargs, knodes, node)
+            return UNKNOWN
+        if name == "load_data":
+            info = dataset_info(path.split(".")[-2]) if "." in path else None
+            if info:
+                self._out["dataset"] = info
+                shape = tuple(info["input_shape"])
+                train = (Array((info["n_train"], *shape), dataset=info["name"]), Array((info["n_train"],)))
+                test = (Array((info["n_test"], *shape), dataset=info["name"]), Array((info["n_test"],)))
+                return (train, test)
+        return None
+
+    # -- Keras objects -----------------------------------------------------------------
+
+    def _add_layer(self, spec: LayerSpec) -> None:
+        if self.closed:
+            self.layers, self.closed = [], False
+        spec.added = True
+        if len(self.layers) >= MAX_LAYERS:
+            self._out["layers_truncated"] = True
+            return
+        self.layers.append(dict(spec.info))
+        self._model_changed = True
+
+    def _optimizer(self, name: str, args: list[Any], kwargs: dict[str, Any]) -> Optimizer:
+        params: dict[str, Any] = {}
+        lr = kwargs.get("learning_rate", kwargs.get("lr", args[0] if args else None))
+        if _is_num(lr):
+            params["lr"] = float(lr)
+        for key in ("momentum", "clipnorm", "clipvalue", "decay", "epsilon", "rho", "beta_1", "beta_2"):
+            if _is_num(kwargs.get(key)):
+                params[key] = kwargs[key]
+        if isinstance(kwargs.get("nesterov"), bool):
+            params["nesterov"] = kwargs["nesterov"]
+        opt = Optimizer(name, params)
+        self._use_optimizer(opt)
+        return opt
+
+    def _use_optimizer(self, opt: Optimizer) -> None:
+        self._out["optimizer"] = opt.name
+        for key in ("lr", "lr_source", "momentum", "clipnorm", "clipvalue"):
+            self._out.pop(key, None)
+        if "lr" in opt.params:
+            self._out["lr"] = opt.params["lr"]
+            self._out["lr_source"] = "code"
+        for key in ("momentum", "clipnorm", "clipvalue"):
+            if key in opt.params:
+                self._out[key] = opt.params[key]
+
+    def _compile(self, args: list[Any], kwargs: dict[str, Any], knodes: dict[str, ast.AST], node: ast.Call) -> None:
+        opt = kwargs.get("optimizer", args[0] if args else None)
+        if isinstance(opt, str) and optimizer_name(opt):
+            self._use_optimizer(Optimizer(optimizer_name(opt) or opt, {}))
+        elif isinstance(opt, Optimizer):
+            self._use_optimizer(opt)
+        loss_node = knodes.get("loss", node.args[1] if len(node.args) > 1 else None)
+        loss = kwargs.get("loss", args[1] if len(args) > 1 else None)
+        if isinstance(loss, dict) and loss:
+            loss = next(iter(loss.values()))
+        canonical = None
+        if isinstance(loss, str):
+            canonical = loss_name(loss)
+        elif loss_node is not None:
+            ref = loss_node.func if isinstance(loss_node, ast.Call) else loss_node
+            canonical = loss_name(dotted(ref).split(".")[-1]) if dotted(ref) else None
+        if canonical:
+            self._out["loss"] = canonical
+        metrics = kwargs.get("metrics")
+        if isinstance(metrics, (list, tuple)):
+            names = [m for m in metrics if isinstance(m, str)]
+            if names:
+                self._out["metrics"] = names
+
+    def _fit_call(self, args: list[Any], kwargs: dict[str, Any], knodes: dict[str, ast.AST], node: ast.Call) -> None:
+        self._fit = True
+        epochs = kwargs.get("epochs", kwargs.get("nb_epoch", args[3] if len(args) > 3 else None))
+        batch = kwargs.get("batch_size", args[2] if len(args) > 2 else None)
+        if isinstance(epochs, int) and not isinstance(epochs, bool):
+            self._out["epochs"] = epochs
+        if isinstance(batch, int) and not isinstance(batch, bool):
+            self._out["batch_size"] = batch
+            self._out["batch_size_source"] = "code"
+        if _is_num(kwargs.get("validation_split")):
+            self._out["validation_split"] = kwargs["validation_split"]
+        if "validation_data" in kwargs:
+            self._out["validation_data"] = kwargs["validation_data"] is not None
+        x_node = knodes.get("x", knodes.get("data", node.args[0] if node.args else None))
+        y_node = knodes.get("y", node.args[1] if len(node.args) > 1 else None)
+        x = kwargs.get("x", kwargs.get("data", args[0] if args else UNKNOWN))
+        y = kwargs.get("y", args[1] if len(args) > 1 else UNKNOWN)
+        data = self._describe_data(x, x_node, y, y_node)
+        if data:
+            self._out["data"] = data
+
+    def _describe_data(self, x: Any, x_node: ast.AST | None, y: Any, y_node: ast.AST | None) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for key, val, nd in (("x", x, x_node), ("y", y, y_node)):
+            if nd is None:
+                continue
+            source = self.exprs.get(nd.id, nd) if isinstance(nd, ast.Name) else nd
+            data[f"{key}_expr"] = _source(source)
+            if isinstance(val, Array) and val.values is not None and val.values.size <= MAX_LISTED:
+                data[f"{key}_values"] = [float(v) for v in val.values.ravel()]
+        if isinstance(x, dict):
+            x = next((v for v in x.values() if isinstance(v, Array)), UNKNOWN)
+        if isinstance(x, Array) and x.shape:
+            data["n_samples"] = int(x.shape[0])
+        if isinstance(x, Array) and isinstance(y, Array) and x.values is not None and y.values is not None \
+                and x.values.shape == y.values.shape and np.any(x.values != 0):
+            nz = x.values != 0
+            ratios = y.values[nz] / x.values[nz]
+            if np.allclose(ratios, ratios[0]) and np.allclose(y.values[~nz], 0):
+                data["y_scale"] = float(ratios[0])
+        return data
+
+    def _initializer(self, value: Any, node: ast.AST | None) -> str | None:
+        if isinstance(value, str):
+            return initializer_name(value) or value
+        if node is not None:
+            ref = node.func if isinstance(node, ast.Call) else node
+            return initializer_name(dotted(ref).split(".")[-1]) if dotted(ref) else None
+        return None
+
+    def _layer(self, kind: str, args: list[Any], kwargs: dict[str, Any], knodes: dict[str, ast.AST]) -> dict[str, Any]:
+        """One layer call as a layer dict (Keras 0.x to 3.x argument spellings)."""
+        info: dict[str, Any] = {"type": kind}
+        if isinstance(kwargs.get("name"), str):
+            info["name"] = kwargs["name"]
+        if kind in {"Dropout", "SpatialDropout1D", "SpatialDropout2D"}:
+            rate = kwargs.get("rate", kwargs.get("p", args[0] if args else None))
+            if _is_num(rate):
+                info["dropout"] = rate
+            return info
+        if kind == "Activation" and args and isinstance(args[0], str):
+            info["activation"] = args[0]
+            return info
+        if kind in {"Input", "InputLayer"}:
+            shape = kwargs.get("shape", kwargs.get("input_shape", args[0] if args else None))
+            if isinstance(shape, (list, tuple)) and _plain(shape) is not None:
+                info["shape"] = list(shape)
+            return info
+        units = kwargs.get("units", kwargs.get("output_dim", kwargs.get("filters", kwargs.get("nb_filter"))))
+        if kind in _TWO_POSITIONAL and len(args) >= 2 and _is_num(args[0]) and _is_num(args[1]):
+            info["input_dim"], units = int(args[0]), args[1]
+        elif units is None and args and _is_num(args[0]):
+            units = args[0]
+        if _is_num(units):
+            info["units"] = int(units)
+        if _is_num(kwargs.get("input_dim")):
+            info["input_dim"] = int(kwargs["input_dim"])
+        for key in ("input_shape", "batch_input_shape"):
+            shape = kwargs.get(key)
+            if isinstance(shape, (list, tuple)) and _plain(shape) is not None:
+                shape = list(shape)
+                if key == "batch_input_shape":
+                    if isinstance(shape[0], int):
+                        info["batch_size"] = shape[0]
+                    shape = shape[1:]
+                info["input_shape"] = shape
+        act_node = knodes.get("activation")
+        act = kwargs.get("activation")
+        if isinstance(act, str):
+            info["activation"] = act
+        elif act_node is not None:  # a function reference, or something unreadable (None)
+            info["activation"] = dotted(act_node).split(".")[-1] or None
+        regs: dict[str, dict[str, float]] = {}
+        for key, slot in _REG_KWARGS.items():
+            reg = kwargs.get(key)
+            if isinstance(reg, str):
+                reg = _regularizer(reg, [], {})
+            if isinstance(reg, Regularizer):
+                regs[slot] = dict(reg.penalties)
+        if regs:
+            info["regularizers"] = regs
+        for key, out_key in (("kernel_initializer", "initializer"), ("init", "initializer"),
+                             ("recurrent_initializer", "recurrent_initializer"),
+                             ("inner_init", "recurrent_initializer")):
+            if key in kwargs:
+                init = self._initializer(kwargs[key], knodes.get(key))
+                if init:
+                    info[out_key] = init
+        for key, out_key in (("dropout", "dropout"), ("dropout_W", "dropout"),
+                             ("recurrent_dropout", "recurrent_dropout"), ("dropout_U", "recurrent_dropout")):
+            if _is_num(kwargs.get(key)):
+                info[out_key] = kwargs[key]
+        for key, out_key in (("stateful", "stateful"), ("use_bias", "use_bias"), ("bias", "use_bias"),
+                             ("return_sequences", "return_sequences")):
+            if isinstance(kwargs.get(key), bool):
+                info[out_key] = kwargs[key]
+        if kind in self.custom_layers:
+            weights = [dict(w) for w in self.custom_layers[kind]]
+            info["weights"] = weights
+            inits = {w.get("initializer") for w in weights}
+            if len(inits) == 1 and None not in inits:
+                info["initializer"] = inits.pop()
+            shapes = [w.get("shape") for w in weights]
+            if shapes and all(isinstance(s, list) and all(isinstance(v, int) for v in s) for s in shapes):
+                info["params"] = sum(math.prod(s) for s in shapes)  # type: ignore[arg-type]
+        return info
+
+
+def _source(node: ast.AST) -> str:
+    try:
+        return ast.unparse(node)[:200]
+    except (ValueError, RecursionError, AttributeError):
+        return "?"
+
+
+def _load(target: ast.AST) -> ast.AST:
+    """The expression that reads what an augmented assignment writes."""
+    if isinstance(target, ast.Name):
+        return ast.Name(id=target.id, ctx=ast.Load())
+    return target
+
+
+def _looks_like_scale(value: Any, node: ast.AST) -> bool:
+    """A division that normalises inputs: by 255 (pixels) or by a standard deviation."""
+    if _is_num(value) and value in (255, 255.0, 127.5, 256):
+        return True
+    text = dotted(node.func) if isinstance(node, ast.Call) else dotted(node)
+    return "std" in text.lower() if text else False
+
+
+def _regularizer(name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    lname = name.lower().replace("_", "")
+    if lname in {"l1", "l2"}:
+        lam = kwargs.get(lname, kwargs.get("l", args[0] if args else 0.01))
+        return Regularizer({lname: float(lam)}) if _is_num(lam) else UNKNOWN
+    l1 = kwargs.get("l1", args[0] if args else 0.0 if lname == "weightregularizer" else 0.01)
+    l2 = kwargs.get("l2", args[1] if len(args) > 1 else 0.0 if lname == "weightregularizer" else 0.01)
+    if _is_num(l1) and _is_num(l2):
+        return Regularizer({"l1": float(l1), "l2": float(l2)})
+    return UNKNOWN
+
+
+def _arith(fn: Callable[..., Any], *vals: Any) -> Any:
+    """Arithmetic on numbers and interpreted arrays; UNKNOWN for anything else."""
+    if all(_is_num(v) for v in vals):
+        try:
+            result = fn(*vals)
+        except (ZeroDivisionError, OverflowError, ValueError):
+            return UNKNOWN
+        return result if _is_num(result) and (not isinstance(result, float) or math.isfinite(result)) else UNKNOWN
+    if any(isinstance(v, Array) for v in vals) and all(isinstance(v, Array) or _is_num(v) for v in vals):
+        shape = next(v.shape for v in vals if isinstance(v, Array))
+        if all(_is_num(v) or v.values is not None for v in vals):
+            try:
+                with np.errstate(all="ignore"):
+                    values = fn(*[v.values if isinstance(v, Array) else v for v in vals])
+                return Array(tuple(np.shape(values)), np.asarray(values, dtype=float))
+            except (ValueError, TypeError, ZeroDivisionError):
+                return Array(shape)
+        return Array(shape)
+    return UNKNOWN
+
+
+def _shape_arg(value: Any) -> tuple[int, ...] | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = (value,)
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, int) and v >= 0 for v in value):
+        return tuple(value)
+    return None
+
+
+def _numpy(path: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    """The few numpy constructors worth knowing, evaluated only on literal arguments."""
+    name = path.split(".")[-1]
+    nums = [a for a in args if _is_num(a)]
+    if name == "arange" and 1 <= len(nums) == len(args) <= 3:
+        start, stop, step = (0, nums[0], 1) if len(nums) == 1 else (nums[0], nums[1], nums[2] if len(nums) == 3 else 1)
+        if step == 0:
+            return UNKNOWN
+        n = math.ceil((stop - start) / step)
+        if n < 0 or n > MAX_ARRAY:
+            return Array(None)
+        return Array((max(n, 0),), np.arange(start, stop, step, dtype=float))
+    if name == "linspace" and len(nums) >= 2 and len(nums) == len(args):
+        num = kwargs.get("num", nums[2] if len(nums) > 2 else 50)
+        if isinstance(num, int) and 0 <= num <= MAX_ARRAY:
+            return Array((num,), np.linspace(nums[0], nums[1], num))
+        return Array(None)
+    if name in {"ones", "zeros"} or (name in {"random", "rand", "randn", "normal", "uniform", "randint"} and "random" in path):
+        shape = _shape_arg(args[0] if args and name in {"ones", "zeros", "random"} else kwargs.get("size"))
+        if name in {"rand", "randn"}:
+            shape = _shape_arg(tuple(args)) if args else None
+        if shape is None:
+            return Array(None)
+        if name in {"ones", "zeros"} and math.prod(shape) <= MAX_ARRAY:
+            return Array(shape, (np.ones if name == "ones" else np.zeros)(shape))
+        return Array(shape)
+    if name in {"array", "asarray"} and args:
+        flat = _plain(args[0])
+        if flat is not None:
+            try:
+                arr = np.asarray(flat, dtype=float)
+            except (ValueError, TypeError):
+                return Array(None)
+            return Array(arr.shape, arr) if arr.size <= MAX_ARRAY else Array(arr.shape)
+        return Array(None)
+    if name in {"log", "exp", "sqrt", "abs", "sin", "cos", "tanh"} and len(args) == 1 and isinstance(args[0], Array):
+        src = args[0]
+        if src.values is not None:
+            with np.errstate(all="ignore"):
+                return Array(src.shape, getattr(np, name)(src.values))
+        return Array(src.shape)
+    if name == "dot" and len(args) == 2 and all(isinstance(a, Array) and a.shape for a in args):
+        a, b = args
+        if len(a.shape) == 2 and len(b.shape) == 2:
+            return Array((a.shape[0], b.shape[1]))
+    return UNKNOWN

@@ -1,0 +1,99 @@
+"""Walk a post top to bottom and turn every piece of set-up evidence into a block."""
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from .blocks import ContextBlock
+from .code import Interpreter
+from .config import find_configs, find_summaries
+from .prose import ProseReader
+from .segments import Segment, find_code, find_fragments
+from .vocab import DATASET_PATTERN, dataset_info
+
+#: Prose variable overrides that trigger a re-reading of the code (each costs one pass).
+MAX_REPLAYS = 8
+
+
+def extract_context(text: str) -> list[ContextBlock]:
+    """Training set-up found in ``text``, one block per piece of evidence, in line order.
+
+    Code is read with `ast` and never executed. A prose line that changes a
+    variable of the model ("if we change l2_lambda to be 0") re-reads the code
+    with that value, so the block carries the model the next run trained.
+    """
+    if not isinstance(text, str) or not text.strip():
+        return []
+    lines = text.splitlines()
+    blocks: list[ContextBlock] = []
+
+    json_lines: set[int] = set()
+    for found in find_configs(text):
+        blocks.append(ContextBlock(found.line, found.values, "json"))
+        json_lines.update(range(found.line - 1, found.end_line))
+    for found in find_summaries(lines):
+        blocks.append(ContextBlock(found.line, found.values, "summary"))
+
+    scan = find_code(lines, skip=json_lines)
+    other = [k for k in range(len(lines)) if k not in scan.code_lines and k not in json_lines]
+    segments = scan.segments + find_fragments(lines, other)
+    events: list[tuple[int, int, Any]] = [(s.line, 0, s) for s in segments]
+    events += [(k + 1, 1, lines[k]) for k in other]
+    events += [(line, 1, comment) for line, comment in scan.comments]
+    events.sort(key=lambda e: (e[0], e[1]))
+
+    interp = Interpreter()
+    history: list[Segment] = []
+    prose = ProseReader()
+    pins: dict[str, Any] = {}
+    replays = 0
+    model_vars: dict[str, Any] = {}
+    for line, kind, item in events:
+        if kind == 0:
+            history.append(item)
+            values, fit = interp.run_segment(item.body)
+            _code_dataset_mention(item.body, values)
+            model_vars = _model_variables(interp)
+            if values or fit:
+                blocks.append(ContextBlock(line, values, "code", fit_call=fit))
+            continue
+        values, overrides = prose.read(line, item, model_vars)
+        if overrides and replays < MAX_REPLAYS:
+            replays += 1
+            pins.update(overrides)
+            interp, changed = _replay(history, pins, interp)
+            model_vars = _model_variables(interp)
+            values = {**changed, **values}
+        if values:
+            blocks.append(ContextBlock(line, values, "prose"))
+    blocks.sort(key=lambda b: b.line)
+    return blocks
+
+
+def _model_variables(interp: Interpreter) -> dict[str, Any]:
+    """Numeric variables the model or optimizer was built from: the ones prose may change."""
+    return {k: v for k, v in interp.numeric_variables().items() if k in interp.model_deps}
+
+
+def _replay(history: list[Segment], pins: dict[str, Any], old: Interpreter) -> tuple[Interpreter, dict[str, Any]]:
+    """Re-read all code so far with ``pins`` fixed; return the new reader and what changed."""
+    fresh = Interpreter(pinned=dict(pins))
+    for seg in history:
+        fresh.run_segment(seg.body)
+    fresh.pinned = {}  # later code may assign these names again
+    changed = {k: v for k, v in fresh.state.items() if old.state.get(k) != v and k != "variables"}
+    changed["variables"] = {k: v for k, v in pins.items()}
+    return fresh, changed
+
+
+def _code_dataset_mention(body: list[ast.stmt], values: dict[str, Any]) -> None:
+    """``from keras.datasets import mnist`` names the data even before ``load_data``."""
+    if "dataset" in values:
+        return
+    for stmt in body:
+        if isinstance(stmt, ast.ImportFrom) and stmt.module and "datasets" in stmt.module:
+            for alias in stmt.names:
+                m = DATASET_PATTERN.fullmatch(alias.name)
+                if m and (info := dataset_info(m.group(1))):
+                    values["dataset"] = info
+                    return

@@ -1,0 +1,117 @@
+"""Layer dicts shared by the code reader and the JSON/summary readers, and the
+model-wide keys derived from them (fan-in, output activation, largest l2, ...).
+
+A layer dict uses these keys, all optional: type, name, units, input_dim,
+shape (Input layers), input_shape, activation, regularizers
+({"kernel"|"recurrent"|"bias": {"l1": x, "l2": y}}), initializer,
+recurrent_initializer, dropout, recurrent_dropout, stateful, use_bias,
+return_sequences, weights (custom layers), params, inputs (Graph nodes).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .vocab import GLOROT_DEFAULT_LAYERS, PASS_THROUGH_LAYERS, RECURRENT_LAYERS
+
+#: Layers whose fan-in is the width of the previous layer.
+_DENSE_LIKE = {"Dense", "TimeDistributedDense"} | RECURRENT_LAYERS
+_INPUT_LAYERS = {"Input", "InputLayer"}
+_NO_WEIGHTS = PASS_THROUGH_LAYERS | _INPUT_LAYERS | {
+    "Flatten", "Reshape", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling2D",
+    "GlobalAveragePooling2D", "GlobalMaxPooling2D", "Merge", "Concatenate", "Add", "Permute", "RepeatVector",
+}
+
+
+def _int(x: Any) -> int | None:
+    return x if isinstance(x, int) and not isinstance(x, bool) and x > 0 else None
+
+
+def propagate_fan_in(layers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Fill ``input_dim`` (and ``params`` for Dense) from the layer before.
+
+    Graph-model nodes name their inputs; a concatenation's width is the sum of
+    the named nodes' widths. Anything unknown stays unknown.
+    """
+    width: int | None = None
+    shape: list[Any] | None = None
+    by_name: dict[str, int] = {}
+    for layer in layers:
+        kind = layer.get("type", "")
+        for key in ("shape", "input_shape"):
+            if isinstance(layer.get(key), list) and layer[key]:
+                shape = layer[key]
+                width = _int(shape[-1])
+        if kind in _INPUT_LAYERS:
+            continue
+        if "inputs" in layer:
+            widths = [by_name.get(n) for n in layer["inputs"]]
+            width = sum(widths) if widths and all(widths) else None  # type: ignore[arg-type]
+        if _int(layer.get("input_dim")):
+            width = layer["input_dim"]
+        if kind == "Flatten":
+            if shape and all(_int(s) for s in shape):
+                width = math.prod(shape)
+                shape = [width]
+            continue
+        if kind in PASS_THROUGH_LAYERS:
+            continue
+        units = _int(layer.get("units"))
+        if kind in _DENSE_LIKE and units:
+            if width and "input_dim" not in layer:
+                layer["input_dim"] = width
+            if kind in {"Dense", "TimeDistributedDense"} and _int(layer.get("input_dim")) and "params" not in layer:
+                bias = units if layer.get("use_bias", True) else 0
+                layer["params"] = layer["input_dim"] * units + bias
+        if units:
+            width, shape = units, [units]
+        elif kind not in _NO_WEIGHTS:
+            width, shape = None, None
+        if layer.get("name") and width:
+            by_name[layer["name"]] = width
+    return layers
+
+
+def _weighted(layer: dict[str, Any]) -> bool:
+    return layer.get("type") not in _NO_WEIGHTS
+
+
+def model_keys(layers: list[dict[str, Any]], activations_known: bool = True) -> dict[str, Any]:
+    """Model-wide context from the layer list."""
+    out: dict[str, Any] = {"layers": layers}
+    weighted = [l for l in layers if _weighted(l)]
+    for layer in reversed(layers):
+        kind = layer.get("type")
+        if kind in PASS_THROUGH_LAYERS - {"Activation"} or kind in {"Flatten", "Reshape"}:
+            continue
+        if "activation" in layer:
+            if layer["activation"]:
+                out["output_activation"] = layer["activation"]
+        elif activations_known and kind in {"Dense", "TimeDistributedDense"}:
+            out["output_activation"] = "linear"
+        break
+    for norm in ("l1", "l2"):
+        lambdas = [reg[norm] for l in layers for reg in l.get("regularizers", {}).values()
+                   if isinstance(reg.get(norm), (int, float))]
+        if lambdas:
+            out[norm] = max(lambdas)
+    rates = [l[k] for l in layers for k in ("dropout", "recurrent_dropout")
+             if isinstance(l.get(k), (int, float))]
+    if rates:
+        out["dropout"] = max(rates)
+    explicit = [l.get("initializer") for l in weighted]
+    if any(explicit):
+        inits = {i or ("glorot_uniform" if l.get("type") in GLOROT_DEFAULT_LAYERS else None)
+                 for i, l in zip(explicit, weighted)}
+        if len(inits) == 1 and None not in inits:
+            out["initializer"] = inits.pop()
+    if any(l.get("stateful") for l in layers):
+        out["stateful"] = True
+    first = layers[0] if layers else {}
+    for key in ("shape", "input_shape"):
+        if isinstance(first.get(key), list):
+            out["input_shape"] = first[key]
+            break
+    if _int(first.get("batch_size")):
+        out["batch_size"] = first["batch_size"]
+    return out

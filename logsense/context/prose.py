@@ -1,0 +1,93 @@
+"""Hints in the prose around a log: "when the learning rate is 0.01", "this is the
+output when it is 0.03", "if we change l2_lambda to be 0", "Keras 0.3.0".
+
+Patterns are deliberately narrow: a false hint silently changes a diagnosis,
+a missed one only leaves a gap the user can fill with an override.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .vocab import DATASET_PATTERN, dataset_info, initializer_name, loss_name
+
+_NUM = r"([-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?)(?![\w.])"
+_LINK = r"\s*(?:(?:is|was|of|=|to be|set to|equal to|equals|at)\s*)+"
+_LR = re.compile(r"(?:learning[ _-]?rate|\blr)" + _LINK + _NUM, re.IGNORECASE)
+_LR_TOPIC = re.compile(r"learning[ _-]?rate|\blr\b|学习率", re.IGNORECASE)
+_PRONOUN = re.compile(r"\b(?:it|this|that)\s*(?:is|was|'s|’s)\s*" + _NUM, re.IGNORECASE)
+_BATCH = re.compile(r"batch[ _-]?size" + _LINK + r"(\d+)(?![\w.])", re.IGNORECASE)
+_VERSION = re.compile(r"\bkeras\s*(?:version\s*)?v?(\d+\.\d+(?:\.\d+)?)\b", re.IGNORECASE)
+_BACKEND = re.compile(r"\b(tensorflow|theano|cntk|jax|torch)\s*(?:backend|后端)|using\s+(\w+)\s+backend",
+                      re.IGNORECASE)
+_LOSS_CONTEXT = re.compile(r"\b(?:compile[ds]?|loss)\b", re.IGNORECASE)
+_LOSS = re.compile(r"\b(mse|mae|mean[ _]squared[ _]error|mean[ _]absolute[ _]error|"
+                   r"(?:sparse[ _])?categorical[ _]cross[ _-]?entropy|binary[ _]cross[ _-]?entropy)\b",
+                   re.IGNORECASE)
+_INIT_CONTEXT = re.compile(r"initiali[sz]", re.IGNORECASE)
+_INIT = re.compile(r"\b(he_normal|he_uniform|glorot_uniform|glorot_normal|lecun_uniform|lecun_normal|orthogonal)\b")
+#: Lines that are console output, where "lr: 0.001" is a metric and not a set-up.
+_CONSOLE = re.compile(r"\[=|\s-\s(?:loss|val_|\w+:)|ETA:|/step")
+#: Words without which no pattern below can match (one search rules most lines out).
+_TRIGGER = re.compile(r"learning|\blr\b|batch|keras|backend|后端|学习率|mnist|cifar|compil|loss|initiali", re.IGNORECASE)
+#: How far below a mention of the learning rate a bare "it is 0.03" still refers to it.
+TOPIC_WINDOW = 40
+
+
+@dataclass
+class ProseReader:
+    """Reads prose lines top to bottom, remembering what the text is talking about."""
+
+    lr_topic_line: int = -10**9
+    hits: dict[str, Any] = field(default_factory=dict)
+
+    def read(self, line: int, text: str, variables: dict[str, Any]) -> tuple[dict[str, Any], dict[str, float]]:
+        """Context values stated on this line, and variable overrides ("change l2_lambda to be 0")."""
+        overrides = _overrides(text, variables) if variables else {}
+        near_topic = line - self.lr_topic_line <= TOPIC_WINDOW
+        if not _TRIGGER.search(text) and not near_topic or _CONSOLE.search(text):
+            return {}, overrides
+        values: dict[str, Any] = {}
+        m = _LR.search(text)
+        if m:
+            values["lr"] = float(m.group(1))
+        elif near_topic:
+            p = _PRONOUN.search(text)
+            if p and 0 < float(p.group(1)) < 10:
+                values["lr"] = float(p.group(1))
+        if "lr" in values:
+            values["lr_source"] = "prose"
+        if _LR_TOPIC.search(text):
+            self.lr_topic_line = line
+        if (b := _BATCH.search(text)):
+            values["batch_size"] = int(b.group(1))
+            values["batch_size_source"] = "prose"
+        if (v := _VERSION.search(text)):
+            values["keras_version"] = v.group(1)
+        if (be := _BACKEND.search(text)):
+            values["backend"] = (be.group(1) or be.group(2)).lower()
+        if (d := DATASET_PATTERN.search(text)) and (info := dataset_info(d.group(1))):
+            values["dataset"] = info
+        if _LOSS_CONTEXT.search(text) and (lo := _LOSS.search(text)):
+            canonical = loss_name(lo.group(1).replace(" ", "_").replace("-", ""))
+            if canonical:
+                values["loss"] = canonical
+        if _INIT_CONTEXT.search(text) and (init := _INIT.search(text)):
+            values["initializer"] = initializer_name(init.group(1))
+        return values, overrides
+
+
+def _overrides(text: str, variables: dict[str, Any]) -> dict[str, float]:
+    """Known variables given a new value in prose: "change l2_lambda to be 0", "with d1 = 256"."""
+    out: dict[str, float] = {}
+    for name in variables:
+        if name not in text:
+            continue
+        pattern = (rf"(?:(?:chang|sett?)(?:e|es|ed|ing)?\s+`?{re.escape(name)}`?\s+(?:to be|to|as|=)"
+                   rf"|(?<![\w.]){re.escape(name)}\s*=)\s*" + _NUM)
+        m = re.search(pattern, text, re.IGNORECASE)
+        if m:
+            value = float(m.group(1))
+            out[name] = int(value) if value.is_integer() and isinstance(variables[name], int) else value
+    return out
