@@ -353,3 +353,54 @@ def test_any_text_gives_jsonable_context(text):
     json.dumps(ctx, allow_nan=False)
     assert all(isinstance(b.line, int) and b.line >= 1 for b in blocks)
     assert all(not (isinstance(v, float) and math.isnan(v)) for v in ctx.values())
+
+
+# -- real Keras output (fixtures/context/make_fixtures.py) ----------------------------
+
+REAL = SEEDS.parent / "context"
+
+
+@pytest.mark.parametrize("framework", ["keras3", "tfkeras"])
+def test_real_to_json_configs(framework):
+    seq = attach_to_runs([], extract_context((REAL / f"{framework}_sequential.json").read_text()))
+    assert [(l["input_dim"], l["units"], l["params"]) for l in dense(seq)] == [(784, 64, 50240), (64, 10, 650)]
+    assert all(l["regularizers"] == {"kernel": {"l2": 0.001}} for l in dense(seq))
+    assert seq["initializer"] == "he_normal" and seq["dropout"] == 0.3
+    assert seq["output_activation"] == "softmax" and seq["input_shape"] == [784]
+
+    lstm = attach_to_runs([], extract_context((REAL / f"{framework}_lstm.json").read_text()))
+    first, second = [l for l in lstm["layers"] if l["type"] == "LSTM"]
+    # tf.keras stores 0.01 as the float32 0.009999999776482582; both read as 0.01
+    assert first["regularizers"] == {s: {"l2": 0.01} for s in ("kernel", "recurrent", "bias")}
+    assert "regularizers" not in second
+    assert (first["input_dim"], second["input_dim"]) == (7, 20)
+    assert lstm["stateful"] is True and lstm["batch_size"] == 32 and lstm["input_shape"] == [400, 7]
+    assert lstm["l2"] == 0.01 and lstm["dropout"] == 0.2 and lstm["output_activation"] == "sigmoid"
+
+
+@pytest.mark.parametrize("framework", ["keras3", "tfkeras"])
+def test_real_summaries(framework):
+    (seq,) = [b.values for b in extract_context((REAL / f"{framework}_sequential_summary.txt").read_text())]
+    assert [(l["type"], l.get("input_dim"), l.get("units")) for l in seq["layers"]] == [
+        ("Dense", 784, 64), ("Dropout", None, None), ("Dense", 64, 10)]
+    assert seq["total_params"] == 50890
+    (lstm,) = [b.values for b in extract_context((REAL / f"{framework}_lstm_summary.txt").read_text())]
+    assert [(l["type"], l.get("input_dim"), l["params"]) for l in lstm["layers"]] == [
+        ("LSTM", 7, 2240), ("LSTM", 20, 3280), ("Dense", 20, 21)]
+
+
+# -- layout of the paste ---------------------------------------------------------------
+
+def test_functional_branches_prompts_and_carriage_returns():
+    text = ("Epoch 1/1\r1/1 [====] - loss: 1.0\r\n"
+            ">>> inp_a = Input(shape=(10,))\n"
+            ">>> inp_b = keras.Input(shape=(6,))\n"
+            ">>> a = Dense(8, activation='relu')(inp_a)\n"
+            ">>> b = Dense(4)(inp_b)\n"
+            ">>> out = Dense(1, activation='sigmoid')(concatenate([a, b]))\n"
+            ">>> model = Model([inp_a, inp_b], out)\n")
+    blocks = extract_context(text)
+    assert blocks[0].line == 2  # "\r" does not start a line
+    ctx = attach_to_runs([], blocks)
+    assert [(l["input_dim"], l["units"]) for l in dense(ctx)] == [(10, 8), (6, 4), (12, 1)]
+    assert ctx["output_activation"] == "sigmoid"

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .layers import model_keys, propagate_fan_in
+from .layers import apply_layer, model_keys, propagate_fan_in
 from .vocab import dataset_info, initializer_name, loss_name, optimizer_name
 
 MAX_ARRAY = 1_000_000     # elements an interpreted numpy array may have
@@ -64,7 +64,9 @@ class Regularizer:
 
 @dataclass
 class Tensor:
-    """The output of a layer applied in the functional API."""
+    """The output of a layer applied in the functional API (feature shape when known)."""
+
+    shape: list[Any] | None = None
 
 
 @dataclass
@@ -88,6 +90,7 @@ _REGULARIZER_CALLS = {"l1", "l2", "l1_l2", "L1", "L2", "L1L2", "l1l2", "WeightRe
 _SCALERS = {"normalize", "StandardScaler", "MinMaxScaler", "Rescaling", "Normalization", "scale", "minmax_scale"}
 _TWO_POSITIONAL = {"Dense", "TimeDistributedDense", "LSTM", "GRU", "SimpleRNN", "Embedding"}
 _NUMPY_ROOTS = {"np", "numpy"}
+_MERGE_FUNCTIONS = {"concatenate", "add", "multiply", "average", "maximum", "minimum", "subtract", "merge"}
 
 
 def _is_num(x: Any) -> bool:
@@ -344,11 +347,7 @@ class Interpreter:
         if isinstance(func, ast.Call) or (isinstance(func, ast.Name) and isinstance(self.scope.get(func.id), LayerSpec)):
             spec = self._ev(func, d) if isinstance(func, ast.Call) else self.scope[func.id]
             if isinstance(spec, LayerSpec):  # functional API: Dense(8)(x)
-                for arg in args:
-                    if isinstance(arg, LayerSpec) and not arg.added:
-                        self._add_layer(arg)
-                self._add_layer(spec)
-                return Tensor()
+                return self._apply(spec, args[0] if args else UNKNOWN)
             if isinstance(spec, ModelRef):
                 return Tensor()
             return UNKNOWN
@@ -366,6 +365,8 @@ class Interpreter:
             self._out["inputs_scaled"] = True
         if root in _NUMPY_ROOTS:
             return _numpy(path, args, kwargs)
+        if name in _MERGE_FUNCTIONS and args:
+            return _merge(name, self._tensor(args[0]))
         if name in {"range"} and all(_is_num(a) for a in args) and 0 < len(args) <= 3:
             ints = [int(a) for a in args]
             r = range(*ints)
@@ -433,6 +434,26 @@ class Interpreter:
         return None
 
     # -- Keras objects -----------------------------------------------------------------
+
+    def _tensor(self, value: Any) -> Any:
+        """A functional-API input as a Tensor (an unused ``Input`` joins the model here)."""
+        if isinstance(value, LayerSpec):
+            if not value.added:
+                self._add_layer(value)
+            return Tensor(value.info.get("shape"))
+        if isinstance(value, (list, tuple)):
+            return [self._tensor(v) for v in value]
+        return value if isinstance(value, Tensor) else Tensor()
+
+    def _apply(self, spec: LayerSpec, arg: Any) -> Tensor:
+        """``layer(x)``: wire the layer to its input's shape and add it to the model."""
+        inputs = self._tensor(arg)
+        if isinstance(inputs, list):
+            inputs = _merge("concatenate" if "concat" in spec.info["type"].lower() else "add", inputs)
+        spec.info["_wired"] = True
+        out = apply_layer(spec.info, inputs.shape)
+        self._add_layer(spec)
+        return Tensor(out)
 
     def _add_layer(self, spec: LayerSpec) -> None:
         if self.closed:
@@ -619,6 +640,18 @@ class Interpreter:
             if shapes and all(isinstance(s, list) and all(isinstance(v, int) for v in s) for s in shapes):
                 info["params"] = sum(math.prod(s) for s in shapes)  # type: ignore[arg-type]
         return info
+
+
+def _merge(name: str, tensors: Any) -> Tensor:
+    """Shape after merging functional-API branches: concatenation adds widths."""
+    if not isinstance(tensors, list) or not all(isinstance(t, Tensor) for t in tensors):
+        return Tensor()
+    shapes = [t.shape for t in tensors]
+    if not shapes or any(not s or not isinstance(s[-1], int) for s in shapes):
+        return Tensor()
+    if name.startswith("concat"):
+        return Tensor([*shapes[0][:-1], sum(s[-1] for s in shapes)])  # type: ignore[index]
+    return Tensor(shapes[0])
 
 
 def _source(node: ast.AST) -> str:

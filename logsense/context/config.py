@@ -213,9 +213,13 @@ def _summary_row(name: str, kind: str, shape: str, params: str) -> dict[str, Any
         row["output_shape"] = [None if d == "None" else int(d) for d in dims]
         if kind not in {"InputLayer", "Flatten", "Dropout", "Reshape"}:
             row["units"] = int(dims[-1])
-    units = row.get("units")
-    if kind == "Dense" and units and row["params"] % units == 0 and row["params"] // units > 1:
-        row["input_dim"] = row["params"] // units - 1
+    units, params = row.get("units"), row["params"]
+    # invert the parameter counts: Dense u*(i+1), SimpleRNN u*(i+u+1), LSTM 4u*(i+u+1)
+    gates = {"Dense": 1, "SimpleRNN": 1, "LSTM": 4}.get(kind)
+    if gates and units and params % (gates * units) == 0:
+        fan_in = params // (gates * units) - 1 - (units if kind != "Dense" else 0)
+        if fan_in > 0:
+            row["input_dim"] = fan_in
     return row
 
 

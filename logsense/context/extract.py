@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any
 
 from .blocks import ContextBlock
@@ -11,6 +12,8 @@ from .prose import ProseReader
 from .segments import Segment, find_code, find_fragments
 from .vocab import DATASET_PATTERN, dataset_info
 
+#: Interactive prompts pasted with the code: ``>>> ``, ``... ``, ``In [3]: ``.
+_PROMPT = re.compile(r"^(?:>>> ?|\.\.\. |In \[\d*\]: ?|\s+\.\.\.: )")
 #: Prose variable overrides that trigger a re-reading of the code (each costs one pass).
 MAX_REPLAYS = 8
 
@@ -24,7 +27,8 @@ def extract_context(text: str) -> list[ContextBlock]:
     """
     if not isinstance(text, str) or not text.strip():
         return []
-    lines = text.splitlines()
+    # Number lines as the log parser does: by "\n" only ("\r" redraws a progress bar in place).
+    lines = [line.rstrip("\r") for line in text.split("\n")]
     blocks: list[ContextBlock] = []
 
     json_lines: set[int] = set()
@@ -34,9 +38,10 @@ def extract_context(text: str) -> list[ContextBlock]:
     for found in find_summaries(lines):
         blocks.append(ContextBlock(found.line, found.values, "summary"))
 
-    scan = find_code(lines, skip=json_lines)
+    code_view = [_PROMPT.sub("", line, count=1) for line in lines]
+    scan = find_code(code_view, skip=json_lines)
     other = [k for k in range(len(lines)) if k not in scan.code_lines and k not in json_lines]
-    segments = scan.segments + find_fragments(lines, other)
+    segments = scan.segments + find_fragments(code_view, other)
     events: list[tuple[int, int, Any]] = [(s.line, 0, s) for s in segments]
     events += [(k + 1, 1, lines[k]) for k in other]
     events += [(line, 1, comment) for line, comment in scan.comments]

@@ -27,48 +27,52 @@ def _int(x: Any) -> int | None:
     return x if isinstance(x, int) and not isinstance(x, bool) and x > 0 else None
 
 
+def apply_layer(layer: dict[str, Any], in_shape: list[Any] | None) -> list[Any] | None:
+    """Fill the layer's ``input_dim`` (and a Dense layer's ``params``) from its input
+    shape; return its output shape (None when unknown). Batch and time axes are
+    not tracked: a shape is the feature axes only.
+    """
+    kind = layer.get("type", "")
+    if kind in _INPUT_LAYERS:
+        return layer.get("shape")
+    if isinstance(layer.get("input_shape"), list) and layer["input_shape"]:
+        in_shape = layer["input_shape"]
+    if _int(layer.get("input_dim")):
+        in_shape = [layer["input_dim"]]
+    width = _int(in_shape[-1]) if in_shape else None
+    if kind == "Flatten":
+        return [math.prod(in_shape)] if in_shape and all(_int(s) for s in in_shape) else None
+    if kind in PASS_THROUGH_LAYERS:
+        return in_shape
+    units = _int(layer.get("units"))
+    if kind in _DENSE_LIKE and units:
+        if width and "input_dim" not in layer:
+            layer["input_dim"] = width
+        if kind in {"Dense", "TimeDistributedDense"} and _int(layer.get("input_dim")) and "params" not in layer:
+            bias = units if layer.get("use_bias", True) else 0
+            layer["params"] = layer["input_dim"] * units + bias
+    return [units] if units else None
+
+
 def propagate_fan_in(layers: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Fill ``input_dim`` (and ``params`` for Dense) from the layer before.
+    """Chain `apply_layer` through a sequential stack.
 
     Graph-model nodes name their inputs; a concatenation's width is the sum of
-    the named nodes' widths. Anything unknown stays unknown.
+    the named nodes' widths. Layers the functional API already wired
+    (``_wired``) keep what their own input said. Anything unknown stays unknown.
     """
-    width: int | None = None
     shape: list[Any] | None = None
     by_name: dict[str, int] = {}
     for layer in layers:
-        kind = layer.get("type", "")
-        for key in ("shape", "input_shape"):
-            if isinstance(layer.get(key), list) and layer[key]:
-                shape = layer[key]
-                width = _int(shape[-1])
-        if kind in _INPUT_LAYERS:
+        if layer.pop("_wired", False):
+            shape = None
             continue
         if "inputs" in layer:
             widths = [by_name.get(n) for n in layer["inputs"]]
-            width = sum(widths) if widths and all(widths) else None  # type: ignore[arg-type]
-        if _int(layer.get("input_dim")):
-            width = layer["input_dim"]
-        if kind == "Flatten":
-            if shape and all(_int(s) for s in shape):
-                width = math.prod(shape)
-                shape = [width]
-            continue
-        if kind in PASS_THROUGH_LAYERS:
-            continue
-        units = _int(layer.get("units"))
-        if kind in _DENSE_LIKE and units:
-            if width and "input_dim" not in layer:
-                layer["input_dim"] = width
-            if kind in {"Dense", "TimeDistributedDense"} and _int(layer.get("input_dim")) and "params" not in layer:
-                bias = units if layer.get("use_bias", True) else 0
-                layer["params"] = layer["input_dim"] * units + bias
-        if units:
-            width, shape = units, [units]
-        elif kind not in _NO_WEIGHTS:
-            width, shape = None, None
-        if layer.get("name") and width:
-            by_name[layer["name"]] = width
+            shape = [sum(widths)] if widths and all(widths) else None  # type: ignore[arg-type]
+        shape = apply_layer(layer, shape)
+        if layer.get("name") and shape and _int(shape[-1]):
+            by_name[layer["name"]] = shape[-1]
     return layers
 
 

@@ -16,7 +16,9 @@ _NUM = r"([-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?)(?![\w.])"
 _LINK = r"\s*(?:(?:is|was|of|=|to be|set to|equal to|equals|at)\s*)+"
 _LR = re.compile(r"(?:learning[ _-]?rate|\blr)" + _LINK + _NUM, re.IGNORECASE)
 _LR_TOPIC = re.compile(r"learning[ _-]?rate|\blr\b|学习率", re.IGNORECASE)
-_PRONOUN = re.compile(r"\b(?:it|this|that)\s*(?:is|was|'s|’s)\s*" + _NUM, re.IGNORECASE)
+#: "(the output) when it is 0.03": a bare value only counts after "when/with/for/at".
+_PRONOUN = re.compile(r"\b(?:when|with|for|if|at)\s+(?:it|this|that)\s*(?:is|was|'s|’s|=)\s*" + _NUM,
+                      re.IGNORECASE)
 _BATCH = re.compile(r"batch[ _-]?size" + _LINK + r"(\d+)(?![\w.])", re.IGNORECASE)
 _VERSION = re.compile(r"\bkeras\s*(?:version\s*)?v?(\d+\.\d+(?:\.\d+)?)\b", re.IGNORECASE)
 _BACKEND = re.compile(r"\b(tensorflow|theano|cntk|jax|torch)\s*(?:backend|后端)|using\s+(\w+)\s+backend",
