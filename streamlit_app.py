@@ -394,6 +394,9 @@ def page() -> None:
         for p in log.predictions:
             st.caption(f"Pasted array at line {p.line}: shape {'x'.join(map(str, p.shape))}"
                        + (", rows elided" if p.elided else ""))
+            chart = plot.predictions_chart(p)
+            if chart is not None:
+                st.altair_chart(chart, width="stretch")
 
     if log.runs:
         st.header("Runs")

@@ -28,7 +28,7 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from .causes.base import Cause, Replay
     from .findings import Finding
-    from .log import Run
+    from .log import Prediction, Run
     from .report import Report
 
 #: Prefix Keras gives validation metrics.
@@ -314,6 +314,27 @@ def compare_chart(runs: Sequence["Run"], metric: str, *, log_scale: bool = False
         tooltip=["run:N", alt.Tooltip("epoch:Q", format="d"), alt.Tooltip("value:Q", format=".6g")],
     ).add_params(zoom, pick).properties(title=f"{metric} across runs" + (" (log scale)" if log_scale else ""),
                                         height=height, width="container")
+
+
+def predictions_chart(prediction: "Prediction", *, height: int = 220) -> alt.Chart | None:
+    """A pasted ``model.predict`` array, one line per row across the output dimensions.
+
+    Rows that lie on top of each other are what a collapse to the mean looks like.
+    """
+    values = np.atleast_2d(np.asarray(prediction.values, dtype=float))
+    if values.size == 0 or values.ndim != 2:
+        return None
+    rows, dims = np.indices(values.shape)
+    data = pd.DataFrame({"row": rows.ravel(), "dimension": dims.ravel(), "value": values.ravel()})
+    data = data[np.isfinite(data["value"].to_numpy())]
+    title = alt.TitleParams(f"pasted predictions (line {prediction.line}): {values.shape[0]} rows x {values.shape[1]}",
+                            subtitle="one line per row" + ("; rows elided in the paste" if prediction.elided else ""))
+    return alt.Chart(data).mark_line(point=True, opacity=0.7).encode(
+        x=alt.X("dimension:O", title="output dimension"),
+        y=alt.Y("value:Q", title="predicted value", scale=alt.Scale(zero=False)),
+        color=alt.Color("row:N", title="row", legend=None),
+        tooltip=["row:N", "dimension:O", alt.Tooltip("value:Q", format=".6g")],
+    ).properties(title=title, height=height, width="container")
 
 
 def report_chart(report: "Report", *, log_scale: bool = False) -> alt.VConcatChart:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from logsense import Cause, Event, Finding, Log, Replay, Report, Run
+from logsense import Cause, Event, Finding, Log, Prediction, Replay, Report, Run
 
 RUN0_LOSS = [257.6145, 47.6329, 8.8073, 1.6285, 0.3011, 0.0557, 0.0103, 0.0019, 3.5193e-04, 6.5076e-05]
 RUN1_LOSS = [278.2014, 601.1653, 1299.0583, 2807.1353, 6065.9375, 13107.8828, 28324.8320, 61207.1250,
@@ -41,7 +41,11 @@ def synthetic_report() -> Report:
                                        for i, v in enumerate(RUN1_LOSS)],
                events=[Event(epoch=9, kind="checkpoint", text="val_loss did not improve")],
                meta={"format": "keras2", "locale": "en", "verbose": 1, "declared_epochs": 10})
-    log = Log(runs=[run0, run1], context={"optimizer": "sgd", "lr": 0.01}, source="synthetic")
+    log = Log(runs=[run0, run1], context={"optimizer": "sgd", "lr": 0.01}, source="synthetic",
+              predictions=[Prediction(line=40, values=np.array([[0.061, 0.42, 0.2], [0.062, 0.419, 0.201]]),
+                                      elided=True)])
+    collapse = Finding(symptom="collapse", confidence=0.95, source="predictions",
+                       stats={"spread_ratio": 0.004}, message="rows nearly identical")
     divergence = Finding(symptom="divergence", metric="loss", start_epoch=1, end_epoch=10, confidence=0.99,
                          stats={"growth_factor": 2.1609, "r2": 1.0}, run=1,
                          message="loss grows x2.161 per epoch from 278.2 (epoch 1) to 2.858e+05 (epoch 10)")
@@ -57,4 +61,5 @@ def synthetic_report() -> Report:
                   replay=replay)
     second = Cause(cause="optimizer_instability", confidence=0.4, runs=[1], symptoms=["jump"],
                    evidence="a level shift after a stable stretch", fix="clip gradients")
-    return Report(log=log, run_findings={0: [plateau], 1: [divergence, jump]}, causes=[cause, second])
+    return Report(log=log, run_findings={0: [plateau], 1: [divergence, jump]}, log_findings=[collapse],
+                  causes=[cause, second])

@@ -110,12 +110,12 @@ def test_page_opens_on_seed_003(fake):
 def test_every_panel_of_a_diagnosis_is_shown(fake):
     at = open_page().run()
     assert not at.exception
-    assert summary(at) == {"Runs": "2", "Epochs": "20", "Findings": "3", "Top cause": "lr_too_high"}
+    assert summary(at) == {"Runs": "2", "Epochs": "20", "Findings": "4", "Top cause": "lr_too_high"}
     assert cause_headers(at) == ["#### 1. `lr_too_high` · replay confirmed", "#### 2. `optimizer_instability`"]
     assert "**Evidence.** loss x2.1609 per epoch = (1 - lr*h)^2 with h = 247" in page_text(at)
 
     rows = findings_rows(at)
-    assert rows["symptom"].tolist() == ["plateau", "divergence", "jump"]
+    assert rows["symptom"].tolist() == ["collapse", "plateau", "divergence", "jump"]  # across runs first
     assert "growth_factor=2.1609" in rows.loc[rows["symptom"] == "divergence", "numbers"].item()
     assert [t.label for t in at.tabs] == ["Run 0", "Run 1"]
 
@@ -127,6 +127,7 @@ def test_every_panel_of_a_diagnosis_is_shown(fake):
     assert "run 0: progress-bar updates" in named          # run 0 has steps, run 1 has none
     assert "run 1: progress-bar updates" not in named
     assert any(t.startswith("loss across runs") for t in named)
+    assert any(t.startswith("pasted predictions (line 40): 2 rows x 3") for t in named)
     # The divergence is drawn as its fitted curve on run 1's loss chart.
     run1 = next(s for s in specs if titles(s).startswith("run 1: loss"))
     assert any(layer.get("encoding", {}).get("y", {}).get("field") == "fit" for layer in run1["layer"])
@@ -204,6 +205,7 @@ def test_unexpected_failure_is_a_message_not_a_traceback(monkeypatch):
     def crash(log: Any, **overrides: Any) -> logsense.Report:
         raise ZeroDivisionError("float division by zero")
 
+    monkeypatch.setattr(logsense, "parse", FakePipeline().parse)
     monkeypatch.setattr(logsense, "diagnose", crash)
     at = open_page().run()
     assert not at.exception

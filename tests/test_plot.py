@@ -146,3 +146,12 @@ def test_seed_003_runs_chart_with_their_printed_values():
     pd.testing.assert_series_equal(plot.epochs_long(report.log.runs[0])["value"],
                                    plot.epochs_long(log.runs[0])["value"])
     assert plot.to_image(plot.report_chart(report), "svg").lstrip().startswith(b"<svg")
+
+
+def test_predictions_chart_draws_one_line_per_pasted_row():
+    values = np.array([[0.061, 0.42, 0.20], [0.062, 0.419, 0.201], [0.060, 0.421, 0.199]])
+    chart = plot.predictions_chart(logsense.Prediction(line=40, values=values, elided=True))
+    assert chart is not None
+    assert sorted(chart.data["row"].unique()) == [0, 1, 2] and len(chart.data) == 9
+    assert "3 rows x 3" in chart.to_dict()["title"]["text"]
+    assert plot.predictions_chart(logsense.Prediction(line=1, values=np.empty((0, 0)))) is None
