@@ -322,6 +322,9 @@ def compare_runs(report: logsense.Report) -> None:
     runs = report.log.runs
     metrics = list(dict.fromkeys(m for r in runs for m in r.metrics))
     shared = [m for m in metrics if sum(m in r.metrics for r in runs) > 1] or metrics
+    if not shared:
+        st.info("These runs printed no per-epoch metrics to compare.")
+        return
     cols = st.columns([2, 1])
     metric = cols[0].selectbox("Metric", shared, key="compare-metric")
     log_scale = cols[1].toggle("Log scale", key="compare-log",
@@ -372,6 +375,18 @@ def page() -> None:
     report = analyse(source, st.session_state.get("overrides", {}))
     if report is None:
         return
+    try:
+        show_report(report, source)
+    except Exception as exc:  # noqa: BLE001 - a display bug must not hide what was already shown
+        st.error(f"logsense could not display all of this diagnosis ({type(exc).__name__}: {exc}). "
+                 "This is a bug in logsense; the JSON downloads below may still have the full report.")
+        try:
+            downloads(report, source)
+        except Exception:  # noqa: BLE001 - the report itself cannot be serialised: the message above stands
+            pass
+
+
+def show_report(report: logsense.Report, source: Source) -> None:
     summary(report)
     log = report.log
     if not log.runs and not log.predictions:

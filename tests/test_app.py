@@ -213,6 +213,19 @@ def test_unexpected_failure_is_a_message_not_a_traceback(monkeypatch):
     assert "bug in logsense" in at.error[0].value
 
 
+def test_a_display_failure_is_a_message_and_the_report_stays_downloadable(fake, monkeypatch):
+    from logsense import plot
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise ValueError("bad chart")
+
+    monkeypatch.setattr(plot, "metric_chart", broken)
+    at = open_page().run()
+    assert not at.exception
+    assert "could not display all of this diagnosis (ValueError: bad chart)" in at.error[0].value
+    assert "Report as JSON" in {b.label for b in at.get("download_button")}
+
+
 def test_binary_input_reaches_the_user_as_a_message():
     """Real pipeline: bytes that are not text (an uploaded model file, say)."""
     at = open_page()
