@@ -404,3 +404,27 @@ def test_functional_branches_prompts_and_carriage_returns():
     ctx = attach_to_runs([], blocks)
     assert [(l["input_dim"], l["units"]) for l in dense(ctx)] == [(10, 8), (6, 4), (12, 1)]
     assert ctx["output_activation"] == "sigmoid"
+
+
+def test_code_after_the_only_log_still_describes_it():
+    text = """My loss goes up:
+Epoch 1/2
+4/4 [====] - 0s - loss: 5.0
+Epoch 2/2
+4/4 [====] - 0s - loss: 9.0
+Here is my code:
+model.compile(optimizer=SGD(lr=0.5, momentum=0.9), loss='mse')
+model.fit(x, y, epochs=2, callbacks=[EarlyStopping(patience=3)])
+"""
+    (run,) = runs_at(2)
+    attach_to_runs([run], extract_context(text))
+    assert run.context["optimizer"] == "sgd" and run.context["lr"] == 0.5 and run.context["lr_source"] == "code"
+    assert run.context["momentum"] == 0.9 and run.context["callbacks"] == ["EarlyStopping"]
+
+
+def test_code_after_a_run_with_its_own_code_does_not_leak_into_it():
+    blocks = [ContextBlock(1, {"optimizer": "sgd"}, "code"),
+              ContextBlock(20, {"optimizer": "adam", "clipnorm": 1.0}, "code")]
+    (run,) = runs_at(10)
+    attach_to_runs([run], blocks)
+    assert "clipnorm" not in run.context and run.context["optimizer"] == "sgd"

@@ -16,6 +16,8 @@ from .vocab import DEFAULT_LR
 
 Source = Literal["code", "json", "summary", "prose"]
 
+#: Evidence that describes the set-up itself (prose only comments on it).
+_SETUP_SOURCES = ("code", "json", "summary")
 #: Keys whose dict values are merged key by key rather than replaced.
 _MERGED_DICTS = ("variables",)
 
@@ -101,23 +103,31 @@ def attach_to_runs(runs: list[Run], blocks: Iterable[ContextBlock]) -> dict[str,
     """Set ``run.context`` for each run and return the log-level context.
 
     Each run gets the blocks above its first line (a run without ``start_line``
-    gets all of them), then Keras defaults where still missing. The log-level
-    context is the last run's set-up plus whatever blocks after the last run
-    add; those only fill gaps, because text after the log is usually an answer
-    suggesting changes ("try Adam(lr=0.1)"), not the set-up that produced it.
+    gets all of them), then Keras defaults where still missing. A run with no
+    code, config or summary above it ("here is my output: ... and my code: ...")
+    also takes, for keys still missing, the blocks between it and the next run.
+
+    The log-level context is the last run's set-up plus whatever blocks after
+    the last run add; those only fill gaps, because text after the log is
+    usually an answer suggesting changes ("try Adam(lr=0.1)"), not the set-up
+    that produced it.
     """
     ordered = sorted(blocks, key=lambda b: b.line)
+    starts = sorted(_start(r) for r in runs)
     for run in runs:
         start = _start(run)
-        run.context = with_defaults(merge_blocks(b for b in ordered if b.line < start))
+        before = [b for b in ordered if b.line < start]
+        merged = merge_blocks(before)
+        if not any(b.source in _SETUP_SOURCES for b in before):
+            following = min((s for s in starts if s > start), default=math.inf)
+            merge_blocks((b for b in ordered if start <= b.line < following), base=merged, only_missing=True)
+        run.context = with_defaults(merged)
     if not runs:
         return with_defaults(merge_blocks(ordered))
-    last = max(_start(r) for r in runs)
-    before = [b for b in ordered if b.line < last]
-    after = [b for b in ordered if b.line >= last]
-    merged = merge_blocks(before)
-    log_ctx = with_defaults(merged)
-    trailing = merge_blocks(after, base=_Merged(values=dict(log_ctx)), only_missing=True)
+    last = max(starts)
+    last_run = next(r for r in runs if _start(r) == last)
+    trailing = merge_blocks((b for b in ordered if b.line >= last),
+                            base=_Merged(values=dict(last_run.context)), only_missing=True)
     return trailing.values
 
 

@@ -10,68 +10,24 @@ array-size caps, so a hostile or huge paste costs little.
 from __future__ import annotations
 
 import ast
-import math
 import operator
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
 
+from .keras_calls import REGULARIZER_CALLS, initializer_from, layer_from_call, regularizer_from_call
 from .layers import apply_layer, model_keys, propagate_fan_in
+from .numpy_eval import arith, numpy_call
+from .values import (UNKNOWN, Array, LayerSpec, ModelRef, Optimizer, Regularizer, Tensor, dotted, is_num,
+                     plain)
 from .vocab import dataset_info, initializer_name, loss_name, optimizer_name
 
-MAX_ARRAY = 1_000_000     # elements an interpreted numpy array may have
 MAX_LISTED = 10_000       # x_values longer than this are not copied into the context
 MAX_UNROLL = 16           # for-loops over longer ranges are walked once
 MAX_STEPS = 200_000       # expression nodes per interpreter
 MAX_DEPTH = 60
 MAX_LAYERS = 400          # layers kept per model (deeper stacks are cut, and marked so)
-
-
-class _Unknown:
-    def __repr__(self) -> str:
-        return "UNKNOWN"
-
-
-UNKNOWN: Any = _Unknown()
-
-
-@dataclass
-class Array:
-    """A numpy value: its shape and, when small and computable, its values."""
-
-    shape: tuple[int, ...] | None
-    values: np.ndarray | None = None
-    dataset: str | None = None
-
-
-@dataclass
-class LayerSpec:
-    info: dict[str, Any]
-    added: bool = False
-
-
-@dataclass
-class Optimizer:
-    name: str
-    params: dict[str, Any]
-
-
-@dataclass
-class Regularizer:
-    penalties: dict[str, float]
-
-
-@dataclass
-class Tensor:
-    """The output of a layer applied in the functional API (feature shape when known)."""
-
-    shape: list[Any] | None = None
-
-
-@dataclass
-class ModelRef:
-    kind: str
 
 
 _BINOPS: dict[type, Callable[[Any, Any], Any]] = {
@@ -82,43 +38,9 @@ _COMPARE: dict[type, Callable[[Any, Any], bool]] = {
     ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
     ast.Gt: operator.gt, ast.GtE: operator.ge,
 }
-_REG_KWARGS = {
-    "kernel_regularizer": "kernel", "W_regularizer": "kernel", "recurrent_regularizer": "recurrent",
-    "U_regularizer": "recurrent", "bias_regularizer": "bias", "b_regularizer": "bias",
-}
-_REGULARIZER_CALLS = {"l1", "l2", "l1_l2", "L1", "L2", "L1L2", "l1l2", "WeightRegularizer"}
 _SCALERS = {"normalize", "StandardScaler", "MinMaxScaler", "Rescaling", "Normalization", "scale", "minmax_scale"}
-_TWO_POSITIONAL = {"Dense", "TimeDistributedDense", "LSTM", "GRU", "SimpleRNN", "Embedding"}
 _NUMPY_ROOTS = {"np", "numpy"}
 _MERGE_FUNCTIONS = {"concatenate", "add", "multiply", "average", "maximum", "minimum", "subtract", "merge"}
-
-
-def _is_num(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
-def _plain(x: Any) -> Any:
-    """JSON-able copy of an interpreted value (or None)."""
-    if isinstance(x, bool) or x is None or isinstance(x, str):
-        return x
-    if isinstance(x, (int, float)):
-        return x
-    if isinstance(x, (list, tuple)):
-        items = [_plain(v) for v in x]
-        return None if any(i is None and v is not None for i, v in zip(items, x)) else items
-    return None
-
-
-def dotted(node: ast.AST) -> str:
-    """``tf.keras.optimizers.SGD`` for an attribute chain, '' for anything else."""
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return ""
 
 
 class _OutOfBudget(Exception):
@@ -171,7 +93,7 @@ class Interpreter:
         return out, self._fit
 
     def numeric_variables(self) -> dict[str, float]:
-        return {k: v for k, v in self.scope.items() if _is_num(v)}
+        return {k: v for k, v in self.scope.items() if is_num(v)}
 
     # -- statements -----------------------------------------------------------------
 
@@ -232,10 +154,10 @@ class Interpreter:
                     val = self._ev(kw.value)
                     if kw.arg == "name" and isinstance(val, str):
                         w["name"] = val
-                    elif kw.arg == "shape" and _plain(val) is not None:
-                        w["shape"] = list(_plain(val)) if isinstance(val, (list, tuple)) else [val]
+                    elif kw.arg == "shape" and plain(val) is not None:
+                        w["shape"] = list(plain(val)) if isinstance(val, (list, tuple)) else [val]
                     elif kw.arg == "initializer":
-                        init = self._initializer(val, kw.value)
+                        init = initializer_from(val, kw.value)
                         if init:
                             w["initializer"] = init
                 if sub.args and isinstance(self._ev(sub.args[0]), str) and "name" not in w:
@@ -252,7 +174,7 @@ class Interpreter:
                 value = self.pinned[name]
             self.scope[name] = value
             self.exprs[name] = node
-            if top and _is_num(value):
+            if top and is_num(value):
                 self._out.setdefault("variables", {})[name] = value
         elif isinstance(target, (ast.Tuple, ast.List)):
             values = value if isinstance(value, (tuple, list)) and len(value) == len(target.elts) else None
@@ -292,7 +214,7 @@ class Interpreter:
         if isinstance(node, ast.UnaryOp):
             val = self._ev(node.operand, d)
             if isinstance(node.op, ast.USub):
-                return _arith(operator.neg, val)
+                return arith(operator.neg, val)
             if isinstance(node.op, ast.UAdd):
                 return val
             if isinstance(node.op, ast.Not) and isinstance(val, (bool, int, float)):
@@ -303,7 +225,7 @@ class Interpreter:
         if isinstance(node, ast.Compare) and len(node.ops) == 1:
             left, right = self._ev(node.left, d), self._ev(node.comparators[0], d)
             op = _COMPARE.get(type(node.ops[0]))
-            if op and _is_num(left) and _is_num(right):
+            if op and is_num(left) and is_num(right):
                 return op(left, right)
             return UNKNOWN
         if isinstance(node, ast.Subscript):
@@ -324,11 +246,11 @@ class Interpreter:
         fn = _BINOPS.get(type(node.op))
         if fn is None:
             return UNKNOWN
-        if isinstance(node.op, ast.Pow) and _is_num(right) and abs(right) > 64 and not (_is_num(left) and abs(left) <= 1):
+        if isinstance(node.op, ast.Pow) and is_num(right) and abs(right) > 64 and not (is_num(left) and abs(left) <= 1):
             return UNKNOWN
         if isinstance(left, str) and isinstance(right, str) and isinstance(node.op, ast.Add):
             return (left + right)[:1000]
-        return _arith(fn, left, right)
+        return arith(fn, left, right)
 
     def _subscript(self, node: ast.Subscript, d: int) -> Any:
         base, index = self._ev(node.value, d), self._ev(node.slice, d)
@@ -364,14 +286,14 @@ class Interpreter:
         if name in _SCALERS:
             self._out["inputs_scaled"] = True
         if root in _NUMPY_ROOTS:
-            return _numpy(path, args, kwargs)
+            return numpy_call(path, args, kwargs)
         if name in _MERGE_FUNCTIONS and args:
             return _merge(name, self._tensor(args[0]))
-        if name in {"range"} and all(_is_num(a) for a in args) and 0 < len(args) <= 3:
+        if name in {"range"} and all(is_num(a) for a in args) and 0 < len(args) <= 3:
             ints = [int(a) for a in args]
             r = range(*ints)
             return list(r) if len(r) <= MAX_UNROLL * 64 else UNKNOWN
-        if name in {"int", "float", "abs", "round"} and len(args) == 1 and _is_num(args[0]):
+        if name in {"int", "float", "abs", "round"} and len(args) == 1 and is_num(args[0]):
             return {"int": int, "float": float, "abs": abs, "round": round}[name](args[0])
         if name == "len" and len(args) == 1:
             a = args[0]
@@ -383,8 +305,8 @@ class Interpreter:
         opt = optimizer_name(name) if name[:1].isupper() or "optimizers" in path else None
         if opt:
             return self._optimizer(opt, args, kwargs)
-        if name in _REGULARIZER_CALLS:
-            return _regularizer(name, args, kwargs)
+        if name in REGULARIZER_CALLS:
+            return regularizer_from_call(name, args, kwargs)
         if name in {"Sequential", "Graph"}:
             self.layers, self.closed, self._model_changed = [], False, True
             if args and isinstance(args[0], list):
@@ -399,7 +321,7 @@ class Interpreter:
         if init and name not in self.custom_layers:
             return init
         if name[:1].isupper() or name in self.custom_layers:
-            return LayerSpec(self._layer(name, args, kwargs, knodes))
+            return LayerSpec(layer_from_call(name, args, kwargs, knodes, self.custom_layers))
         return UNKNOWN
 
     def _method(self, name: str, path: str, args: list[Any], kwargs: dict[str, Any],
@@ -468,10 +390,10 @@ class Interpreter:
     def _optimizer(self, name: str, args: list[Any], kwargs: dict[str, Any]) -> Optimizer:
         params: dict[str, Any] = {}
         lr = kwargs.get("learning_rate", kwargs.get("lr", args[0] if args else None))
-        if _is_num(lr):
+        if is_num(lr):
             params["lr"] = float(lr)
         for key in ("momentum", "clipnorm", "clipvalue", "decay", "epsilon", "rho", "beta_1", "beta_2"):
-            if _is_num(kwargs.get(key)):
+            if is_num(kwargs.get(key)):
                 params[key] = kwargs[key]
         if isinstance(kwargs.get("nesterov"), bool):
             params["nesterov"] = kwargs["nesterov"]
@@ -523,8 +445,13 @@ class Interpreter:
         if isinstance(batch, int) and not isinstance(batch, bool):
             self._out["batch_size"] = batch
             self._out["batch_size_source"] = "code"
-        if _is_num(kwargs.get("validation_split")):
+        if is_num(kwargs.get("validation_split")):
             self._out["validation_split"] = kwargs["validation_split"]
+        callbacks = kwargs.get("callbacks")
+        if isinstance(callbacks, (list, tuple)):
+            names = [c.info["type"] for c in callbacks if isinstance(c, LayerSpec)]
+            if names:
+                self._out["callbacks"] = names
         if "validation_data" in kwargs:
             self._out["validation_data"] = kwargs["validation_data"] is not None
         x_node = knodes.get("x", knodes.get("data", node.args[0] if node.args else None))
@@ -556,92 +483,6 @@ class Interpreter:
                 data["y_scale"] = float(ratios[0])
         return data
 
-    def _initializer(self, value: Any, node: ast.AST | None) -> str | None:
-        if isinstance(value, str):
-            return initializer_name(value) or value
-        if node is not None:
-            ref = node.func if isinstance(node, ast.Call) else node
-            return initializer_name(dotted(ref).split(".")[-1]) if dotted(ref) else None
-        return None
-
-    def _layer(self, kind: str, args: list[Any], kwargs: dict[str, Any], knodes: dict[str, ast.AST]) -> dict[str, Any]:
-        """One layer call as a layer dict (Keras 0.x to 3.x argument spellings)."""
-        info: dict[str, Any] = {"type": kind}
-        if isinstance(kwargs.get("name"), str):
-            info["name"] = kwargs["name"]
-        if kind in {"Dropout", "SpatialDropout1D", "SpatialDropout2D"}:
-            rate = kwargs.get("rate", kwargs.get("p", args[0] if args else None))
-            if _is_num(rate):
-                info["dropout"] = rate
-            return info
-        if kind == "Activation" and args and isinstance(args[0], str):
-            info["activation"] = args[0]
-            return info
-        if kind in {"Input", "InputLayer"}:
-            shape = kwargs.get("shape", kwargs.get("input_shape", args[0] if args else None))
-            if isinstance(shape, (list, tuple)) and _plain(shape) is not None:
-                info["shape"] = list(shape)
-            return info
-        units = kwargs.get("units", kwargs.get("output_dim", kwargs.get("filters", kwargs.get("nb_filter"))))
-        if kind in _TWO_POSITIONAL and len(args) >= 2 and _is_num(args[0]) and _is_num(args[1]):
-            info["input_dim"], units = int(args[0]), args[1]
-        elif units is None and args and _is_num(args[0]):
-            units = args[0]
-        if _is_num(units):
-            info["units"] = int(units)
-        if _is_num(kwargs.get("input_dim")):
-            info["input_dim"] = int(kwargs["input_dim"])
-        for key in ("input_shape", "batch_input_shape"):
-            shape = kwargs.get(key)
-            if isinstance(shape, (list, tuple)) and _plain(shape) is not None:
-                shape = list(shape)
-                if key == "batch_input_shape":
-                    if isinstance(shape[0], int):
-                        info["batch_size"] = shape[0]
-                    shape = shape[1:]
-                info["input_shape"] = shape
-        act_node = knodes.get("activation")
-        act = kwargs.get("activation")
-        if isinstance(act, str):
-            info["activation"] = act
-        elif act_node is not None:  # a function reference, or something unreadable (None)
-            info["activation"] = dotted(act_node).split(".")[-1] or None
-        regs: dict[str, dict[str, float]] = {}
-        for key, slot in _REG_KWARGS.items():
-            reg = kwargs.get(key)
-            if isinstance(reg, str):
-                reg = _regularizer(reg, [], {})
-            if isinstance(reg, Regularizer):
-                regs[slot] = dict(reg.penalties)
-        if regs:
-            info["regularizers"] = regs
-        for key, out_key in (("kernel_initializer", "initializer"), ("init", "initializer"),
-                             ("recurrent_initializer", "recurrent_initializer"),
-                             ("inner_init", "recurrent_initializer")):
-            if key in kwargs:
-                init = self._initializer(kwargs[key], knodes.get(key))
-                if init:
-                    info[out_key] = init
-        for key, out_key in (("dropout", "dropout"), ("dropout_W", "dropout"),
-                             ("recurrent_dropout", "recurrent_dropout"), ("dropout_U", "recurrent_dropout")):
-            if _is_num(kwargs.get(key)):
-                info[out_key] = kwargs[key]
-        for key, out_key in (("stateful", "stateful"), ("use_bias", "use_bias"), ("bias", "use_bias"),
-                             ("return_sequences", "return_sequences")):
-            if isinstance(kwargs.get(key), bool):
-                info[out_key] = kwargs[key]
-        if kind in self.custom_layers:
-            weights = [dict(w) for w in self.custom_layers[kind]]
-            info["weights"] = weights
-            inits = {w.get("initializer") for w in weights}
-            if len(inits) == 1 and None not in inits:
-                info["initializer"] = inits.pop()
-            shapes = [w.get("shape") for w in weights]
-            if shapes and all(isinstance(s, list) and all(isinstance(v, int) for v in s) for s in shapes):
-                info["params"] = sum(math.prod(s) for s in shapes)  # type: ignore[arg-type]
-        return info
-
-
 def _merge(name: str, tensors: Any) -> Tensor:
     """Shape after merging functional-API branches: concatenation adds widths."""
     if not isinstance(tensors, list) or not all(isinstance(t, Tensor) for t in tensors):
@@ -670,96 +511,9 @@ def _load(target: ast.AST) -> ast.AST:
 
 def _looks_like_scale(value: Any, node: ast.AST) -> bool:
     """A division that normalises inputs: by 255 (pixels) or by a standard deviation."""
-    if _is_num(value) and value in (255, 255.0, 127.5, 256):
+    if is_num(value) and value in (255, 255.0, 127.5, 256):
         return True
     text = dotted(node.func) if isinstance(node, ast.Call) else dotted(node)
     return "std" in text.lower() if text else False
 
 
-def _regularizer(name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
-    lname = name.lower().replace("_", "")
-    if lname in {"l1", "l2"}:
-        lam = kwargs.get(lname, kwargs.get("l", args[0] if args else 0.01))
-        return Regularizer({lname: float(lam)}) if _is_num(lam) else UNKNOWN
-    l1 = kwargs.get("l1", args[0] if args else 0.0 if lname == "weightregularizer" else 0.01)
-    l2 = kwargs.get("l2", args[1] if len(args) > 1 else 0.0 if lname == "weightregularizer" else 0.01)
-    if _is_num(l1) and _is_num(l2):
-        return Regularizer({"l1": float(l1), "l2": float(l2)})
-    return UNKNOWN
-
-
-def _arith(fn: Callable[..., Any], *vals: Any) -> Any:
-    """Arithmetic on numbers and interpreted arrays; UNKNOWN for anything else."""
-    if all(_is_num(v) for v in vals):
-        try:
-            result = fn(*vals)
-        except (ZeroDivisionError, OverflowError, ValueError):
-            return UNKNOWN
-        return result if _is_num(result) and (not isinstance(result, float) or math.isfinite(result)) else UNKNOWN
-    if any(isinstance(v, Array) for v in vals) and all(isinstance(v, Array) or _is_num(v) for v in vals):
-        shape = next(v.shape for v in vals if isinstance(v, Array))
-        if all(_is_num(v) or v.values is not None for v in vals):
-            try:
-                with np.errstate(all="ignore"):
-                    values = fn(*[v.values if isinstance(v, Array) else v for v in vals])
-                return Array(tuple(np.shape(values)), np.asarray(values, dtype=float))
-            except (ValueError, TypeError, ZeroDivisionError):
-                return Array(shape)
-        return Array(shape)
-    return UNKNOWN
-
-
-def _shape_arg(value: Any) -> tuple[int, ...] | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = (value,)
-    if isinstance(value, (list, tuple)) and value and all(isinstance(v, int) and v >= 0 for v in value):
-        return tuple(value)
-    return None
-
-
-def _numpy(path: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
-    """The few numpy constructors worth knowing, evaluated only on literal arguments."""
-    name = path.split(".")[-1]
-    nums = [a for a in args if _is_num(a)]
-    if name == "arange" and 1 <= len(nums) == len(args) <= 3:
-        start, stop, step = (0, nums[0], 1) if len(nums) == 1 else (nums[0], nums[1], nums[2] if len(nums) == 3 else 1)
-        if step == 0:
-            return UNKNOWN
-        n = math.ceil((stop - start) / step)
-        if n < 0 or n > MAX_ARRAY:
-            return Array(None)
-        return Array((max(n, 0),), np.arange(start, stop, step, dtype=float))
-    if name == "linspace" and len(nums) >= 2 and len(nums) == len(args):
-        num = kwargs.get("num", nums[2] if len(nums) > 2 else 50)
-        if isinstance(num, int) and 0 <= num <= MAX_ARRAY:
-            return Array((num,), np.linspace(nums[0], nums[1], num))
-        return Array(None)
-    if name in {"ones", "zeros"} or (name in {"random", "rand", "randn", "normal", "uniform", "randint"} and "random" in path):
-        shape = _shape_arg(args[0] if args and name in {"ones", "zeros", "random"} else kwargs.get("size"))
-        if name in {"rand", "randn"}:
-            shape = _shape_arg(tuple(args)) if args else None
-        if shape is None:
-            return Array(None)
-        if name in {"ones", "zeros"} and math.prod(shape) <= MAX_ARRAY:
-            return Array(shape, (np.ones if name == "ones" else np.zeros)(shape))
-        return Array(shape)
-    if name in {"array", "asarray"} and args:
-        flat = _plain(args[0])
-        if flat is not None:
-            try:
-                arr = np.asarray(flat, dtype=float)
-            except (ValueError, TypeError):
-                return Array(None)
-            return Array(arr.shape, arr) if arr.size <= MAX_ARRAY else Array(arr.shape)
-        return Array(None)
-    if name in {"log", "exp", "sqrt", "abs", "sin", "cos", "tanh"} and len(args) == 1 and isinstance(args[0], Array):
-        src = args[0]
-        if src.values is not None:
-            with np.errstate(all="ignore"):
-                return Array(src.shape, getattr(np, name)(src.values))
-        return Array(src.shape)
-    if name == "dot" and len(args) == 2 and all(isinstance(a, Array) and a.shape for a in args):
-        a, b = args
-        if len(a.shape) == 2 and len(b.shape) == 2:
-            return Array((a.shape[0], b.shape[1]))
-    return UNKNOWN
