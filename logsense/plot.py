@@ -161,7 +161,8 @@ def finding_layers(findings: Iterable["Finding"], run: "Run", metrics: Sequence[
                 fits.append(fit.assign(symptom=f.symptom, finding=label))
                 continue
         if f.symptom in POINT_SYMPTOMS or f.end_epoch in (None, f.start_epoch):
-            epoch = f.stats.get("epoch", f.start_epoch) if isinstance(f.stats.get("epoch"), (int, float)) else f.start_epoch
+            at = f.stats.get("epoch")  # a jump's onset can precede the span's start
+            epoch = at if isinstance(at, (int, float)) else f.start_epoch
             rules.append({"epoch": epoch, "symptom": f.symptom, "finding": label})
         else:
             bands.append({"start": f.start_epoch, "end": f.end_epoch, "symptom": f.symptom, "finding": label})

@@ -19,6 +19,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import logsense
+from logsense.samples import find_samples, keras_samples, seed_samples
 from synthetic import synthetic_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -302,3 +303,38 @@ def test_seed_001_collapse_to_the_mean():
     assert "collapse" in set(findings_rows(at)["symptom"])
     assert summary(at)["Top cause"] == "collapse_to_mean"
     assert any("Pasted array at line" in c.value for c in at.caption)
+
+
+# ---------------------------------------------------------------- samples
+
+def test_samples_are_discovered_with_readable_labels(tmp_path):
+    seeds = seed_samples()
+    assert [s.key for s in seeds] == [f"seed-00{i}" for i in range(5)]
+    assert all(s.label.startswith(f"Seed 00{i}: ") and len(s.label) > 20 for i, s in enumerate(seeds))
+
+    folder = tmp_path / "fixtures" / "keras" / "keras3" / "scalar_lr_0.01"
+    folder.mkdir(parents=True)
+    (folder / "pipe.txt").write_text("Epoch 1/1\n")
+    (folder / "meta.json").write_text(json.dumps({"shows": "SGD lr=0.01 on y = w*x"}))
+    (tmp_path / "fixtures" / "seeds").mkdir()
+    (tmp_path / "fixtures" / "seeds" / "007_abc.txt").write_text("\n  My loss is NaN  \nEpoch 1/1\n")
+    found = find_samples(tmp_path)
+    assert [(s.key, s.label, s.group) for s in found] == [
+        ("seed-007", "Seed 007: My loss is NaN", "forum post"),
+        ("keras-keras3-scalar_lr_0.01", "Keras 3: scalar lr 0.01 (SGD lr=0.01 on y = w*x)", "Keras capture")]
+
+
+def test_every_keras_capture_loads_and_meets_its_expected_cause():
+    """Each real capture offered on the page is read and diagnosed as its meta.json expects."""
+    captures = keras_samples()
+    if not captures:
+        pytest.skip("no Keras captures under fixtures/keras/ yet")
+    at = open_page().run()
+    for sample in captures:
+        at.selectbox(key="sample").select(sample.key).run()
+        assert not at.exception, sample.key
+        assert not at.error, (sample.key, [e.value for e in at.error])
+        meta = json.loads((sample.path.parent / "meta.json").read_text())
+        assert summary(at)["Runs"] == str(meta["n_runs"]), sample.key
+        if meta.get("expected_causes"):
+            assert summary(at)["Top cause"] in meta["expected_causes"], (sample.key, summary(at))
