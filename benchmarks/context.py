@@ -35,6 +35,7 @@ def cases() -> dict[str, tuple[str, str | None]]:
     broken = "\n".join(f"model.add(Dense({i}, activation='relu')\nfoo bar baz ( qux" for i in range(SIZE // 60))
     log = "\n".join(f"Epoch {i}/100\n1875/1875 [==============================] - 2s 946us/step - loss: 0.3"
                     for i in range(SIZE // 90))
+    loops = "for a in range(16):\n    for b in range(16):\n        for c in range(16):\n            x = a + b\n"
     prose = ("The learning rate is 0.01 and I use SGD(lr=0.1) with f(x) and g(y) here. " * 14 + "\n")
     return {
         "seeds repeated": (_repeat(seeds), None),
@@ -43,6 +44,7 @@ def cases() -> dict[str, tuple[str, str | None]]:
         "console log": (_repeat(log), None),
         "prose with calls": (_repeat(prose), None),
         "stray braces": ("{" * SIZE, None),
+        "runaway loops": (_repeat(loops + "I changed the learning rate to 0.1 and\n"), None),
     }
 
 

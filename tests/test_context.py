@@ -428,3 +428,18 @@ def test_code_after_a_run_with_its_own_code_does_not_leak_into_it():
     (run,) = runs_at(10)
     attach_to_runs([run], blocks)
     assert "clipnorm" not in run.context and run.context["optimizer"] == "sgd"
+
+
+def test_a_runaway_loop_does_not_hide_the_model_after_it():
+    text = "\n".join([
+        "for a in range(16):",
+        "    for b in range(16):",
+        "        for c in range(16):",
+        "            for d in range(16):",
+        "                x = a + b",
+        "model = Sequential()",
+        "model.add(Dense(3, input_dim=4))",
+        "model.compile(optimizer='adagrad', loss='mse')",
+    ])
+    ctx = attach_to_runs([], extract_context(text))
+    assert ctx["optimizer"] == "adagrad" and ctx["lr"] == 0.01 and ctx["layers"][0]["params"] == 15

@@ -21,11 +21,12 @@ from .layers import apply_layer, model_keys, propagate_fan_in
 from .numpy_eval import arith, numpy_call
 from .values import (UNKNOWN, Array, LayerSpec, ModelRef, Optimizer, Regularizer, Tensor, dotted, is_num,
                      plain)
-from .vocab import dataset_info, initializer_name, loss_name, optimizer_name
+from .vocab import DEFAULT_LR, dataset_info, initializer_name, loss_name, optimizer_name
 
 MAX_LISTED = 10_000       # x_values longer than this are not copied into the context
 MAX_UNROLL = 16           # for-loops over longer ranges are walked once
-MAX_STEPS = 200_000       # expression nodes per interpreter
+MAX_STEPS = 150_000       # expression nodes per interpreter (a whole post)
+MAX_STATEMENT_STEPS = 20_000  # per top-level statement, so one runaway loop spares the rest
 MAX_DEPTH = 60
 MAX_LAYERS = 400          # layers kept per model (deeper stacks are cut, and marked so)
 
@@ -76,10 +77,12 @@ class Interpreter:
         for stmt in stmts:
             self._reads: set[str] = set()
             before = len(self.layers), self._model_changed, "optimizer" in self._out
+            self._limit = min(self.steps + MAX_STATEMENT_STEPS, MAX_STEPS)
             try:
                 self._exec(stmt, 0)
             except _OutOfBudget:
-                break
+                if self.steps >= MAX_STEPS:
+                    break
             except (RecursionError, MemoryError, OverflowError, ValueError, TypeError, ZeroDivisionError):
                 continue
             if (len(self.layers), self._model_changed, "optimizer" in self._out) != before:
@@ -186,7 +189,7 @@ class Interpreter:
 
     def _ev(self, node: ast.AST, depth: int = 0) -> Any:
         self.steps += 1
-        if self.steps > MAX_STEPS:
+        if self.steps > self._limit:
             raise _OutOfBudget
         if depth > MAX_DEPTH:
             return UNKNOWN
@@ -401,21 +404,24 @@ class Interpreter:
         self._use_optimizer(opt)
         return opt
 
-    def _use_optimizer(self, opt: Optimizer) -> None:
+    def _use_optimizer(self, opt: Optimizer, lr_source: str = "code") -> None:
         self._out["optimizer"] = opt.name
         for key in ("lr", "lr_source", "momentum", "clipnorm", "clipvalue"):
             self._out.pop(key, None)
         if "lr" in opt.params:
             self._out["lr"] = opt.params["lr"]
-            self._out["lr_source"] = "code"
+            self._out["lr_source"] = lr_source
         for key in ("momentum", "clipnorm", "clipvalue"):
             if key in opt.params:
                 self._out[key] = opt.params[key]
 
     def _compile(self, args: list[Any], kwargs: dict[str, Any], knodes: dict[str, ast.AST], node: ast.Call) -> None:
         opt = kwargs.get("optimizer", args[0] if args else None)
-        if isinstance(opt, str) and optimizer_name(opt):
-            self._use_optimizer(Optimizer(optimizer_name(opt) or opt, {}))
+        name = optimizer_name(opt) if isinstance(opt, str) else None
+        if name:
+            # a name means Keras's default learning rate, whatever optimizer object came before
+            params = {"lr": DEFAULT_LR[name]} if name in DEFAULT_LR else {}
+            self._use_optimizer(Optimizer(name, params), lr_source="default")
         elif isinstance(opt, Optimizer):
             self._use_optimizer(opt)
         loss_node = knodes.get("loss", node.args[1] if len(node.args) > 1 else None)

@@ -14,8 +14,10 @@ from .vocab import DATASET_PATTERN, dataset_info
 
 #: Interactive prompts pasted with the code: ``>>> ``, ``... ``, ``In [3]: ``.
 _PROMPT = re.compile(r"^(?:>>> ?|\.\.\. |In \[\d*\]: ?|\s+\.\.\.: )")
-#: Prose variable overrides that trigger a re-reading of the code (each costs one pass).
+#: Prose variable overrides that trigger a re-reading of the code (each costs one pass),
+#: and the largest reading (in interpreter steps) worth repeating.
 MAX_REPLAYS = 8
+MAX_REPLAY_STEPS = 50_000
 
 
 def extract_context(text: str) -> list[ContextBlock]:
@@ -63,7 +65,7 @@ def extract_context(text: str) -> list[ContextBlock]:
                 blocks.append(ContextBlock(line, values, "code", fit_call=fit))
             continue
         values, overrides = prose.read(line, item, model_vars)
-        if overrides and replays < MAX_REPLAYS:
+        if overrides and replays < MAX_REPLAYS and interp.steps <= MAX_REPLAY_STEPS:
             replays += 1
             pins.update(overrides)
             interp, changed = _replay(history, pins, interp)
