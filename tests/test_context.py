@@ -443,3 +443,26 @@ def test_a_runaway_loop_does_not_hide_the_model_after_it():
     ])
     ctx = attach_to_runs([], extract_context(text))
     assert ctx["optimizer"] == "adagrad" and ctx["lr"] == 0.01 and ctx["layers"][0]["params"] == 15
+
+
+def test_values_printed_after_each_run_label_that_run():
+    # a real Keras 3 capture of an lr sweep: "lr=0.001 final weight: ..." follows each run
+    path = SEEDS.parent / "keras" / "keras3" / "scalar_sweep_multi" / "pasted.txt"
+    if not path.exists():
+        pytest.skip("real Keras captures not generated")
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    starts = [i + 1 for i, line in enumerate(lines)
+              if line.startswith("Epoch 1/") and (i == 0 or not lines[i - 1].startswith("Epoch"))]
+    runs = runs_at(*starts)
+    attach_to_runs(runs, extract_context(text))
+    assert [r.context["lr"] for r in runs] == [0.001, 0.005, 0.0081, 0.01]
+    assert all(r.context["lr_source"] == "prose" for r in runs)
+
+
+def test_values_before_each_run_stay_headers():
+    blocks = [ContextBlock(1, {"lr": 0.1, "lr_source": "prose"}, "prose"),
+              ContextBlock(15, {"lr": 0.2, "lr_source": "prose"}, "prose")]
+    runs = runs_at(5, 20)
+    attach_to_runs(runs, blocks)
+    assert [r.context["lr"] for r in runs] == [0.1, 0.2]

@@ -18,6 +18,8 @@ Source = Literal["code", "json", "summary", "prose"]
 
 #: Evidence that describes the set-up itself (prose only comments on it).
 _SETUP_SOURCES = ("code", "json", "summary")
+#: Keys a line after each run may state for that run (see `_apply_trailers`).
+_TRAILER_KEYS = ("lr", "batch_size")
 #: Keys whose dict values are merged key by key rather than replaced.
 _MERGED_DICTS = ("variables",)
 
@@ -122,6 +124,7 @@ def attach_to_runs(runs: list[Run], blocks: Iterable[ContextBlock]) -> dict[str,
             following = min((s for s in starts if s > start), default=math.inf)
             merge_blocks((b for b in ordered if start <= b.line < following), base=merged, only_missing=True)
         run.context = with_defaults(merged)
+    _apply_trailers(runs, ordered)
     if not runs:
         return with_defaults(merge_blocks(ordered))
     last = max(starts)
@@ -129,6 +132,31 @@ def attach_to_runs(runs: list[Run], blocks: Iterable[ContextBlock]) -> dict[str,
     trailing = merge_blocks((b for b in ordered if b.line >= last),
                             base=_Merged(values=dict(last_run.context)), only_missing=True)
     return trailing.values
+
+
+def _apply_trailers(runs: list[Run], blocks: list[ContextBlock]) -> None:
+    """Prose that labels each run *after* it ("lr=0.001 final weight: 1.91").
+
+    When no prose value of a key precedes the first run and exactly one follows
+    each run before the next, the values are trailers: value i belongs to run i,
+    not to run i + 1 as reading top to bottom would have it.
+    """
+    placed = sorted((r for r in runs if math.isfinite(_start(r))), key=_start)
+    if len(placed) < 2:
+        return
+    starts = [_start(r) for r in placed] + [math.inf]
+    prose = [b for b in blocks if b.source == "prose"]
+    for key in _TRAILER_KEYS:
+        holders = [b for b in prose if key in b.values]
+        if not holders or holders[0].line < starts[0]:
+            continue
+        per_run = [[b for b in holders if starts[i] <= b.line < starts[i + 1]] for i in range(len(placed))]
+        if all(len(found) == 1 for found in per_run):
+            for run, (block,) in zip(placed, per_run):
+                run.context[key] = block.values[key]
+                source_key = f"{key}_source"
+                if source_key in block.values:
+                    run.context[source_key] = block.values[source_key]
 
 
 def apply_overrides(context: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
