@@ -83,7 +83,7 @@ def _base(rng: np.random.Generator, n: int, *, val: bool = True) -> tuple[dict[s
     acc_lo, acc_hi = rng.uniform(0.1, 0.5), rng.uniform(0.8, 0.99)
     acc = np.clip(acc_lo + (acc_hi - acc_lo) * progress + rng.normal(0, 0.003, n), 0, 1)
     out = {"loss": loss, "accuracy": acc}
-    params = {"sigma": sigma, "start": start, "floor": floor}
+    params = {"sigma": sigma, "start": start, "floor": floor, "curve": curve}
     if val:
         ratio = 1.0 + rng.uniform(0.02, 0.2)
         sigma_v = sigma * rng.uniform(1.0, 2.5)
@@ -98,25 +98,32 @@ def healthy(rng: np.random.Generator) -> Synthetic:
     n = int(rng.integers(8, 150))
     series, params = _base(rng, n, val=rng.random() < 0.8)
     params.pop("val_curve", None)
+    params.pop("curve")
     return Synthetic(_run(series), Truth(None, params=params))
 
 
 def jump(rng: np.random.Generator) -> Synthetic:
-    """A level shift up in loss and val_loss (as after a bad update), recovering or not."""
+    """A level shift up in loss and val_loss (as after a bad update), decaying away or not.
+
+    ``recovers`` in the truth means what the detector reports: the noiseless loss
+    gets back to its pre-jump level (within one noise sigma) before the log ends.
+    """
     n = int(rng.integers(20, 150))
     series, params = _base(rng, n)
     params.pop("val_curve")
+    curve = params.pop("curve")
     tau = int(rng.integers(max(5, n // 4), n - 4))
     z = rng.uniform(8.0, 25.0)
     size = z * max(params["sigma"], params["sigma_val"])  # in log units, above both curves' noise
-    recovers = bool(rng.random() < 0.5)
     t = np.arange(n, dtype=float)
     excess = np.where(t >= tau, size, 0.0)
-    if recovers:
+    if rng.random() < 0.5:
         excess = excess * np.exp(-np.maximum(t - tau, 0) / rng.uniform(3.0, 10.0))
     for m in ("loss", "val_loss"):
         series[m] = series[m] * np.exp(excess)
     series["accuracy"] = series["accuracy"] - np.where(t >= tau, 0.05, 0.0)
+    after = np.log(curve[tau + 1:]) + excess[tau + 1:]
+    recovers = bool(np.any(after <= math.log(curve[tau - 1]) + params["sigma"]))
     return Synthetic(_run(series), Truth("jump", ("loss", "val_loss"), tau + 1,
                                          {**params, "size_sigma": z, "log_size": size, "recovers": recovers}))
 
@@ -128,6 +135,7 @@ def divergence(rng: np.random.Generator) -> Synthetic:
     t0 = int(rng.integers(0, 30))
     n = t0 + m
     series, params = _base(rng, n)
+    params.pop("curve")
     t = np.arange(n, dtype=float)
     growth = np.exp(np.maximum(t - t0, 0) * math.log(g))
     params.pop("val_curve")
@@ -176,6 +184,7 @@ def oscillation(rng: np.random.Generator) -> Synthetic:
     """A decaying loss that swings up and down every epoch by 15-60 %."""
     n = int(rng.integers(10, 120))
     series, params = _base(rng, n)
+    params.pop("curve")
     params.pop("val_curve")
     a = rng.uniform(0.15, 0.6)
     signs = np.empty(n)
@@ -193,6 +202,7 @@ def overfitting(rng: np.random.Generator) -> Synthetic:
     """Training keeps improving; validation turns upward after a parting epoch, rising 15-100 %."""
     n = int(rng.integers(20, 150))
     series, params = _base(rng, n)
+    params.pop("curve")
     part = int(rng.integers(n // 4, int(n * 0.6)))
     rise = rng.uniform(0.15, 1.0)
     t = np.arange(n, dtype=float)

@@ -2,7 +2,7 @@
 
 Two statistics together: how often consecutive first differences change sign
 (white noise alone does so 2/3 of the time, a period-2 bounce always), and the
-amplitude of the swings (half the median absolute step about the median step),
+amplitude of the swings (half the median absolute deviation of the steps from the trend's step),
 on a log scale so it reads as a fraction of the loss. Noise on an epoch-averaged loss is a few
 percent; an optimiser overshooting a valley moves it by tens of percent. The
 amplitude must also dwarf the trend's own movement per epoch, or the "bounce"
@@ -47,15 +47,16 @@ class OscillationDetector(SeriesDetector):
         if raw.size < self.min_epochs:
             return []
         z = np.log(raw)
-        d = np.diff(z)
-        # Half the typical step about the median step: a swing of +-a moves 2a per epoch.
-        amplitude = 0.5 * float(np.median(np.abs(d - np.median(d))))
+        d = np.diff(z) / np.diff(ep)
+        trend_step = theil_trend(z, ep).slope
+        # Half the typical step about the trend's step: a swing of +-a moves 2a per epoch.
+        amplitude = 0.5 * float(np.median(np.abs(d - trend_step)))
+        trend_step = abs(trend_step)
         s = np.sign(d[d != 0])
         if s.size < 3:
             return []
         changes = int(np.sum(s[1:] != s[:-1]))
         rate = changes / (s.size - 1)
-        trend_step = abs(theil_trend(z, ep).slope)
         if rate < self.min_rate or amplitude < self.min_amplitude or amplitude < self.trend_ratio * trend_step:
             return []
         p = float(stats.binomtest(changes, s.size - 1, 0.5, alternative="greater").pvalue)

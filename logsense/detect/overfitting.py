@@ -28,12 +28,18 @@ class OverfittingDetector(RunDetector):
         min_window: epochs needed after the parting point.
         min_rise: relative rise of validation loss (absolute fall of validation accuracy) that matters.
         alpha: significance level for validation getting worse.
+        short_window: fewest epochs after the parting point judged at all; between this and
+            ``min_window`` (the stretch EarlyStopping leaves) every epoch must move the wrong
+            way and validation must rise by ``short_rise``; the confidence stays modest.
     """
 
     symptom = "overfitting"
 
-    def __init__(self, min_window: int = 4, min_rise: float = 0.05, alpha: float = 0.01) -> None:
+    def __init__(self, min_window: int = 4, min_rise: float = 0.05, alpha: float = 0.01,
+                 short_window: int = 3, short_rise: float = 0.15) -> None:
         super().__init__()
+        self.short_window = short_window
+        self.short_rise = short_rise
         self.min_window = min_window
         self.min_rise = min_rise
         self.alpha = alpha
@@ -56,20 +62,29 @@ class OverfittingDetector(RunDetector):
         if kind == "loss":
             ok &= (tr > 0) & (va > 0)
         tr, va, ep = tr[ok], va[ok], ep[ok]
-        if va.size < self.min_window + 2:
+        if va.size < self.short_window + 1:
             return None
         # Work so that "worse" is "up": log loss, or minus accuracy.
         zt, zv = (np.log(tr), np.log(va)) if kind == "loss" else (-tr, -va)
-        part = int(np.argmin(running_median(zv, 3)))
-        if va.size - part < self.min_window:
-            return None
+        part = int(np.argmin(running_median(zv, 3) if zv.size >= 8 else zv))
         w = slice(part, va.size)
+        n_after = va.size - part
+        if n_after < self.short_window:
+            return None
         vt, tt = theil_trend(zv[w], ep[w]), theil_trend(zt[w], ep[w])
         apart = theil_trend(zv[w] - zt[w], ep[w])  # the curves part: their ratio (difference) grows
         span = float(ep[-1] - ep[part])
         rise = math.expm1(vt.slope * span) if kind == "loss" else vt.slope * span
-        if vt.p_up >= self.alpha or apart.p_up >= self.alpha or rise < self.min_rise or tt.slope >= 0:
-            return None
+        if n_after >= self.min_window:
+            if vt.p_up >= self.alpha or apart.p_up >= self.alpha or rise < self.min_rise or tt.slope >= 0:
+                return None
+        else:
+            # The last few epochs only (what EarlyStopping leaves): too few for the test's
+            # level, so demand every step to go the wrong way and a larger rise instead.
+            short_rise = math.expm1(zv[-1] - zv[part]) if kind == "loss" else zv[-1] - zv[part]
+            if not (np.all(np.diff(zv[w]) > 0) and np.all(np.diff(zt[w]) < 0)) or short_rise < self.short_rise:
+                return None
+            rise = short_rise
         conf = (1.0 - vt.p_up) * (1.0 - apart.p_up) * (1.0 - tt.p_down)
         part_epoch = epoch_int(ep[part])
         st = {"part_epoch": part_epoch, "val_slope": rfloat(vt.slope, 4), "train_slope": rfloat(tt.slope, 4),

@@ -97,8 +97,8 @@ def chance_level(run: Run, metric: str = "loss") -> tuple[float, str] | None:
     """The loss of predicting the prior, from the run's context or inferred from accuracy.
 
     Context: ``loss`` names the function; ``num_classes`` (or similar) gives K;
-    ``target_variance`` gives the MSE chance level. Inference: accuracy within
-    0.05 of 1/K and the loss within 3 % of ln K, for K = round(1/accuracy).
+    ``target_variance`` gives the MSE chance level. Inference: the loss within 3 %
+    of ln K and the accuracy near 1/K, for K = round(1/accuracy) or round(e^loss).
     """
     ctx = run.context or {}
     loss = str(ctx.get("loss") or "").lower().replace("_", "")
@@ -119,9 +119,11 @@ def chance_level(run: Run, metric: str = "loss") -> tuple[float, str] | None:
     a, l_ = np.nanmedian(acc[tail]), np.nanmedian(loss_y[tail])
     if not (np.isfinite(a) and np.isfinite(l_)) or a <= 0.0:
         return None
-    k_hat = int(round(1.0 / a))
-    if k_hat >= 2 and abs(a - 1.0 / k_hat) <= 0.05 and abs(l_ / math.log(k_hat) - 1.0) <= 0.03:
-        return math.log(k_hat), f"ln {k_hat} (accuracy {a:.3g} ~ 1/{k_hat})"
+    # K from the accuracy (good for few classes) or from the loss (good for many).
+    for k_hat in dict.fromkeys((int(round(1.0 / a)), int(round(math.exp(min(l_, 50.0)))))):
+        if k_hat >= 2 and abs(a - 1.0 / k_hat) <= max(0.02, 0.5 / k_hat) \
+                and abs(l_ / math.log(k_hat) - 1.0) <= 0.03:
+            return math.log(k_hat), f"ln {k_hat} (accuracy {a:.3g} ~ 1/{k_hat})"
     return None
 
 
