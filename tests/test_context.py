@@ -466,3 +466,54 @@ def test_values_before_each_run_stay_headers():
     runs = runs_at(5, 20)
     attach_to_runs(runs, blocks)
     assert [r.context["lr"] for r in runs] == [0.1, 0.2]
+
+
+MLP_POST = """Using TensorFlow backend.
+I'm running the mnist mlp example:
+
+    batch_size = 128
+    num_classes = 10
+    (x_train, y_train), (x_test, y_test) = mnist.load_data()
+    x_train = x_train.reshape(60000, 784)
+    x_train = x_train.astype('float32')
+    x_train /= 255
+    model = Sequential()
+    model.add(Dense(512, activation='relu', input_shape=(784,)))
+    model.add(Dropout(0.2))
+    model.add(Dense(num_classes, activation='softmax'))
+    model.summary()
+    model.compile(loss='categorical_crossentropy',
+                  optimizer=RMSprop(),
+                  metrics=['accuracy'])
+    history = model.fit(x_train, y_train,
+                        batch_size=batch_size,
+                        epochs=20,
+                        validation_data=(x_test, y_test))
+_________________________________________________________________
+Layer (type)                 Output Shape              Param #
+=================================================================
+dense_1 (Dense)              (None, 512)               401920
+_________________________________________________________________
+dropout_1 (Dropout)          (None, 512)               0
+_________________________________________________________________
+dense_2 (Dense)              (None, 10)                5130
+=================================================================
+Total params: 407,050
+_________________________________________________________________
+Train on 60000 samples, validate on 10000 samples
+Epoch 1/20
+"""
+
+
+def test_indented_script_with_its_summary():
+    (run,) = runs_at(MLP_POST.split("\n").index("Epoch 1/20") + 1)
+    attach_to_runs([run], extract_context(MLP_POST))
+    ctx = run.context
+    assert ctx["backend"] == "tensorflow" and ctx["dataset"]["name"] == "mnist"
+    assert ctx["inputs_scaled"] is True and ctx["data"]["n_samples"] == 60000
+    assert ctx["optimizer"] == "rmsprop" and ctx["lr"] == 0.001 and ctx["lr_source"] == "default"
+    assert ctx["batch_size"] == 128 and ctx["epochs"] == 20 and ctx["validation_data"] is True
+    # the summary adds names and counts to the code's layers without losing their activations
+    assert [(l["name"], l.get("activation"), l["params"]) for l in ctx["layers"]] == [
+        ("dense_1", "relu", 401920), ("dropout_1", None, 0), ("dense_2", "softmax", 5130)]
+    assert ctx["output_activation"] == "softmax" and ctx["total_params"] == 407050

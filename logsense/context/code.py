@@ -41,6 +41,7 @@ _COMPARE: dict[type, Callable[[Any, Any], bool]] = {
 }
 _SCALERS = {"normalize", "StandardScaler", "MinMaxScaler", "Rescaling", "Normalization", "scale", "minmax_scale"}
 _NUMPY_ROOTS = {"np", "numpy"}
+_ARRAY_METHODS = {"reshape", "astype", "copy", "flatten", "ravel"}
 _MERGE_FUNCTIONS = {"concatenate", "add", "multiply", "average", "maximum", "minimum", "subtract", "merge"}
 
 
@@ -280,6 +281,10 @@ class Interpreter:
         path = dotted(func)
         name = path.split(".")[-1]
         root = path.split(".")[0]
+        if isinstance(func, ast.Attribute) and name in _ARRAY_METHODS:
+            receiver = self._ev(func.value, d)
+            if isinstance(receiver, Array):
+                return _array_method(receiver, name, args)
         if isinstance(func, ast.Attribute):
             receiver_known = root in _NUMPY_ROOTS
             if not receiver_known:
@@ -488,6 +493,27 @@ class Interpreter:
             if np.allclose(ratios, ratios[0]) and np.allclose(y.values[~nz], 0):
                 data["y_scale"] = float(ratios[0])
         return data
+
+def _array_method(array: Array, name: str, args: list[Any]) -> Array:
+    """``x.reshape(60000, 784)``, ``x.astype('float32')``: same data, maybe a new shape."""
+    if name == "astype" or name == "copy":
+        return array
+    if name in {"flatten", "ravel"}:
+        shape = (int(np.prod(array.shape)),) if array.shape else None
+    else:
+        dims = args[0] if len(args) == 1 and isinstance(args[0], (list, tuple)) else args
+        shape = tuple(dims) if dims and all(isinstance(v, int) and not isinstance(v, bool) for v in dims) else None
+        if shape and array.shape and -1 in shape and shape.count(-1) == 1:
+            known = int(np.prod([v for v in shape if v != -1]))
+            total = int(np.prod(array.shape))
+            shape = tuple(total // known if v == -1 else v for v in shape) if known and total % known == 0 else None
+    if shape is None:
+        return Array(None)
+    values = None
+    if array.values is not None and array.values.size == int(np.prod(shape)):
+        values = array.values.reshape(shape)
+    return Array(shape, values, array.dataset)
+
 
 def _merge(name: str, tensors: Any) -> Tensor:
     """Shape after merging functional-API branches: concatenation adds widths."""

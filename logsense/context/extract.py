@@ -8,6 +8,7 @@ from typing import Any
 from .blocks import ContextBlock
 from .code import Interpreter
 from .config import find_configs, find_summaries
+from .layers import model_keys
 from .prose import ProseReader
 from .segments import Segment, find_code, find_fragments
 from .vocab import DATASET_PATTERN, dataset_info
@@ -37,8 +38,6 @@ def extract_context(text: str) -> list[ContextBlock]:
     for found in find_configs(text):
         blocks.append(ContextBlock(found.line, found.values, "json"))
         json_lines.update(range(found.line - 1, found.end_line))
-    for found in find_summaries(lines):
-        blocks.append(ContextBlock(found.line, found.values, "summary"))
 
     code_view = [_PROMPT.sub("", line, count=1) for line in lines]
     scan = find_code(code_view, skip=json_lines)
@@ -47,6 +46,7 @@ def extract_context(text: str) -> list[ContextBlock]:
     events: list[tuple[int, int, Any]] = [(s.line, 0, s) for s in segments]
     events += [(k + 1, 1, lines[k]) for k in other]
     events += [(line, 1, comment) for line, comment in scan.comments]
+    events += [(found.line, 2, found) for found in find_summaries(lines)]
     events.sort(key=lambda e: (e[0], e[1]))
 
     interp = Interpreter()
@@ -64,6 +64,9 @@ def extract_context(text: str) -> list[ContextBlock]:
             if values or fit:
                 blocks.append(ContextBlock(line, values, "code", fit_call=fit))
             continue
+        if kind == 2:
+            blocks.append(ContextBlock(line, _with_code_layers(item.values, interp.state.get("layers")), "summary"))
+            continue
         values, overrides = prose.read(line, item, model_vars)
         if overrides and replays < MAX_REPLAYS and interp.steps <= MAX_REPLAY_STEPS:
             replays += 1
@@ -75,6 +78,27 @@ def extract_context(text: str) -> list[ContextBlock]:
             blocks.append(ContextBlock(line, values, "prose"))
     blocks.sort(key=lambda b: b.line)
     return blocks
+
+
+def _with_code_layers(summary: dict[str, Any], code_layers: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """A summary printed by the code above it: add its counts to the code's layers.
+
+    The code knows activations and regularizers, the summary knows widths and
+    parameter counts; when both list the same layer types, keep both.
+    """
+    rows = [r for r in summary["layers"] if r["type"] != "InputLayer"]
+    layers = [l for l in code_layers or [] if l.get("type") not in ("Input", "InputLayer")]
+    if not layers or [_kind(l["type"]) for l in layers] != [_kind(r["type"]) for r in rows]:
+        return summary
+    merged = [{**layer, **{k: v for k, v in row.items() if k not in layer or k in ("name", "params")}}
+              for layer, row in zip(layers, rows)]
+    keys = model_keys(merged)
+    return {**keys, **{k: v for k, v in summary.items() if k not in keys}}
+
+
+def _kind(layer_type: str) -> str:
+    """Keras 1 and 2 spellings of one layer type: Convolution2D and Conv2D."""
+    return layer_type.lower().replace("olution", "")
 
 
 def _model_variables(interp: Interpreter) -> dict[str, Any]:
