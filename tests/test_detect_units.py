@@ -249,3 +249,10 @@ def test_every_finding_is_json_with_confidence_in_unit_interval():
             for f in detect_run(make(kind, seed).run):
                 assert 0.0 <= f.confidence <= 1.0 and f.message and f.metric
                 json.dumps(jsonable(f.to_dict()), allow_nan=False)
+
+
+def test_frozen_loss_is_a_plateau():
+    run = run_of(loss=[7.0452, 6.1031, 6.1031, 6.1031, 6.1031, 6.1031], accuracy=[0.099] * 6)
+    (f,) = [f for f in detect_run(run) if f.symptom == "plateau"]
+    assert f.stats["frozen"] is True and f.start_epoch == 2 and f.stats["n_epochs"] == 5
+    assert f.stats["stuck"] is False  # 6.1 is not ln 10

@@ -73,19 +73,27 @@ def pelt(signal: ArrayLike, penalty: float, *, model: str = "linear", min_size: 
     best[0] = -penalty
     last = np.zeros(n + 1, dtype=int)
     candidates = np.array([0])
+    expires = np.array([n + 1])  # time from which a pruned candidate can no longer win
     for t in range(min_size, n + 1):
-        if t - min_size >= min_size:  # segment starting here becomes admissible
+        if t - min_size >= min_size:  # a segment starting here becomes admissible
             candidates = np.append(candidates, t - min_size)
-        admissible = candidates[t - candidates >= min_size]
-        if admissible.size == 0:
+            expires = np.append(expires, n + 1)
+        alive = expires > t
+        candidates, expires = candidates[alive], expires[alive]
+        adm = t - candidates >= min_size
+        starts = candidates[adm]
+        if starts.size == 0:
             continue
-        total = best[admissible] + sums.cost(admissible, t, model)
+        total = best[starts] + sums.cost(starts, t, model)
         k = int(np.argmin(total))
         best[t] = total[k] + penalty
-        last[t] = admissible[k]
-        # Prune: a start whose cost already exceeds the optimum can never win later.
-        keep = best[admissible] + sums.cost(admissible, t, model) <= best[t]
-        candidates = np.concatenate([admissible[keep], candidates[t - candidates < min_size]])
+        last[t] = starts[k]
+        # Prune: if F(s) + C(s, t) > F(t), a split at t beats s for every end T >= t + min_size
+        # (RSS is superadditive); before that the split at t is not admissible, so s stays until then.
+        beaten = total > best[t]
+        exp_adm = expires[adm]
+        exp_adm[beaten] = np.minimum(exp_adm[beaten], t + min_size)
+        expires[adm] = exp_adm
     cps: list[int] = []
     t = n
     while t > 0:

@@ -5,7 +5,9 @@ Two things are: (1) the loss never moved — the whole run, first epoch included
 stays within ``max_rel_change`` along its Theil-Sen line; (2) the loss settled
 at chance level — ln K for K-class cross-entropy, ln 2 for binary, the target
 variance for MSE — which means the model predicts the prior and learned nothing
-from the inputs. The chance level comes from the run's context when known, or
+from the inputs. (3) the loss is frozen: the same value (to 1e-5) for several
+epochs, so nothing is being updated (dead or saturated units, a zero learning
+rate). The chance level comes from the run's context when known, or
 is inferred when accuracy is near 1/K and the loss near ln K together.
 """
 from __future__ import annotations
@@ -32,13 +34,16 @@ class PlateauDetector(SeriesDetector):
         min_epochs: shortest run judged for "never moved".
         max_rel_change: largest relative change over the window that counts as flat.
         chance_tol: relative distance to the chance level that counts as "at" it.
+        min_frozen: identical trailing values that count as frozen (also a plateau).
     """
 
     symptom = "plateau"
 
     def __init__(self, chance_level: float | None = None, chance_source: str | None = None,
-                 min_epochs: int = 5, max_rel_change: float = 0.03, chance_tol: float = 0.03) -> None:
+                 min_epochs: int = 5, max_rel_change: float = 0.03, chance_tol: float = 0.03,
+                 min_frozen: int = 4) -> None:
         super().__init__()
+        self.min_frozen = min_frozen
         self.chance_level = chance_level
         self.chance_source = chance_source
         self.min_epochs = min_epochs
@@ -55,6 +60,10 @@ class PlateauDetector(SeriesDetector):
             f = self._flat(raw, ep, metric, 0)
             if f is not None:
                 return [f]
+        # Frozen: the same printed value epoch after epoch; nothing is being updated.
+        same = _trailing_repeats(raw)
+        if same >= self.min_frozen and raw[-1] >= 1e-3:
+            return [self._frozen(raw, ep, metric, same)]
         # Tail at chance level? (the last third, at least three epochs)
         if self.chance_level is not None and self.chance_level > 0:
             start = max(0, raw.size - max(3, raw.size // 3))
@@ -62,6 +71,20 @@ class PlateauDetector(SeriesDetector):
             if f is not None:
                 return [f]
         return []
+
+    def _frozen(self, raw: np.ndarray, ep: np.ndarray, metric: str, same: int) -> Finding:
+        level = float(raw[-1])
+        chance = self.chance_level
+        stuck = chance is not None and abs(level / chance - 1.0) <= self.chance_tol
+        st = {"level": rfloat(level), "slope": 0.0, "rel_change": 0.0, "stuck": bool(stuck),
+              "chance_level": rfloat(chance) if chance is not None else None, "n_epochs": int(same),
+              "frozen": True}
+        # Identical values to the printed precision are ever less likely by chance as they repeat.
+        conf = 1.0 - 0.5 ** (same - 1)
+        msg = (f"{metric} frozen at {level:.6g} for the last {same} epochs "
+               f"({epoch_int(ep[-same])}-{epoch_int(ep[-1])}): the weights no longer change the loss")
+        return Finding(symptom=self.symptom, metric=metric, start_epoch=epoch_int(ep[-same]),
+                       end_epoch=epoch_int(ep[-1]), confidence=clip01(conf), stats=st, message=msg)
 
     def _flat(self, raw: np.ndarray, ep: np.ndarray, metric: str, start: int,
               need_chance: bool = False) -> Finding | None:
@@ -125,6 +148,15 @@ def chance_level(run: Run, metric: str = "loss") -> tuple[float, str] | None:
                 and abs(l_ / math.log(k_hat) - 1.0) <= 0.03:
             return math.log(k_hat), f"ln {k_hat} (accuracy {a:.3g} ~ 1/{k_hat})"
     return None
+
+
+def _trailing_repeats(raw: np.ndarray, rtol: float = 1e-5) -> int:
+    """How many values at the end equal the last one, up to float32 round-off (``rtol``).
+
+    Printed logs repeat the same 4 decimals; histories keep float32 noise in the 7th digit.
+    """
+    differs = np.flatnonzero(np.abs(raw - raw[-1]) > rtol * abs(raw[-1]))
+    return int(raw.size - (differs[-1] + 1)) if differs.size else int(raw.size)
 
 
 def _num(v: object) -> bool:
