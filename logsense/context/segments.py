@@ -80,9 +80,9 @@ def _parse(lines: list[str], start: int, end: int, budget: _Budget) -> ast.Modul
     """
     base = _indent(lines[start])
     chunk: list[str] = []
-    for line in lines[start:end]:
+    for offset, line in enumerate(lines[start:end]):
         if line.strip() and _indent(line) < base:
-            raise SyntaxError("dedent below the block", ("", end - start, 0, ""))
+            raise SyntaxError("dedent below the block", ("", offset + 1, 0, line))
         chunk.append(line[base:] if line.strip() else "")
     source = "\n".join(chunk)
     budget.spend(len(source))
