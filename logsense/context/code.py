@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import operator
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any, Callable
 
 import numpy as np
@@ -41,6 +42,7 @@ _COMPARE: dict[type, Callable[[Any, Any], bool]] = {
 }
 _SCALERS = {"normalize", "StandardScaler", "MinMaxScaler", "Rescaling", "Normalization", "scale", "minmax_scale"}
 _NUMPY_ROOTS = {"np", "numpy"}
+_BUILTINS: dict[str, Callable[[Any], Any]] = {"int": int, "float": float, "abs": abs, "round": round}
 _ARRAY_METHODS = {"reshape", "astype", "copy", "flatten", "ravel"}
 _MERGE_FUNCTIONS = {"concatenate", "add", "multiply", "average", "maximum", "minimum", "subtract", "merge"}
 
@@ -301,8 +303,8 @@ class Interpreter:
             ints = [int(a) for a in args]
             r = range(*ints)
             return list(r) if len(r) <= MAX_UNROLL * 64 else UNKNOWN
-        if name in {"int", "float", "abs", "round"} and len(args) == 1 and is_num(args[0]):
-            return {"int": int, "float": float, "abs": abs, "round": round}[name](args[0])
+        if name in _BUILTINS and len(args) == 1 and is_num(args[0]):
+            return _BUILTINS[name](args[0])
         if name == "len" and len(args) == 1:
             a = args[0]
             if isinstance(a, (list, tuple)):
@@ -333,7 +335,7 @@ class Interpreter:
         return UNKNOWN
 
     def _method(self, name: str, path: str, args: list[Any], kwargs: dict[str, Any],
-                knodes: dict[str, ast.AST], node: ast.Call) -> Any:
+                knodes: Mapping[str, ast.expr], node: ast.Call) -> Any:
         """Model methods and dataset loaders; None when ``name`` is none of them."""
         if name == "add" and args and isinstance(args[0], LayerSpec):
             self._add_layer(args[0])
@@ -420,7 +422,7 @@ class Interpreter:
             if key in opt.params:
                 self._out[key] = opt.params[key]
 
-    def _compile(self, args: list[Any], kwargs: dict[str, Any], knodes: dict[str, ast.AST], node: ast.Call) -> None:
+    def _compile(self, args: list[Any], kwargs: dict[str, Any], knodes: Mapping[str, ast.expr], node: ast.Call) -> None:
         opt = kwargs.get("optimizer", args[0] if args else None)
         name = optimizer_name(opt) if isinstance(opt, str) else None
         if name:
@@ -447,7 +449,7 @@ class Interpreter:
             if names:
                 self._out["metrics"] = names
 
-    def _fit_call(self, args: list[Any], kwargs: dict[str, Any], knodes: dict[str, ast.AST], node: ast.Call) -> None:
+    def _fit_call(self, args: list[Any], kwargs: dict[str, Any], knodes: Mapping[str, ast.expr], node: ast.Call) -> None:
         self._fit = True
         epochs = kwargs.get("epochs", kwargs.get("nb_epoch", args[3] if len(args) > 3 else None))
         batch = kwargs.get("batch_size", args[2] if len(args) > 2 else None)
@@ -498,6 +500,7 @@ def _array_method(array: Array, name: str, args: list[Any]) -> Array:
     """``x.reshape(60000, 784)``, ``x.astype('float32')``: same data, maybe a new shape."""
     if name == "astype" or name == "copy":
         return array
+    shape: tuple[int, ...] | None
     if name in {"flatten", "ravel"}:
         shape = (int(np.prod(array.shape)),) if array.shape else None
     else:
@@ -534,7 +537,7 @@ def _source(node: ast.AST) -> str:
         return "?"
 
 
-def _load(target: ast.AST) -> ast.AST:
+def _load(target: ast.Name | ast.Attribute | ast.Subscript) -> ast.expr:
     """The expression that reads what an augmented assignment writes."""
     if isinstance(target, ast.Name):
         return ast.Name(id=target.id, ctx=ast.Load())

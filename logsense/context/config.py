@@ -112,7 +112,7 @@ def _regularizer(value: Any) -> dict[str, float] | None:
         return {value.lower(): 0.01} if value.lower() in {"l1", "l2"} else None
     if not isinstance(value, dict):
         return None
-    cfg = value.get("config") if isinstance(value.get("config"), dict) else value
+    cfg: dict[str, Any] = value["config"] if isinstance(value.get("config"), dict) else value
     out = {k: _tidy(float(cfg[k])) for k in ("l1", "l2") if isinstance(cfg.get(k), (int, float))}
     return out or None
 

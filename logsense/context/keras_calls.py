@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from .values import UNKNOWN, Regularizer, dotted, is_num, plain
@@ -41,7 +42,7 @@ def initializer_from(value: Any, node: ast.AST | None) -> str | None:
     return None
 
 
-def layer_from_call(kind: str, args: list[Any], kwargs: dict[str, Any], knodes: dict[str, ast.AST],
+def layer_from_call(kind: str, args: list[Any], kwargs: dict[str, Any], knodes: Mapping[str, ast.expr],
                     custom_layers: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """One layer call as a layer dict (Keras 0.x to 3.x argument spellings)."""
     info: dict[str, Any] = {"type": kind}
@@ -114,7 +115,8 @@ def layer_from_call(kind: str, args: list[Any], kwargs: dict[str, Any], knodes: 
         inits = {w.get("initializer") for w in weights}
         if len(inits) == 1 and None not in inits:
             info["initializer"] = inits.pop()
-        shapes = [w.get("shape") for w in weights]
-        if shapes and all(isinstance(s, list) and all(isinstance(v, int) for v in s) for s in shapes):
-            info["params"] = sum(math.prod(s) for s in shapes)  # type: ignore[arg-type]
+        shapes: list[list[int]] = [w["shape"] for w in weights if isinstance(w.get("shape"), list)
+                                   and all(isinstance(v, int) for v in w["shape"])]
+        if shapes and len(shapes) == len(weights):
+            info["params"] = sum(math.prod(s) for s in shapes)
     return info
