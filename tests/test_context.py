@@ -517,3 +517,20 @@ def test_indented_script_with_its_summary():
     assert [(l["name"], l.get("activation"), l["params"]) for l in ctx["layers"]] == [
         ("dense_1", "relu", 401920), ("dropout_1", None, 0), ("dense_2", "softmax", 5130)]
     assert ctx["output_activation"] == "softmax" and ctx["total_params"] == 407050
+
+
+def test_a_bare_reassignment_after_the_log_reruns_the_model_code():
+    text = "\n".join([
+        "lam = 0.01",
+        "model = Sequential()",
+        "model.add(Dense(4, input_dim=3, kernel_regularizer=l2(lam)))",
+        "model.compile('sgd', 'mse')",
+        "Epoch 1/1",
+        "then with",
+        "lam = 0",
+        "Epoch 1/1",
+    ])
+    runs = runs_at(5, 8)
+    attach_to_runs(runs, extract_context(text))
+    assert [r.context["l2"] for r in runs] == [0.01, 0]
+    assert runs[1].context["layers"][0]["regularizers"] == {"kernel": {"l2": 0.0}}

@@ -57,6 +57,15 @@ def extract_context(text: str) -> list[ContextBlock]:
     model_vars: dict[str, Any] = {}
     for line, kind, item in events:
         if kind == 0:
+            retuned = _reassignments(item.body, model_vars)
+            if retuned and replays < MAX_REPLAYS and interp.steps <= MAX_REPLAY_STEPS:
+                # "l2_lambda = 0" on its own after the model: the same script, run again
+                replays += 1
+                pins.update(retuned)
+                interp, changed = _replay(history, pins, interp)
+                model_vars = _model_variables(interp)
+                blocks.append(ContextBlock(line, changed, "code"))
+                continue
             history.append(item)
             values, fit = interp.run_segment(item.body)
             _code_dataset_mention(item.body, values)
@@ -99,6 +108,23 @@ def _with_code_layers(summary: dict[str, Any], code_layers: list[dict[str, Any]]
 def _kind(layer_type: str) -> str:
     """Keras 1 and 2 spellings of one layer type: Convolution2D and Conv2D."""
     return layer_type.lower().replace("olution", "")
+
+
+def _reassignments(body: list[ast.stmt], model_vars: dict[str, Any]) -> dict[str, Any]:
+    """``{name: number}`` when ``body`` only gives model variables new literal values."""
+    out: dict[str, Any] = {}
+    for stmt in body:
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+                and stmt.targets[0].id in model_vars):
+            return {}
+        try:
+            value = ast.literal_eval(stmt.value)
+        except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+            return {}
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            return {}
+        out[stmt.targets[0].id] = value
+    return out
 
 
 def _model_variables(interp: Interpreter) -> dict[str, Any]:
