@@ -323,6 +323,7 @@ def test_prose_hints():
 With a learning rate of 0.05 and batch size of 64 the loss explodes.
 Here is the output when it is 0.5:
 lr=0.001 is fine though.
+A learning rate 1e-4 converges, a learning rate 10 times smaller does not.
 """
     blocks = extract_context(text)
     by_line = {b.line: b.values for b in blocks}
@@ -330,6 +331,7 @@ lr=0.001 is fine though.
     assert by_line[2]["lr"] == 0.05 and by_line[2]["batch_size"] == 64
     assert by_line[3]["lr"] == 0.5
     assert any(b.values.get("lr") == 0.001 for b in blocks if b.line == 4)
+    assert by_line[5]["lr"] == 1e-4
 
 
 def test_console_lines_are_not_prose_hints():

@@ -34,7 +34,10 @@ def runs_of(case: Path, meta: dict[str, Any]) -> list[Run]:
         n = len(h["loss"])
         records = [{"epoch": e + 1, **{k: _num(v[e]) for k, v in h.items() if k not in ("learning_rate", "lr")}}
                    for e in range(n)]
-        runs.append(Run(index=i, epoch_records=records, context={k: v for k, v in context.items() if v is not None}))
+        # What the bars print as "Epoch 1/<declared>", which the parser records.
+        meta_run = {"declared_epochs": setup["epochs"]} if setup.get("epochs") else {}
+        runs.append(Run(index=i, epoch_records=records, meta=meta_run,
+                        context={k: v for k, v in context.items() if v is not None}))
     return runs
 
 

@@ -143,6 +143,15 @@ def test_overfitting_parts_where_validation_turns():
     assert f.stats["val_slope"] > 0 > f.stats["train_slope"]
 
 
+def test_early_stopped_run_overfits_over_its_last_epochs_only_if_stopped_early():
+    loss, val = [0.4447, 0.1698, 0.0837, 0.0511], [0.3504, 0.3155, 0.3593, 0.3908]
+    assert OverfittingDetector().fit(run_of(loss=loss, val_loss=val)).findings() == []
+    run = run_of(loss=loss, val_loss=val)
+    run.meta["declared_epochs"] = 30
+    (f,) = OverfittingDetector().fit(run).findings()
+    assert f.stats["part_epoch"] == 2 and 0.5 < f.confidence < 0.7
+
+
 def test_both_curves_jumping_is_not_overfitting():
     train, val = decay(40, noise=0.005), decay(40, noise=0.005, seed=1) * 1.1
     train[25:] *= 1.5

@@ -82,10 +82,10 @@ class LrScaledLossDetector(LogDetector):
         if by_lr:
             conf = max(conf, 1.0 - abs(math.log(loss_ratio / lr_ratio)) / math.log(self.lr_tolerance) / 2)
         st: dict[str, Any] = {"runs": [a.index, b.index], "loss_ratio": rfloat(loss_ratio, 5),
-                              "first_epoch_ratio": rfloat(first_ratio, 5), "log_ratio_std": rfloat(spread, 4),
                               "lr_ratio": rfloat(lr_ratio, 5) if lr_ratio is not None else None,
                               "acc_diff": rfloat(acc_diff, 4) if acc_diff is not None else None,
-                              "n_epochs": int(r.size)}
+                              "first_epoch_ratio": rfloat(first_ratio, 5), "log_ratio_std": rfloat(spread, 4),
+                              "n_epochs": int(r.size), "matched_by": "lr" if by_lr else "shape"}
         msg = (f"{la} of run {b.index} is {loss_ratio:.3g}x run {a.index} (first epoch {first_ratio:.4g}x, "
                f"log-ratio std {spread:.2g})")
         if lr_ratio is not None:

@@ -63,17 +63,19 @@ class DivergenceDetector(SeriesDetector):
             fit = self._fit(z, epochs[idx], start)
         win = idx[start:]
         end = int(inf_after[-1]) if explosive else int(win[-1])
-        stats_: dict[str, object] = {"n_epochs": int(win.size), "explosive": bool(explosive)}
+        stats_: dict[str, object] = {}
         conf = 0.0
         if fit is not None:
             gf = math.exp(fit["slope"])
             stats_.update(growth_factor=rfloat(gf), growth_ci=[rfloat(math.exp(fit["lo"])), rfloat(math.exp(fit["hi"]))],
-                          r2=rfloat(fit["r2"], 4), p_value=rfloat(fit["p"], 3), test=fit["test"])
+                          r2=rfloat(fit["r2"], 4), n_epochs=int(win.size), p_value=rfloat(fit["p"], 3),
+                          test=fit["test"])
             conf = (1.0 - fit["p"]) * math.sqrt(max(fit["r2"], 0.0))
         else:
             span = max(float(epochs[win[-1]] - epochs[win[0]]), 1.0)
             gf = float(y[win[-1]] / y[win[0]]) ** (1.0 / span) if win.size >= 2 else math.inf
-            stats_.update(growth_factor=rfloat(gf), growth_ci=None, r2=None, p_value=None)
+            stats_.update(growth_factor=rfloat(gf), growth_ci=None, r2=None, n_epochs=int(win.size), p_value=None)
+        stats_["explosive"] = bool(explosive)
         if explosive:
             stats_["inf_epoch"] = epoch_int(epochs[inf_after[0]])
             conf = max(conf, 1.0 - 0.5 ** inf_after.size)

@@ -70,8 +70,8 @@ class TrainValGapDetector(RunDetector):
             if p >= self.alpha:
                 continue
             st = {"ratio": rfloat(ratio, 5), "gap": rfloat(float(np.median(tr - va))),
-                  "raw_ratio": rfloat(float(np.exp(np.median(np.log(tr / va)))), 5),
-                  "first_gap": rfloat(float(tr[0] - va[0])), "share_above": rfloat(share, 3),
+                  "first_gap": rfloat(float(tr[0] - va[0])),
+                  "raw_ratio": rfloat(float(np.exp(np.median(np.log(tr / va)))), 5), "share_above": rfloat(share, 3),
                   "p_value": rfloat(p, 3), "n_epochs": int(tr.size)}
             msg = (f"{train} above {val} in {share:.0%} of epochs: median ratio {ratio:.3g}x, "
                    f"median gap {st['gap']:.4g} (first epoch {st['first_gap']:.4g}), p={p:.2g}")

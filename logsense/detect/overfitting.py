@@ -28,9 +28,10 @@ class OverfittingDetector(RunDetector):
         min_window: epochs needed after the parting point.
         min_rise: relative rise of validation loss (absolute fall of validation accuracy) that matters.
         alpha: significance level for validation getting worse.
-        short_window: fewest epochs after the parting point judged at all; between this and
-            ``min_window`` (the stretch EarlyStopping leaves) every epoch must move the wrong
-            way and validation must rise by ``short_rise``; the confidence stays modest.
+        short_window: fewest epochs after the parting point judged when training stopped
+            early (an EarlyStopping message, or fewer epochs than declared): between this and
+            ``min_window`` every epoch must move the wrong way and validation must rise by
+            ``short_rise``; the confidence stays modest.
     """
 
     symptom = "overfitting"
@@ -47,9 +48,10 @@ class OverfittingDetector(RunDetector):
     def _detect(self, run: Run) -> list[Finding]:
         out: list[Finding] = []
         ep = run.epoch_numbers()
+        short_ok = stopped_early(run)
         for kind in ("loss", "accuracy"):
             for train, val in train_val_pairs(run, kind):
-                f = self._pair(run.series(train), run.series(val), ep, train, val, kind)
+                f = self._pair(run.series(train), run.series(val), ep, train, val, kind, short_ok)
                 if f is not None:
                     out.append(f)
             if out:  # the loss pair already tells the story; accuracy is the fallback
@@ -57,7 +59,7 @@ class OverfittingDetector(RunDetector):
         return out
 
     def _pair(self, tr: np.ndarray, va: np.ndarray, ep: np.ndarray, train: str, val: str,
-              kind: str) -> Finding | None:
+              kind: str, short_ok: bool = False) -> Finding | None:
         ok = np.isfinite(tr) & np.isfinite(va)
         if kind == "loss":
             ok &= (tr > 0) & (va > 0)
@@ -69,7 +71,7 @@ class OverfittingDetector(RunDetector):
         part = int(np.argmin(running_median(zv, 3) if zv.size >= 8 else zv))
         w = slice(part, va.size)
         n_after = va.size - part
-        if n_after < self.short_window:
+        if n_after < (self.short_window if short_ok else self.min_window):
             return None
         vt, tt = theil_trend(zv[w], ep[w]), theil_trend(zt[w], ep[w])
         apart = theil_trend(zv[w] - zt[w], ep[w])  # the curves part: their ratio (difference) grows
@@ -94,3 +96,15 @@ class OverfittingDetector(RunDetector):
                f"({tt.slope:+.3g}/epoch{' in log' if kind == 'loss' else ''})")
         return Finding(symptom=self.symptom, metric=val, start_epoch=part_epoch, end_epoch=epoch_int(ep[-1]),
                        confidence=clip01(conf), stats=st, message=msg)
+
+
+def stopped_early(run: Run) -> bool:
+    """Did training end before its declared epochs (as EarlyStopping makes it)?"""
+    if any(e.kind == "early_stopping" for e in run.events):
+        return True
+    declared = run.meta.get("declared_epochs")
+    epochs = run.epoch_numbers()
+    try:
+        return bool(declared) and epochs.size > 0 and float(epochs[-1]) < float(declared)
+    except (TypeError, ValueError):
+        return False

@@ -70,7 +70,7 @@ class LossRangeDetector(RunDetector):
         if neg.any():
             worst = int(np.argmin(np.where(neg, y, np.inf)))
             value, bound = float(y[worst]), 0.0
-            reason = f"{_label(fn)} cannot be negative"
+            reason = "negative"
             conf = 1.0 - NEGATIVE_TOL / abs(value)
             bad = neg
         else:
@@ -90,7 +90,7 @@ class LossRangeDetector(RunDetector):
                               "reason": reason, "loss_fn_inferred": inferred,
                               "n_epochs_out": int(idx.size), "n_epochs": int(ok.sum())}
         msg = (f"{metric} = {value:.6g} at epoch {epoch_int(ep[worst])} is impossible for "
-               f"{_label(fn)}{' (inferred)' if inferred else ''}: {reason} "
+               f"{_label(fn)}{' (inferred)' if inferred else ''}: {reason} ({bound:.4g}) "
                f"({idx.size} of {int(ok.sum())} epochs out of range)")
         return Finding(symptom=self.symptom, metric=metric, start_epoch=epoch_int(ep[idx[0]]),
                        end_epoch=epoch_int(ep[idx[-1]]), confidence=clip01(conf), stats=st, message=msg)
@@ -107,13 +107,13 @@ class LossRangeDetector(RunDetector):
                 a = float(np.nanmin(acc)) if np.isfinite(acc).any() else math.nan
                 if math.isfinite(a) and 0.0 <= a <= 1.0:
                     bound = a * math.log(k) + (1.0 - a) * CE_MAX
-                    return bound, (f"with accuracy >= {a:.4g} over {k} classes the mean cross-entropy is at most "
-                                   f"{a:.4g}*ln {k} + {1 - a:.4g}*{CE_MAX:.3f} = {bound:.4g}")
-            return CE_MAX, f"probabilities clipped to eps=1e-7 bound it by -ln(1e-7) = {CE_MAX:.3f} per sample"
+                    return bound, (f"accuracy >= {a:.4g} over {k} classes allows at most "
+                                   f"{a:.4g}*ln {k} + {1 - a:.4g}*{CE_MAX:.3f}")
+            return CE_MAX, "above -ln(1e-7), the most a clipped probability allows per sample"
         if fn == "mse":
             act = next((str(ctx[k]).lower() for k in _ACTIVATION_KEYS if isinstance(ctx.get(k), str)), "")
             if act in ("sigmoid", "softmax"):
-                return 1.0, f"{act} outputs against targets in [0, 1] keep each squared error <= 1"
+                return 1.0, f"above 1, the most {act} outputs against targets in [0, 1] allow"
         return None, ""
 
 
