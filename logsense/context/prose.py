@@ -15,6 +15,9 @@ from .vocab import DATASET_PATTERN, dataset_info, initializer_name, loss_name
 _NUM = r"([-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?)(?![\w.])"
 _LINK = r"\s*(?:(?:is|was|of|=|to be|set to|equal to|equals|at)\s*)+"
 _LR = re.compile(r"(?:learning[ _-]?rate|\blr)" + _LINK + _NUM, re.IGNORECASE)
+#: "learning rate 0.05 works": with no linking word the value must look like a rate (a decimal).
+_LR_BARE = re.compile(r"(?:learning[ _-]?rate|\blr)\s+((?:\d*\.\d+|\d+(?:\.\d*)?[eE][-+]?\d+))(?![\w.])",
+                      re.IGNORECASE)
 _LR_TOPIC = re.compile(r"learning[ _-]?rate|\blr\b|学习率", re.IGNORECASE)
 #: "(the output) when it is 0.03": a bare value only counts after "when/with/for/at".
 _PRONOUN = re.compile(r"\b(?:when|with|for|if|at)\s+(?:it|this|that)\s*(?:is|was|'s|’s|=)\s*" + _NUM,
@@ -51,7 +54,7 @@ class ProseReader:
         if not _TRIGGER.search(text) and not near_topic or _CONSOLE.search(text):
             return {}, overrides
         values: dict[str, Any] = {}
-        m = _LR.search(text)
+        m = _LR.search(text) or _LR_BARE.search(text)
         if m:
             values["lr"] = float(m.group(1))
         elif near_topic:
