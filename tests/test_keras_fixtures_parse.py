@@ -1,0 +1,73 @@
+"""logsense.parse reads every real Keras capture back to the numbers Keras printed.
+
+For each scenario, framework and medium (raw terminal, pipe, verbose=2, the
+paste with control bytes dropped, the rendered final screen) the parse must
+give the history's run count, epoch count and every metric value as printed
+(4 decimals, or a 4-digit exponent below 1e-3). Events printed by callbacks
+must come back with their kinds.
+"""
+from __future__ import annotations
+
+import importlib.util
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import logsense
+
+
+def _load_catalog():
+    path = Path(__file__).resolve().parent.parent / "fixtures" / "keras" / "catalog.py"
+    spec = importlib.util.spec_from_file_location("keras_catalog", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+catalog = _load_catalog()
+CASES = [(folder, capture) for folder in catalog.scenario_dirs() for capture in catalog.CAPTURES]
+
+
+def _case_id(case) -> str:
+    folder, capture = case
+    return f"{catalog.case_id(folder)}/{capture}"
+
+
+def _printed(values: list[float], verbose: int) -> np.ndarray:
+    return np.array([v if not math.isfinite(v) else catalog.as_printed(v, verbose) for v in values])
+
+
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+def test_capture_parses_to_the_printed_history(case) -> None:
+    folder, capture = case
+    runs = catalog.histories(folder / catalog.CAPTURES[capture])
+    verbose = 2 if capture == "verbose2.txt" and folder.parent.name == "keras3" else 1
+    log = logsense.parse(folder / capture)
+
+    assert len(log.runs) == len(runs)
+    for run, hist in zip(log.runs, runs):
+        assert len(run.epoch_records) == len(hist["loss"])
+        assert run.epoch_numbers().tolist() == list(range(1, len(hist["loss"]) + 1))
+        for metric, values in hist.items():
+            np.testing.assert_array_equal(run.series(metric), _printed(values, verbose), err_msg=metric)
+
+
+EVENT_KINDS = {
+    "callbacks": {"checkpoint", "early_stopping", "lr_change", "restore_weights"},
+    "nan": {"terminate_on_nan"},
+}
+
+
+@pytest.mark.parametrize("folder", [f for f in catalog.scenario_dirs() if f.name in EVENT_KINDS], ids=catalog.case_id)
+@pytest.mark.parametrize("capture", ["pipe.txt", "verbose2.txt", "screen.txt"])
+def test_callback_messages_become_events(folder, capture) -> None:
+    log = logsense.parse(folder / capture)
+    kinds = {e.kind for run in log.runs for e in run.events}
+    assert EVENT_KINDS[folder.name] <= kinds
+    lr_changes = [e for run in log.runs for e in run.events if e.kind == "lr_change"]
+    for event in lr_changes:  # ReduceLROnPlateau prints the new rate; the event keeps it
+        assert event.value is not None and 0 < event.value < 1e-2
