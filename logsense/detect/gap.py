@@ -7,8 +7,8 @@ augmentation. The test is a one-sample t-test of log(train/val) against
 log(``min_ratio``), so a consistent 200x gap over two epochs is as convincing as
 a consistent 1.3x gap over many. Validation is taken at mid-epoch (see
 `mid_epoch`), because the printed training loss is an average over the epoch. "Not deteriorating" excludes validation rising
-significantly *and* faster than training (then divergence or overfitting
-explain the picture); a gap that closes because training catches up still counts.
+significantly and either faster than training or by more than half (then
+divergence or overfitting explain the picture); a gap that closes because training catches up still counts.
 """
 from __future__ import annotations
 
@@ -33,13 +33,16 @@ class TrainValGapDetector(RunDetector):
         alpha: significance level of the t-test on log ratios.
         max_relative_drift: how much faster (in log units over the run) validation may
             rise than training before the gap is blamed on validation getting worse.
+        max_val_rise: relative rise of validation over the run beyond which it is not
+            "flat or improving" however training moves (both diverging).
     """
 
     symptom = "train_val_gap"
 
     def __init__(self, min_ratio: float = 1.2, min_share: float = 0.75, alpha: float = 0.05,
-                 max_relative_drift: float = 0.1) -> None:
+                 max_relative_drift: float = 0.1, max_val_rise: float = 0.5) -> None:
         super().__init__()
+        self.max_val_rise = max_val_rise
         self.min_ratio = min_ratio
         self.min_share = min_share
         self.alpha = alpha
@@ -64,8 +67,9 @@ class TrainValGapDetector(RunDetector):
                 span = float(ep[-1] - ep[0])
                 val_trend = theil_trend(np.log(va), ep)
                 drift = (val_trend.slope - theil_trend(np.log(tr), ep).slope) * span
-                if val_trend.p_up < self.alpha and drift > self.max_relative_drift:
-                    continue  # validation is getting worse, and faster than training
+                val_rise = math.expm1(val_trend.slope * span)
+                if val_trend.p_up < self.alpha and (drift > self.max_relative_drift or val_rise > self.max_val_rise):
+                    continue  # validation is getting worse: faster than training, or by a lot
             p = _t_greater(lr, math.log(self.min_ratio))
             if p >= self.alpha:
                 continue
