@@ -188,8 +188,10 @@ def test_sigmoid_mse_above_one_and_negative_ce():
     assert g.stats["bound"] == 0.0 and g.stats["value"] == -0.4 and g.start_epoch == 2
 
 
-def test_accuracy_and_class_count_tighten_the_ce_bound():
-    run = run_of(context={"loss": "categorical_crossentropy", "num_classes": 10}, loss=[6.0, 5.0], accuracy=[0.9, 0.92])
+@pytest.mark.parametrize("classes", [{"num_classes": 10}, {"dataset": {"name": "mnist", "classes": 10}},
+                                     {"layers": [{"type": "Flatten"}, {"type": "Dense", "units": 10}]}])
+def test_accuracy_and_class_count_tighten_the_ce_bound(classes):
+    run = run_of(context={"loss": "categorical_crossentropy", **classes}, loss=[6.0, 5.0], accuracy=[0.9, 0.92])
     (f,) = LossRangeDetector().fit(run).findings()
     assert f.stats["bound"] == pytest.approx(0.9 * math.log(10) + 0.1 * 16.118, abs=1e-3)
 

@@ -21,6 +21,7 @@ from ..findings import Finding
 from ..log import Log, Run
 from .base import LogDetector, clip01, rfloat
 from .metrics import accuracy_metric, main_loss
+from .setup import learning_rate
 
 
 class LrScaledLossDetector(LogDetector):
@@ -66,7 +67,7 @@ class LrScaledLossDetector(LogDetector):
         spread = float(np.std(r, ddof=1))
         first_ratio = math.exp(float(r[0]))
         acc_diff = _acc_diff(a, b, common)
-        lr_a, lr_b = _lr(a), _lr(b)
+        lr_a, lr_b = learning_rate(a.context or {}), learning_rate(b.context or {})
         lr_ratio = lr_b / lr_a if lr_a and lr_b else None
         acc_ok = acc_diff is not None and acc_diff <= self.max_acc_diff
         by_lr = (lr_ratio is not None and abs(math.log(lr_ratio)) >= math.log(self.min_ratio)
@@ -115,15 +116,3 @@ def _acc_diff(a: Run, b: Run, common: list[Any]) -> float | None:
     xa, xb = _by_epoch(a, ma), _by_epoch(b, mb)
     d = [abs(xa[e] - xb[e]) for e in common if e in xa and e in xb]
     return float(np.median(d)) if d else None
-
-
-def _lr(run: Run) -> float | None:
-    for key in ("lr", "learning_rate"):
-        v = (run.context or {}).get(key)
-        try:
-            x = float(v)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            continue
-        if math.isfinite(x) and x > 0:
-            return x
-    return None

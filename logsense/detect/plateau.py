@@ -20,9 +20,9 @@ from ..findings import Finding
 from ..log import Run
 from .base import SeriesDetector, clip01, epoch_int, rfloat
 from .metrics import accuracy_metric
+from .setup import class_count, loss_function, number
 from .trend import theil_trend
 
-_CLASS_KEYS = ("num_classes", "n_classes", "classes", "output_units", "units")
 
 
 class PlateauDetector(SeriesDetector):
@@ -124,15 +124,15 @@ def chance_level(run: Run, metric: str = "loss") -> tuple[float, str] | None:
     of ln K and the accuracy near 1/K, for K = round(1/accuracy) or round(e^loss).
     """
     ctx = run.context or {}
-    loss = str(ctx.get("loss") or "").lower().replace("_", "")
-    if "mse" in loss or "meansquared" in loss:
-        var = ctx.get("target_variance")
-        return (float(var), "the target variance") if _num(var) else None
-    if "binary" in loss:
+    loss = loss_function(ctx, metric.removeprefix("val_")) or ""
+    if loss == "mse":
+        var = number(ctx.get("target_variance"))
+        return (var, "the target variance") if var is not None and var > 0 else None
+    if loss == "binary_crossentropy":
         return math.log(2.0), "ln 2 (binary)"
-    k = next((ctx.get(key) for key in _CLASS_KEYS if _num(ctx.get(key))), None)
-    if "crossentropy" in loss and k is not None and int(k) >= 2:
-        return math.log(int(k)), f"ln {int(k)} ({int(k)} classes)"
+    k = class_count(ctx)
+    if loss.endswith("crossentropy") and k is not None:
+        return math.log(k), f"ln {k} ({k} classes)"
     acc_name = accuracy_metric(run, validation=metric.startswith("val_"))
     if acc_name is None:
         return None
@@ -157,10 +157,3 @@ def _trailing_repeats(raw: np.ndarray, rtol: float = 1e-5) -> int:
     """
     differs = np.flatnonzero(np.abs(raw - raw[-1]) > rtol * abs(raw[-1]))
     return int(raw.size - (differs[-1] + 1)) if differs.size else int(raw.size)
-
-
-def _num(v: object) -> bool:
-    try:
-        return v is not None and math.isfinite(float(v))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False

@@ -23,13 +23,12 @@ from ..findings import Finding
 from ..log import Run
 from .base import RunDetector, clip01, epoch_int, rfloat
 from .metrics import accuracy_metric, base_name, loss_metrics, train_losses
+from .setup import class_count, loss_function, output_activation
 
 EPSILON = 1e-7
 CE_MAX = -math.log(EPSILON)  # 16.118...
 #: Printed values keep 4 decimals: a value this close below zero may be a rounded 0.
 NEGATIVE_TOL = 5e-5
-_ACTIVATION_KEYS = ("output_activation", "final_activation", "last_activation", "activation")
-_CLASS_KEYS = ("num_classes", "n_classes", "classes", "output_units", "units")
 
 
 class LossRangeDetector(RunDetector):
@@ -100,7 +99,7 @@ class LossRangeDetector(RunDetector):
         if fn.endswith("crossentropy"):
             if ctx.get("from_logits") is True:
                 return None, ""  # unclipped logits: no finite bound
-            k = next((int(float(ctx[key])) for key in _CLASS_KEYS if _is_num(ctx.get(key))), None)
+            k = class_count(ctx)
             acc_name = accuracy_metric(run, validation=metric.startswith("val_"))
             if fn != "binary_crossentropy" and k is not None and k >= 2 and acc_name is not None:
                 acc = run.series(acc_name)
@@ -111,7 +110,7 @@ class LossRangeDetector(RunDetector):
                                    f"{a:.4g}*ln {k} + {1 - a:.4g}*{CE_MAX:.3f}")
             return CE_MAX, "above -ln(1e-7), the most a clipped probability allows per sample"
         if fn == "mse":
-            act = next((str(ctx[k]).lower() for k in _ACTIVATION_KEYS if isinstance(ctx.get(k), str)), "")
+            act = output_activation(ctx)
             if act in ("sigmoid", "softmax"):
                 return 1.0, f"above 1, the most {act} outputs against targets in [0, 1] allow"
         return None, ""
@@ -119,31 +118,12 @@ class LossRangeDetector(RunDetector):
 
 def _loss_function(run: Run, metric: str) -> tuple[str | None, bool]:
     """The canonical loss-function name for ``metric`` and whether it was inferred."""
-    declared = (run.context or {}).get("loss")
-    if isinstance(declared, dict):  # per-output losses, e.g. {"output": "mse"}
-        declared = declared.get(base_name(metric)) or declared.get(base_name(metric).removesuffix("_loss"))
-    if isinstance(declared, str) and declared:
-        return _canonical(declared), False
+    fn = loss_function(run.context or {}, base_name(metric))
+    if fn is not None:
+        return fn, False
     if accuracy_metric(run) is not None:
         return "crossentropy", True
     return None, False
-
-
-def _canonical(name: str) -> str:
-    key = name.lower().replace("_", "").replace(" ", "")
-    if "crossentropy" in key:
-        if key.startswith("binary"):
-            return "binary_crossentropy"
-        if key.startswith("sparse"):
-            return "sparse_categorical_crossentropy"
-        if key.startswith("categorical"):
-            return "categorical_crossentropy"
-        return "crossentropy"
-    if key in ("mse", "meansquarederror"):
-        return "mse"
-    if key in ("mae", "meanabsoluteerror"):
-        return "mae"
-    return key
 
 
 def _non_negative(fn: str) -> bool:
@@ -153,10 +133,3 @@ def _non_negative(fn: str) -> bool:
 
 def _label(fn: str) -> str:
     return fn.replace("_", " ")
-
-
-def _is_num(v: Any) -> bool:
-    try:
-        return v is not None and math.isfinite(float(v))
-    except (TypeError, ValueError):
-        return False
