@@ -4,8 +4,9 @@ Prints, per symptom, precision / recall / F1 over every synthetic run (a finding
 of symptom X on a run without X planted is a false positive), the false-alarm
 rate on healthy runs (any finding at all), jump localisation error, growth-factor
 and parting-epoch errors, and a side-by-side of logsense's jump detector with
-ruptures' Pelt and Binseg (mean-shift "l2" cost, same BIC penalty) on the
-training-loss series of the jump and healthy runs.
+ruptures' Pelt and Binseg (mean-shift "l2" cost, same BIC penalty; and Pelt with
+the piecewise-linear cost logsense segments with) on the training-loss series of
+the jump and healthy runs: every ruptures breakpoint counts as a reported jump.
 
     python benchmarks/detectors.py            # 300 runs per kind
     python benchmarks/detectors.py --quick    # 60 runs per kind
@@ -157,8 +158,15 @@ def _versus_ruptures(data: dict[str, list[Synthetic]]) -> None:
         methods["ruptures Pelt (l2)"] = rupt(rpt.Pelt)
         methods["ruptures Binseg (l2)"] = rupt(rpt.Binseg)
 
+        def rupt_linear(z: np.ndarray) -> list[int]:
+            # The same piecewise-linear segmentation logsense runs, minus its jump test.
+            design = np.column_stack([z, np.ones(z.size), np.arange(z.size, dtype=float)])
+            pen = bic_penalty(z.size, max(noise_sigma(z), 1e-6))
+            return rpt.Pelt(model="linear", min_size=2, jump=1).fit(design).predict(pen=pen)[:-1]
+        methods["ruptures Pelt (linear)"] = rupt_linear
+
     print(f"\njump changepoints on {len(series)} training-loss series (match within +-{TOLERANCE} epoch):")
-    print(f"{'method':<24}{'precision':>10}{'recall':>8}{'F1':>7}{'loc.err':>9}{'ms/series':>11}{'ratio':>7}")
+    print(f"{'method':<26}{'precision':>10}{'recall':>8}{'F1':>7}{'loc.err':>9}{'ms/series':>11}{'ratio':>7}")
     base_time = None
     for name, fn in methods.items():
         tp = fp = fn_ = 0
@@ -181,7 +189,7 @@ def _versus_ruptures(data: dict[str, list[Synthetic]]) -> None:
         r = tp / (tp + fn_) if tp + fn_ else 1.0
         f1 = 2 * p * r / (p + r) if p + r else 0.0
         base_time = base_time or dt
-        print(f"{name:<24}{p:>10.3f}{r:>8.3f}{f1:>7.3f}{(np.mean(loc) if loc else math.nan):>9.2f}"
+        print(f"{name:<26}{p:>10.3f}{r:>8.3f}{f1:>7.3f}{(np.mean(loc) if loc else math.nan):>9.2f}"
               f"{1e3 * dt:>11.2f}{dt / base_time:>7.2f}")
 
 
