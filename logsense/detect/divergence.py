@@ -22,6 +22,7 @@ from scipy import stats
 
 from ..findings import Finding
 from .base import SeriesDetector, clip01, epoch_int, noise_sigma, rfloat
+from .trend import thin
 
 
 class DivergenceDetector(SeriesDetector):
@@ -107,7 +108,7 @@ class DivergenceDetector(SeriesDetector):
         logy, t = z_all[start:], t_all[start:]
         if logy.size < 3 or np.ptp(t) == 0:
             return None
-        slope, intercept, lo, hi = stats.theilslopes(logy, t, alpha=1.0 - self.alpha)
+        slope, intercept, lo, hi = stats.theilslopes(*thin(t, logy)[::-1], alpha=1.0 - self.alpha)
         resid = logy - (intercept + slope * t)
         ss_tot = float(np.sum((logy - logy.mean()) ** 2))
         r2 = 1.0 - float(np.sum(resid ** 2)) / ss_tot if ss_tot > 0 else 0.0
