@@ -104,7 +104,7 @@ def pelt(signal: ArrayLike, penalty: float, *, model: str = "linear", min_size: 
     return sorted(cps)
 
 
-def bic_penalty(n: int, sigma: float, params_per_change: int = 3) -> float:
+def bic_penalty(n: int, sigma: float, params_per_change: float = 3) -> float:
     """BIC penalty for a Gaussian model with known noise: ``k * sigma^2 * ln n``.
 
     Each new linear segment costs an intercept, a slope and a location (k = 3).

@@ -12,6 +12,7 @@ a log scale, where the multiplicative noise of training curves is even.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
@@ -23,13 +24,27 @@ from .changepoint import bic_penalty, line_fit, pelt
 from .steps import deaverage
 
 
+@dataclass
+class _Shift:
+    """An accepted level shift, in positions of the finite series (``a``/``b``: its two segments' ends)."""
+
+    onset: int
+    a: int
+    b: int
+    size: float
+    p: float
+    direction: float
+    recovery: int | None
+    sigma_pre: float
+
+
 class JumpDetector(SeriesDetector):
     """Flag level shifts.
 
     Args:
         min_sigma: smallest step, in units of the pre-change noise, that counts.
         alpha: significance level of the one-sided Welch t-test.
-        penalty_factor: BIC multiplier ``k`` in ``k * sigma^2 * ln n``.
+        bic_k: the BIC multiplier ``k`` in ``k * sigma^2 * ln n`` (3: intercept, slope, location).
         min_before: epochs of history needed before a jump.
         min_after: epochs needed after it (fewer cannot tell a shift from a spike).
         directions: which shifts to report. A loss that suddenly *falls* is good news
@@ -39,13 +54,13 @@ class JumpDetector(SeriesDetector):
 
     symptom = "jump"
 
-    def __init__(self, min_sigma: float = 7.0, alpha: float = 0.01, penalty_factor: float = 3.0,
+    def __init__(self, min_sigma: float = 7.0, alpha: float = 0.01, bic_k: float = 3.0,
                  min_before: int = 3, min_after: int = 3, directions: tuple[str, ...] = ("up",)) -> None:
         super().__init__()
         self.directions = directions
         self.min_sigma = min_sigma
         self.alpha = alpha
-        self.penalty_factor = penalty_factor
+        self.bic_k = bic_k
         self.min_before = min_before
         self.min_after = min_after
 
@@ -60,12 +75,12 @@ class JumpDetector(SeriesDetector):
         # Printed values keep 4 decimals: never treat noise as smaller than that resolution.
         resolution = 1e-4 / float(np.median(raw)) if use_log else 1e-4
         sigma = max(noise_sigma(z), resolution)
-        cps = pelt(z, bic_penalty(n, sigma, 3) * self.penalty_factor / 3.0, model="linear", min_size=2)
+        cps = pelt(z, bic_penalty(n, sigma, self.bic_k), model="linear", min_size=2)
         # Segments shorter than min_before are transitions (a ramp over an epoch or two),
         # not levels: a jump is judged between the long segments on either side.
         bounds = [0, *cps, n]
         long_segs = [(lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:]) if hi - lo >= self.min_before]
-        found: list[dict] = []
+        found: list[_Shift] = []
         for (a, e), (s, b) in zip(long_segs[:-1], long_segs[1:]):
             cand = self._judge(z, a, e, s, b, sigma, resolution)
             if cand is not None:
@@ -73,7 +88,7 @@ class JumpDetector(SeriesDetector):
         return [self._finding(c, raw, ep, metric, use_log) for c in found]
 
     def _judge(self, z: np.ndarray, a: int, e: int, s: int, b: int, sigma: float,
-               resolution: float) -> dict | None:
+               resolution: float) -> _Shift | None:
         """Is there a step between the level ``z[a:e]`` and the level ``z[s:b]`` (``z[e:s]`` in transit)?"""
         if b - s < self.min_after:
             return None
@@ -121,31 +136,31 @@ class JumpDetector(SeriesDetector):
             if direction * (z[j] - level_before) <= 2.0 * sigma_pre:
                 recovery = j
                 break
-        return {"onset": onset, "a": a, "b": b, "size": size, "p": p, "direction": direction,
-                "recovery": recovery, "sigma_pre": sigma_pre}
+        return _Shift(onset=onset, a=a, b=b, size=size, p=p, direction=direction, recovery=recovery,
+                      sigma_pre=sigma_pre)
 
-    def _finding(self, c: dict, raw: np.ndarray, ep: np.ndarray, metric: str, use_log: bool) -> Finding:
-        onset, a, b = c["onset"], c["a"], c["b"]
+    def _finding(self, c: _Shift, raw: np.ndarray, ep: np.ndarray, metric: str, use_log: bool) -> Finding:
+        onset, a, b = c.onset, c.a, c.b
         before = raw[max(a, onset - 5):onset]
         after = raw[onset:min(b, onset + 5)]
-        rec = c["recovery"]
-        direction = "up" if c["direction"] > 0 else "down"
+        rec = c.recovery
+        direction = "up" if c.direction > 0 else "down"
         st = {
             "epoch": epoch_int(ep[onset]),
-            "size_sigma": rfloat(abs(c["size"]), 4),
+            "size_sigma": rfloat(abs(c.size), 4),
             "direction": direction,
-            "p_value": rfloat(c["p"], 3),
+            "p_value": rfloat(c.p, 3),
             "recovered": rec is not None,
             "recovery_epoch": epoch_int(ep[rec]) if rec is not None else None,
             "before_mean": rfloat(float(np.mean(before))),
             "after_mean": rfloat(float(np.mean(after))),
-            "noise_sigma": rfloat(c["sigma_pre"], 4),
+            "noise_sigma": rfloat(c.sigma_pre, 4),
             "scale": "log" if use_log else "linear",
         }
-        conf = (1.0 - c["p"]) * (1.0 - math.exp(-abs(c["size"]) / self.min_sigma))
+        conf = (1.0 - c.p) * (1.0 - math.exp(-abs(c.size) / self.min_sigma))
         end = epoch_int(ep[rec]) if rec is not None else epoch_int(ep[-1])
         msg = (f"{metric} jumps {direction} at epoch {st['epoch']}: {st['before_mean']:.4g} -> {st['after_mean']:.4g} "
-               f"({abs(c['size']):.1f} sigma of the pre-jump noise, p={c['p']:.2g}), "
+               f"({abs(c.size):.1f} sigma of the pre-jump noise, p={c.p:.2g}), "
                + (f"recovered by epoch {st['recovery_epoch']}" if rec is not None else "no recovery in the log"))
         return Finding(symptom=self.symptom, metric=metric, start_epoch=st["epoch"], end_epoch=end,
                        confidence=clip01(conf), stats=st, message=msg)
