@@ -32,7 +32,7 @@ SYMPTOMS = {"divergence", "nan", "jump", "plateau", "oscillation", "overfitting"
             "loss_out_of_range", "lr_scaled_loss", "collapse"}
 CAUSES = {"lr_too_high", "l2_penalty_in_loss", "saturated_logits", "loss_activation_mismatch",
           "collapse_to_mean", "optimizer_instability", "dropout_gap", "healthy"}
-FILES = [*CAPTURES, "history.json", "history.tty.json", "history.verbose2.json", "meta.json"]
+FILES = [*CAPTURES, catalog.CSV_LOG, "history.json", "history.tty.json", "history.verbose2.json", "meta.json"]
 DIRS = catalog.scenario_dirs()
 
 
@@ -127,3 +127,16 @@ def test_verbose2_lines_print_the_history(folder) -> None:
         for key, value in printed.items():
             want = as_printed(hist[key][i], verbose2_rule)
             assert value == want or (math.isnan(value) and math.isnan(want)), (line, key)
+
+
+@pytest.mark.parametrize("folder", DIRS, ids=case_id)
+def test_csvlogger_holds_the_history(folder) -> None:
+    """CSVLogger writes full-precision values; runs appended to one file restart at epoch 0."""
+    runs = histories(folder / "history.json")
+    logged = catalog.csv_runs(folder / catalog.CSV_LOG)
+    assert len(logged) == len(runs)
+    for hist, csv_run in zip(runs, logged):
+        for key, values in hist.items():
+            np.testing.assert_allclose(csv_run[key], values, rtol=1e-6, err_msg=key)  # lr: float32 vs float64
+        for key in csv_run.keys() - hist.keys():  # columns Keras adds without data
+            assert np.isnan(csv_run[key]).all(), key

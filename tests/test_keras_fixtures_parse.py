@@ -71,3 +71,28 @@ def test_callback_messages_become_events(folder, capture) -> None:
     lr_changes = [e for run in log.runs for e in run.events if e.kind == "lr_change"]
     for event in lr_changes:  # ReduceLROnPlateau prints the new rate; the event keeps it
         assert event.value is not None and 0 < event.value < 1e-2
+
+
+@pytest.mark.parametrize("folder", catalog.scenario_dirs(), ids=catalog.case_id)
+def test_csvlogger_parses_to_the_history(folder) -> None:
+    """A CSVLogger file carries full precision (float32): the parse must keep it, run by run."""
+    runs = catalog.histories(folder / "history.json")
+    log = logsense.parse(folder / catalog.CSV_LOG)
+    assert len(log.runs) == len(runs)
+    for run, hist in zip(log.runs, runs):
+        for metric, values in hist.items():
+            np.testing.assert_allclose(run.series(metric), values, rtol=1e-6, err_msg=metric)
+
+
+@pytest.mark.parametrize("folder", [f for f in catalog.scenario_dirs() if f.name == "long_epoch"], ids=catalog.case_id)
+@pytest.mark.parametrize("capture", ["tty.txt", "pipe.txt", "pasted.txt"])
+def test_progress_updates_become_steps(folder, capture) -> None:
+    """800 steps per epoch: the intra-epoch updates come back as ordered step records."""
+    log = logsense.parse(folder / capture)
+    (run,) = log.runs
+    steps = run.steps
+    assert len(steps) >= 3 * 5
+    assert set(steps["total"]) == {800}
+    for _, group in steps.groupby("epoch"):
+        assert group["step"].is_monotonic_increasing
+        assert group["step"].between(1, 800).all()
