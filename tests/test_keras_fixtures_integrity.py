@@ -100,7 +100,7 @@ def test_captures_keep_what_each_medium_keeps(folder) -> None:
     tty = (folder / "tty.txt").read_bytes()
     pipe = (folder / "pipe.txt").read_bytes()
     pasted = (folder / "pasted.txt").read_bytes()
-    screen = (folder / "screen.txt").read_bytes()
+    screen = (folder / "screen.txt").read_bytes() + (folder / "screen80.txt").read_bytes()
     assert b"\r\n" in tty  # the pty's output processing
     assert b"\b" in pipe and b"\r" in pipe  # Keras rewrites lines even into a pipe
     assert not re.search(rb"[\b\r\x1b]", pasted)
