@@ -71,7 +71,7 @@ def keras_samples(root: Path | None = None, capture: str = KERAS_CAPTURE) -> lis
         shows = _meta(path.parent).get("shows", "")
         label = f"{FRAMEWORK_NAMES.get(framework, framework)}: {scenario.replace('_', ' ')}"
         if shows:
-            label += f" ({_shorten(shows, 70)})"
+            label += f" ({_shorten(shows, 60)})"
         out.append(Sample(key=f"keras-{framework}-{scenario}", label=label, path=path, group="Keras capture"))
     return out
 
@@ -98,5 +98,9 @@ def _first_line(path: Path) -> str:
 
 
 def _shorten(text: str, limit: int) -> str:
+    """Collapse whitespace and cut at a word boundary, so labels never end mid-word."""
     text = re.sub(r"\s+", " ", text).strip()
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,;:(") + "…"
