@@ -1,0 +1,79 @@
+"""The model predicts the per-dimension target mean for every input.
+
+With MSE the best prediction that ignores the input is the target mean, and
+training reaches it quickly whenever the signal path carries no usable
+gradient (features without signal, BN-normalised or saturated activations, a
+deep stack whose early layers barely move). A pasted ``model.predict`` whose
+rows are identical to within a small fraction of the spread between columns is
+the fingerprint. The replay trains a no-signal sigmoid regression and shows it
+lands on that fingerprint; it cannot prove the real features were useless, so
+it never confirms.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..findings import Finding
+from ..log import Log, Run
+from ..simulate.collapse import simulate_collapse
+from .base import Cause, CauseModel, Replay, fmt, number
+
+#: The replayed spread ratio must be within this factor of the pasted one to count as "the same profile".
+RATIO_FACTOR = 10.0
+
+
+class CollapseToMean(CauseModel):
+    id = "collapse_to_mean"
+    explains = ("collapse", "plateau")
+    scope = "log"
+
+    def assess(self, target: Run | Log, findings: list[Finding], context: dict[str, Any]) -> Cause | None:
+        assert isinstance(target, Log)
+        found = next((f for f in findings if f.symptom == "collapse"), None)
+        if found is None:
+            return None
+        s = found.stats
+        means = s.get("column_means") or []
+        evidence = [f"pasted predictions ({'x'.join(str(d) for d in s.get('shape', []))}"
+                    f"{', rows elided' if s.get('elided') else ''}) vary across samples by "
+                    f"{fmt(number(s.get('between_sample_std')) or 0.0, 3)} but across outputs by "
+                    f"{fmt(number(s.get('between_column_std')) or 0.0, 3)} (ratio {fmt(number(s.get('ratio')) or 0.0, 3)})"]
+        if means:
+            evidence.append(f"column means {fmt(min(means), 2)}-{fmt(max(means), 2)}: the same vector for every input")
+        act = str(context.get("output_activation") or "")
+        if act == "sigmoid" and str(context.get("loss") or "") in ("mse", "mean_squared_error"):
+            evidence.append("sigmoid output trained with MSE: the no-signal optimum is sigmoid(b) = mean(y)")
+        replay = self.replay(target, findings, context)
+        if replay is not None:
+            evidence.append(f"replay: a no-signal sigmoid regression reaches spread ratio "
+                            f"{fmt(replay.predicted[0], 2)} (pasted {fmt(replay.observed[0], 2)}) and MSE = Var(y)")
+        confidence = 0.75 * found.confidence + (0.05 if act == "sigmoid" else 0.0)
+        fix = ("check that the inputs carry signal (a linear model or a shuffled-label run should differ); "
+               "standardise inputs and targets, use a linear output for regression (or keep sigmoid with targets "
+               "in [0,1] but compare the loss with Var(y), the collapse level), and watch that gradients reach the "
+               "first layers (fewer layers, residual connections, a larger learning rate for the head)")
+        return self.cause(confidence, [], evidence, fix, replay, ["collapse"])
+
+    def replay(self, target: Run | Log, findings: list[Finding], context: dict[str, Any]) -> Replay | None:
+        found = next((f for f in findings if f.symptom == "collapse"), None)
+        means = (found.stats.get("column_means") if found else None) or []
+        observed_ratio = number(found.stats.get("ratio")) if found else None
+        if not means or observed_ratio is None or observed_ratio <= 0:
+            return None
+        sim = simulate_collapse(means)
+        err = float(np.max(np.abs(sim.column_means - sim.target_means)))
+        ratio_err = abs(np.log10(max(sim.ratio, 1e-12) / observed_ratio))
+        return Replay(metric="spread_ratio", predicted=[sim.ratio], observed=[observed_ratio],
+                      max_rel_error=float(abs(sim.ratio - observed_ratio) / observed_ratio),
+                      tolerance=RATIO_FACTOR - 1, confirmed=False,
+                      params={"target_means": list(means), "model": "sigmoid(X W + b), X independent of y"},
+                      note=("consistent, not proven: the target means are taken from the pasted predictions, so "
+                            "matching them is by construction; what the replay shows is that a model whose inputs "
+                            "carry no signal produces the same profile (identical rows, spread ratio within "
+                            f"{'a factor of ' + fmt(10 ** ratio_err, 2)}) and a loss of Var(y). "
+                            "The post cannot show that its features were useless"),
+                      extra={"column_means": sim.column_means.tolist(), "target_means": sim.target_means.tolist(),
+                             "max_mean_error": err, "mse": sim.mse, "target_var": sim.target_var.tolist(),
+                             "between_sample_std": sim.between_sample_std})

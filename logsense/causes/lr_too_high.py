@@ -1,0 +1,231 @@
+"""The learning rate is above the stability limit ``2/h`` of the loss's curvature.
+
+Near a minimum the loss is quadratic; each gradient step multiplies the error
+along the stiffest direction by ``1 - lr*h`` and the loss by ``(1 - lr*h)^2``.
+Past ``lr*h = 2`` that factor exceeds 1 and the loss grows geometrically, so a
+geometric divergence alone tells ``lr*h = 1 + sqrt(growth)``. When the paste
+shows a one-weight least-squares model (data, loss, optimizer) the replay
+computes ``h`` from the data, infers the initial weight from the first printed
+loss and reruns gradient descent in float32 to match every printed value.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..detect.metrics import main_loss
+from ..findings import Finding
+from ..log import Log, Run
+from ..simulate.quadratic import Quadratic, gd_losses, lr_h_from_growth
+from .base import Cause, CauseModel, Replay, combine, fmt, number, relative_errors, run_context
+
+#: The scalar replay must reproduce printed losses (and the final weight) this closely.
+TOLERANCE = 1e-3
+#: Keras's default ``batch_size`` for ``fit``.
+DEFAULT_BATCH = 32
+
+
+class LrTooHigh(CauseModel):
+    id = "lr_too_high"
+    explains = ("divergence", "nan", "oscillation", "plateau")
+
+    def assess(self, target: Run | Log, findings: list[Finding], context: dict[str, Any]) -> Cause | None:
+        assert isinstance(target, Run)
+        run = target
+        div = next((f for f in findings if f.symptom == "divergence" and not (f.metric or "").startswith("val_")),
+                   None)
+        nan = next((f for f in findings if f.symptom == "nan"), None)
+        quad = scalar_problem(context)
+        lr = number(context.get("lr"))
+        lr_h = quad.h * lr if quad and lr else None
+        if div is None and nan is None and not (lr_h is not None and lr_h >= 2.0):
+            return None
+
+        evidence: list[str] = []
+        weights: list[float] = []
+        symptoms: list[str] = []
+        growth = number(div.stats.get("growth_factor")) if div else None
+        if div is not None:
+            symptoms.append("divergence")
+            weights.append(0.6 * div.confidence)
+            ci = div.stats.get("growth_ci") or []
+            ci_txt = f" (95% CI {fmt(ci[0], 5)}-{fmt(ci[1], 5)})" if len(ci) == 2 else ""
+            evidence.append(f"{div.metric} grows geometrically by x{fmt(growth or math.nan, 5)} per epoch{ci_txt}, "
+                            f"R^2 {fmt(number(div.stats.get('r2')) or math.nan, 4)}")
+            if growth and growth > 1:
+                evidence.append(f"from the log alone lr*h = 1 + sqrt({fmt(growth, 5)}) = "
+                                f"{fmt(lr_h_from_growth(growth)[-1], 4)} > 2, the stability limit")
+        if nan is not None:
+            symptoms.append("nan")
+            weights.append(0.5 * nan.confidence)
+            evidence.append(f"the loss became non-finite at epoch {nan.stats.get('epoch', nan.start_epoch)}")
+        if lr_h is not None and quad is not None and lr is not None:
+            weights.append(0.5 if lr_h >= 2 else 0.0)
+            evidence.append(f"the set-up gives h = 2*mean(x^2) = {fmt(quad.h)}, so lr*h = {fmt(lr)}*{fmt(quad.h)} = "
+                            f"{fmt(lr_h)} ({'above' if lr_h >= 2 else 'below'} 2)")
+        replay = self.replay(run, findings, context)
+        if replay is not None:
+            if replay.confirmed:
+                weights.append(0.9)
+                evidence.append(f"replay reproduces {replay.metric} to {replay.max_rel_error:.1e} relative "
+                                f"(tolerance {replay.tolerance:g})")
+            else:
+                evidence.append(f"replay off by {replay.max_rel_error:.2g} relative: {replay.note}")
+        confidence = combine(*weights)
+        if replay is not None and not replay.confirmed:
+            confidence *= 0.8
+        return self.cause(confidence, [run.index], evidence, self._fix(lr, quad, growth), replay, symptoms)
+
+    def replay(self, target: Run | Log, findings: list[Finding], context: dict[str, Any]) -> Replay | None:
+        assert isinstance(target, Run)
+        scalar = replay_scalar(target, context, self.final_weight(target, context))
+        if scalar is not None:
+            others = [r for r in self.log.runs if r.index != target.index]
+            controls = []
+            for other in others:
+                ctrl = replay_scalar(other, run_context(self.log, other), self.final_weight(other, run_context(self.log, other)))
+                if ctrl is not None:
+                    controls.append({"run": other.index, **ctrl.params, "max_rel_error": ctrl.max_rel_error,
+                                     "confirmed": ctrl.confirmed, "predicted": ctrl.predicted,
+                                     "final_weight": ctrl.extra.get("final_weight")})
+            if controls:
+                scalar.extra["controls"] = controls
+            return scalar
+        div = next((f for f in findings if f.symptom == "divergence" and not (f.metric or "").startswith("val_")),
+                   None)
+        return replay_geometric(target, div) if div is not None else None
+
+    def final_weight(self, run: Run, context: dict[str, Any]) -> float | None:
+        """The trained weight if the paste printed it: ``context['final_weights']`` or a lone pasted number.
+
+        A pasted one-value array between this run's log and the next run's is
+        taken as its ``get_weights()`` printout (seed 003 prints one per fit).
+        """
+        fw = context.get("final_weights")
+        if isinstance(fw, (list, tuple)) and len(fw) == 1:
+            fw = fw[0]
+        if number(fw) is not None:
+            return number(fw)
+        end = run.meta.get("end_line")
+        if not isinstance(end, int):
+            return None
+        starts = [r.meta.get("start_line") for r in self.log.runs]
+        nxt = min((s for s in starts if isinstance(s, int) and s > end), default=math.inf)
+        for pred in self.log.predictions:
+            if end <= pred.line < nxt and pred.values.size == 1:
+                return float(pred.values.ravel()[0])
+        return None
+
+    @staticmethod
+    def _fix(lr: float | None, quad: Quadratic | None, growth: float | None) -> str:
+        if quad is not None:
+            cur = f" (now {fmt(lr)})" if lr else ""
+            return (f"lower the learning rate below 2/h = {fmt(quad.max_stable_lr, 2)}{cur}; "
+                    f"lr = 1/h = {fmt(quad.best_lr, 2)} converges fastest")
+        if growth and growth > 1:
+            lr_h = lr_h_from_growth(growth)[-1]
+            text = (f"divide the learning rate by more than {fmt(lr_h / 2, 3)} (lr*h = {fmt(lr_h, 3)} must fall below 2); "
+                    f"by {fmt(lr_h, 3)} it converges fastest")
+            if lr:
+                text += f": with lr = {fmt(lr)}, use less than {fmt(2 * lr / lr_h, 2)}, ideally {fmt(lr / lr_h, 2)}"
+            return text
+        return "lower the learning rate (try 10x smaller) and clip gradients (clipnorm=1.0)"
+
+
+def scalar_problem(context: dict[str, Any]) -> Quadratic | None:
+    """The quadratic of a one-weight MSE model ``y = w*x`` fitted on the pasted data, if that is the set-up."""
+    data = context.get("data") or {}
+    xs = data.get("x_values")
+    if str(context.get("loss", "")).lower() not in ("mse", "mean_squared_error") or not isinstance(xs, list) or not xs:
+        return None
+    params = sum(int(p) for p in (layer.get("params") or 0 for layer in context.get("layers") or [])
+                 if isinstance(p, (int, float)))
+    if context.get("layers") and params != 1:
+        return None  # more than one weight: the one-weight replay would be a different model
+    x = np.asarray(xs, dtype=float)
+    ys = data.get("y_values")
+    scale = number(data.get("y_scale"))
+    if isinstance(ys, list) and len(ys) == len(xs):
+        y = np.asarray(ys, dtype=float)
+    elif scale is not None:
+        y = scale * x
+    else:
+        return None
+    try:
+        return Quadratic.from_data(x, y)
+    except ValueError:
+        return None
+
+
+def replay_scalar(run: Run, context: dict[str, Any], final_weight: float | None) -> Replay | None:
+    """Replay plain SGD on the one-weight model; ``None`` unless the set-up allows it."""
+    quad = scalar_problem(context)
+    lr = number(context.get("lr"))
+    metric = main_loss(run)
+    optimizer = str(context.get("optimizer") or "sgd").lower()
+    if quad is None or lr is None or metric is None or optimizer != "sgd" or number(context.get("momentum")):
+        return None
+    data = context["data"]
+    n = len(data["x_values"])
+    batch = int(number(context.get("batch_size")) or DEFAULT_BATCH)
+    if n > batch:
+        return None  # several batches per epoch: Keras prints a running mean, not one loss per step
+    observed = run.series(metric)
+    if observed.size == 0 or not np.isfinite(observed[0]):
+        return None
+    x = np.asarray(data["x_values"], dtype=float)
+    y = np.asarray(data.get("y_values") or (number(data.get("y_scale")) or 0.0) * x, dtype=float)
+    candidates = []
+    for w0 in quad.initial_weights(float(observed[0])):
+        sim = gd_losses(x, y, w0, lr, observed.size)
+        err = relative_errors(sim.losses, observed)
+        w_err = abs(sim.final_weight - final_weight) / abs(final_weight) if final_weight else None
+        candidates.append((w_err if w_err is not None else 0.0, w0, sim, err, w_err))
+    candidates.sort(key=lambda c: c[0])
+    _, w0, sim, err, w_err = candidates[0]
+    finite = err[np.isfinite(observed)]
+    max_err = float(max(finite.max(initial=0.0), w_err or 0.0))
+    lr_h = lr * quad.h
+    if final_weight is None:
+        note = (f"the loss depends on (w - {fmt(quad.w_star)})^2 only, so it cannot tell w0 = {fmt(candidates[0][1], 6)} "
+                f"from w0 = {fmt(candidates[1][1], 6)}; both replay the losses equally, the printed weights would decide")
+    else:
+        note = (f"w0 = {fmt(w0, 7)} inferred from the first loss, sign chosen by the printed final weight "
+                f"{fmt(final_weight, 8)} (replayed {fmt(sim.final_weight, 8)})")
+    extra: dict[str, Any] = {"final_weight": sim.final_weight, "weights": sim.weights.tolist(),
+                             "raw_max_rel_error": float(np.max(relative_errors(sim.losses, observed, printed=False))),
+                             "loss_factor_per_step": (1 - lr_h) ** 2}
+    if final_weight is not None:
+        extra["observed_final_weight"] = final_weight
+        extra["final_weight_rel_error"] = w_err
+    params = {"lr": lr, "h": quad.h, "lr_h": lr_h, "w0": w0, "w_star": quad.w_star,
+              "max_stable_lr": quad.max_stable_lr, "best_lr": quad.best_lr, "dtype": "float32"}
+    return Replay(metric=metric, predicted=sim.losses.tolist(), observed=observed.tolist(), max_rel_error=max_err,
+                  tolerance=TOLERANCE, params=params, confirmed=max_err <= TOLERANCE and lr_h >= 2.0,
+                  note=note if lr_h >= 2.0 else note + f"; lr*h = {fmt(lr_h)} < 2, so this run is stable",
+                  extra=extra)
+
+
+def replay_geometric(run: Run, div: Finding) -> Replay | None:
+    """Without the set-up: predict epochs 3.. from the first two losses as one quadratic mode.
+
+    Fitting on two values and predicting the rest makes this a real test: a
+    loss that is not one overshooting mode (several directions, noise, many
+    batches per epoch) misses the later values.
+    """
+    y = run.series(div.metric or "loss")
+    y = y[np.isfinite(y)]
+    if y.size < 4 or y[0] <= 0 or y[1] <= y[0]:
+        return None
+    growth = float(y[1] / y[0])
+    predicted = y[0] * growth ** np.arange(y.size)
+    err = relative_errors(predicted, y)
+    lr_h = lr_h_from_growth(growth)[-1]
+    return Replay(metric=div.metric or "loss", predicted=predicted.tolist(), observed=y.tolist(),
+                  max_rel_error=float(err.max()), tolerance=0.02,
+                  params={"growth_factor": growth, "lr_h": lr_h, "lr_shrink_min": lr_h / 2, "lr_shrink_best": lr_h},
+                  confirmed=bool(err.max() <= 0.02),
+                  note="no set-up in the paste: one quadratic mode with (1 - lr*h)^2 fitted on the first two epochs, "
+                       "the rest predicted; h itself is unknown, only lr*h")
