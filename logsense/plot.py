@@ -131,6 +131,16 @@ def _zoom(name: str) -> alt.Parameter:
     return alt.selection_interval(bind="scales", encodings=["x"], name=re.sub(r"\W", "_", f"zoom_{name}"))
 
 
+def _epoch_x(field: str = "epoch") -> alt.X:
+    """Epochs as printed: whole numbers, and no zero forced in (seed logs start at epoch 928)."""
+    return alt.X(f"{field}:Q", title="epoch", scale=alt.Scale(zero=False), axis=alt.Axis(format="d"))
+
+
+def _y(field: str, title: str | None, log_scale: bool) -> alt.Y:
+    """A value axis; short number labels (``5e+35``, not ``4.9999999999999995e+35``)."""
+    return alt.Y(f"{field}:Q", title=title, scale=_y_scale(log_scale), axis=alt.Axis(format=".3~g"))
+
+
 def _y_scale(log_scale: bool) -> alt.Scale:
     return alt.Scale(type="log") if log_scale else alt.Scale(zero=False)
 
@@ -170,15 +180,20 @@ def finding_layers(findings: Iterable["Finding"], run: "Run", metrics: Sequence[
     layers: list[alt.Chart] = []
     tooltip = [alt.Tooltip("symptom:N"), alt.Tooltip("finding:N")]
     if bands:
-        layers.append(alt.Chart(pd.DataFrame(bands)).mark_rect(opacity=0.12, color=BAND_COLOR).encode(
-            x="start:Q", x2="end:Q", tooltip=tooltip))
+        band = alt.Chart(pd.DataFrame(bands))
+        layers.append(band.mark_rect(opacity=0.12, color=BAND_COLOR).encode(
+            x=_epoch_x("start"), x2="end:Q", tooltip=tooltip))
+        layers.append(band.mark_text(align="left", baseline="top", dx=3, dy=3, color=BAND_COLOR).encode(
+            x=_epoch_x("start"), y=alt.value(0), text="symptom:N"))
     if rules:
-        layers.append(alt.Chart(pd.DataFrame(rules)).mark_rule(color=FINDING_COLOR, strokeWidth=2).encode(
-            x="epoch:Q", tooltip=tooltip))
+        rule = alt.Chart(pd.DataFrame(rules))
+        layers.append(rule.mark_rule(color=FINDING_COLOR, strokeWidth=2).encode(x=_epoch_x(), tooltip=tooltip))
+        layers.append(rule.mark_text(align="right", baseline="top", dx=-3, dy=3, color=FINDING_COLOR).encode(
+            x=_epoch_x(), y=alt.value(0), text="symptom:N"))
     if fits:
         data = _positive_only(pd.concat(fits, ignore_index=True), "fit", log_scale)
         layers.append(alt.Chart(data).mark_line(color=FINDING_COLOR, strokeDash=[6, 3], strokeWidth=2).encode(
-            x="epoch:Q", y=alt.Y("fit:Q", scale=_y_scale(log_scale)), detail="finding:N",
+            x=_epoch_x(), y=_y("fit", None, log_scale), detail="finding:N",
             tooltip=tooltip + [alt.Tooltip("fit:Q", format=".4g")]))
     return layers
 
@@ -211,12 +226,13 @@ def metric_chart(run: "Run", group: str, findings: Iterable["Finding"] = (), *, 
     """One metric per epoch, train and validation paired, with the findings about it drawn on top."""
     members = metric_groups(run.metrics).get(group, [group])
     data = _positive_only(epochs_long(run, members), "value", log_scale)
+    splits = [s for s in SPLIT_COLORS if s in set(data["split"])] or ["train"]
     zoom = _zoom(f"run{run.index}_{group}")
     lines = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=30)).encode(
-        x=alt.X("epoch:Q", title="epoch", axis=alt.Axis(format="d")),
-        y=alt.Y("value:Q", title=group, scale=_y_scale(log_scale)),
-        color=alt.Color("split:N", title=None, scale=alt.Scale(domain=list(SPLIT_COLORS),
-                                                               range=list(SPLIT_COLORS.values()))),
+        x=_epoch_x(),
+        y=_y("value", group, log_scale),
+        color=alt.Color("split:N", title=None, scale=alt.Scale(domain=splits,
+                                                               range=[SPLIT_COLORS[s] for s in splits])),
         tooltip=[alt.Tooltip("epoch:Q", format="d"), "metric:N", alt.Tooltip("value:Q", format=".6g")],
     ).add_params(zoom)
     layers = finding_layers(findings, run, members, log_scale=log_scale)
@@ -244,7 +260,7 @@ def steps_chart(run: "Run", *, log_scale: bool = False, height: int = 260) -> al
     zoom = _zoom(f"steps{run.index}")
     lines = alt.Chart(data).mark_line().encode(
         x=alt.X("position:Q", title="epoch (fraction of the epoch's steps)"),
-        y=alt.Y("value:Q", title="running mean", scale=_y_scale(log_scale)),
+        y=_y("value", "running mean", log_scale),
         color=alt.Color("metric:N", title=None),
         tooltip=[alt.Tooltip("epoch:Q", format="d"), alt.Tooltip("step:Q", format="d"), "metric:N",
                  alt.Tooltip("value:Q", format=".6g")],
@@ -285,8 +301,8 @@ def replay_chart(cause: "Cause", *, epochs: Sequence[float] | None = None, log_s
     color = alt.Color("series:N", title=None, scale=alt.Scale(domain=["observed", "replay"],
                                                               range=[SPLIT_COLORS["train"], REPLAY_COLOR]))
     base = alt.Chart(data).encode(
-        x=alt.X("epoch:Q", title="epoch", axis=alt.Axis(format="d")),
-        y=alt.Y("value:Q", title=replay.metric, scale=_y_scale(log_scale)),
+        x=_epoch_x(),
+        y=_y("value", replay.metric, log_scale),
         color=color,
         tooltip=[alt.Tooltip("epoch:Q", format="d"), "series:N", alt.Tooltip("value:Q", format=".6g")],
     )
@@ -308,8 +324,8 @@ def compare_chart(runs: Sequence["Run"], metric: str, *, log_scale: bool = False
     zoom = _zoom(f"compare_{metric}")
     pick = alt.selection_point(fields=["run"], bind="legend", name="pick_run")
     return alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=30)).encode(
-        x=alt.X("epoch:Q", title="epoch", axis=alt.Axis(format="d")),
-        y=alt.Y("value:Q", title=metric, scale=_y_scale(log_scale)),
+        x=_epoch_x(),
+        y=_y("value", metric, log_scale),
         color=alt.Color("run:N", title=None, scale=alt.Scale(range=RUN_COLORS)),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)),
         tooltip=["run:N", alt.Tooltip("epoch:Q", format="d"), alt.Tooltip("value:Q", format=".6g")],
