@@ -126,7 +126,7 @@ class LrTooHigh(CauseModel):
                     f"lr = 1/h = {fmt(quad.best_lr, 2)} converges fastest")
         if growth and growth > 1:
             lr_h = lr_h_from_growth(growth)[-1]
-            text = (f"divide the learning rate by more than {fmt(lr_h / 2, 3)} (lr*h = {fmt(lr_h, 3)} must fall below 2); "
+            text = (f"divide the learning rate by more than {fmt(lr_h / 2, 4)} (lr*h = {fmt(lr_h, 3)} must fall below 2); "
                     f"by {fmt(lr_h, 3)} it converges fastest")
             if lr:
                 text += f": with lr = {fmt(lr)}, use less than {fmt(2 * lr / lr_h, 2)}, ideally {fmt(lr / lr_h, 2)}"

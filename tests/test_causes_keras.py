@@ -1,0 +1,122 @@
+"""Causes against real Keras: the captures under fixtures/keras/ (histories, meta.json set-ups).
+
+The scalar scenarios are seed 003's model trained by real Keras 3 and tf.keras:
+the lr_too_high replay must predict the printed losses to <= 1e-3 relative.
+Healthy scenarios must come out with no cause confirmed.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import logsense
+from logsense import detect
+from logsense.causes import rank_causes
+from logsense.causes.lr_too_high import replay_scalar
+from logsense.log import Log, Run
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "keras"
+_spec = importlib.util.spec_from_file_location("keras_catalog", FIXTURES / "catalog.py")
+catalog = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(catalog)  # type: ignore[union-attr]
+
+SCENARIOS = [p for p in catalog.scenario_dirs() if (p / "meta.json").exists()]
+SCALAR = [p for p in SCENARIOS if p.name.startswith("scalar_lr_")]
+HEALTHY = [p for p in SCENARIOS if json.loads((p / "meta.json").read_text())["expected_causes"] == ["healthy"]]
+SCALAR_DATA = {"x_values": [float(v) for v in range(20)], "y_scale": 2.0, "n_samples": 20}
+
+
+def _meta(folder: Path) -> dict:
+    return json.loads((folder / "meta.json").read_text())
+
+
+def _printed_runs(folder: Path) -> list[Run]:
+    """history.json as the bars printed it (4 decimals), one Run per fit."""
+    runs = []
+    for i, hist in enumerate(catalog.histories(folder / "history.json")):
+        n = len(next(iter(hist.values())))
+        records = [{"epoch": k + 1, **{m: catalog.as_printed(v[k]) for m, v in hist.items()}} for k in range(n)]
+        runs.append(Run(index=i, epoch_records=records))
+    return runs
+
+
+def _scalar_context(run_meta: dict, final_weight: bool = True) -> dict:
+    ctx = {"optimizer": "sgd", "lr": run_meta["lr"], "lr_source": "override", "loss": "mse", "batch_size": 32,
+           "data": dict(SCALAR_DATA)}
+    if final_weight:
+        ctx["final_weights"] = [run_meta["final_weight"]]
+    return ctx
+
+
+def _rank(log: Log):
+    rf = {r.index: detect.detect_run(r) for r in log.runs}
+    return rank_causes(log, rf, detect.detect_log(log, rf))
+
+
+@pytest.mark.parametrize("folder", SCALAR, ids=catalog.case_id)
+def test_scalar_replay_predicts_real_keras_losses(folder: Path):
+    run_meta = _meta(folder)["runs"][0]
+    run = _printed_runs(folder)[0]
+    replay = replay_scalar(run, _scalar_context(run_meta), run_meta["final_weight"])
+    assert replay is not None
+    assert replay.max_rel_error <= 1e-3, (replay.predicted, replay.observed)
+    assert replay.params["w0"] == pytest.approx(run_meta["initial_weight"], abs=1e-4)
+    assert replay.extra["final_weight"] == pytest.approx(run_meta["final_weight"], rel=1e-3, abs=1e-5)
+    assert replay.params["lr_h"] == pytest.approx(247.0 * run_meta["lr"])
+
+
+@pytest.mark.parametrize("folder", SCALAR, ids=catalog.case_id)
+def test_scalar_lr_too_high_only_above_the_limit(folder: Path):
+    meta = _meta(folder)
+    run_meta = meta["runs"][0]
+    run = _printed_runs(folder)[0]
+    run.context = _scalar_context(run_meta)
+    causes = _rank(Log(runs=[run]))
+    ids = [c.cause for c in causes]
+    if "lr_too_high" in meta["expected_causes"]:
+        assert ids[0] == "lr_too_high" and causes[0].confirmed
+        assert "0.0081" in causes[0].fix
+    else:
+        assert "lr_too_high" not in ids
+        assert not any(c.confirmed for c in causes)
+
+
+@pytest.mark.parametrize("folder", [p for p in SCALAR if p.name == "scalar_lr_0.01"], ids=catalog.case_id)
+def test_divergence_alone_gives_lr_h_on_real_keras(folder: Path):
+    run = _printed_runs(folder)[0]
+    top = _rank(Log(runs=[run]))[0]
+    assert top.cause == "lr_too_high"
+    assert top.replay.params["lr_h"] == pytest.approx(2.47, abs=2e-3)
+
+
+@pytest.mark.parametrize("folder", HEALTHY, ids=catalog.case_id)
+def test_no_cause_confirmed_on_healthy_histories(folder: Path):
+    runs = _printed_runs(folder)
+    if folder.name.startswith("scalar_lr_"):
+        for run, run_meta in zip(runs, _meta(folder)["runs"]):
+            run.context = _scalar_context(run_meta)
+    causes = _rank(Log(runs=runs))
+    assert not any(c.confirmed for c in causes), [(c.cause, c.replay.note if c.replay else "") for c in causes]
+
+
+@pytest.mark.parametrize("folder", HEALTHY, ids=catalog.case_id)
+def test_no_cause_confirmed_on_healthy_captures_end_to_end(folder: Path):
+    report = logsense.diagnose(folder / "pasted.txt")
+    assert report.log.runs, "the parser read no run"
+    assert not any(c.confirmed for c in report.causes)
+
+
+@pytest.mark.parametrize("folder", [p for p in SCALAR if p.name in ("scalar_lr_0.01", "scalar_lr_0.0081")],
+                         ids=catalog.case_id)
+def test_scalar_capture_end_to_end_with_overrides(folder: Path):
+    run_meta = _meta(folder)["runs"][0]
+    report = logsense.diagnose(folder / "pasted.txt", **_scalar_context(run_meta))
+    top = report.causes[0]
+    assert top.cause == "lr_too_high" and top.confirmed
+    assert top.replay.max_rel_error <= 1e-3
+    assert np.allclose(top.replay.observed[:3], [catalog.as_printed(v) for v in
+                                                 catalog.histories(folder / "history.json")[0]["loss"][:3]])
