@@ -120,3 +120,46 @@ def test_scalar_capture_end_to_end_with_overrides(folder: Path):
     assert top.replay.max_rel_error <= 1e-3
     assert np.allclose(top.replay.observed[:3], [catalog.as_printed(v) for v in
                                                  catalog.histories(folder / "history.json")[0]["loss"][:3]])
+
+
+def _runs_with_lr(folder: Path) -> list[Run]:
+    meta = _meta(folder)
+    runs = _printed_runs(folder)
+    for run, run_meta in zip(runs, meta["runs"]):
+        if run_meta.get("lr"):
+            run.context = {"lr": run_meta["lr"], "optimizer": meta["setup"].get("optimizer")}
+    return runs
+
+
+TOP_CAUSE = [(p, _meta(p)["expected_causes"][0]) for p in SCENARIOS
+             if p.name in ("nan", "dropout", "scalar_lr_0.01", "healthy")
+             or (p.name == "unscaled" and p.parent.name == "tfkeras")]
+
+
+@pytest.mark.parametrize(("folder", "expected"), TOP_CAUSE, ids=[catalog.case_id(p) for p, _ in TOP_CAUSE])
+def test_top_cause_on_real_keras_histories(folder: Path, expected: str):
+    causes = _rank(Log(runs=_runs_with_lr(folder)))
+    assert causes and causes[0].cause == expected, [(c.cause, c.confidence) for c in causes]
+
+
+@pytest.mark.parametrize("folder", [p for p in SCENARIOS if p.name == "l2_on"], ids=catalog.case_id)
+def test_l2_penalty_needs_the_setup_and_then_accounts_for_the_loss_floor(folder: Path):
+    setup = _meta(folder)["setup"]
+    sizes, lam = setup["layers"], setup["l2"]
+    layers = [{"type": "Dense", "input_dim": a, "units": b, "regularizers": {"kernel": {"l2": lam}}}
+              for a, b in zip(sizes, sizes[1:])]
+    runs = _printed_runs(folder)
+    assert "l2_penalty_in_loss" not in [c.cause for c in _rank(Log(runs=runs))]
+    runs[0].context = {"l2": lam, "layers": layers, "loss": "mse", "optimizer": "sgd", "lr": setup["lr"]}
+    top = _rank(Log(runs=runs))[0]
+    assert top.cause == "l2_penalty_in_loss" and not top.confirmed
+    assert "0.628" in top.evidence
+
+
+def test_saturated_logits_replay_on_real_tfkeras_ratio():
+    folder = FIXTURES / "tfkeras" / "unscaled"
+    if not folder.exists():
+        pytest.skip("no unscaled capture")
+    top = _rank(Log(runs=_runs_with_lr(folder)))[0]
+    assert top.cause == "saturated_logits" and top.confirmed
+    assert abs(top.replay.predicted[0] - top.replay.observed[0]) <= 0.1 * top.replay.observed[0]

@@ -47,8 +47,8 @@ def test_growth_factor_gives_lr_h():
 def test_loss_factor_is_one_minus_lr_h_squared(lr_h: float, w0: float, n: int):
     x = np.arange(1, n + 1, dtype=float)
     q = Quadratic.from_data(x, 3 * x)
-    if abs(w0 - 3) < 1e-3:
-        return
+    if abs(w0 - 3) < 1e-3 or abs(1 - lr_h) < 0.05:
+        return  # at the optimum, or lr = 1/h: the loss hits 0 and ratios are undefined
     sim = gd_losses(x, 3 * x, w0, lr_h / q.h, 6, dtype=np.float64)
     ratios = sim.losses[1:] / sim.losses[:-1]
     assert np.allclose(ratios, (1 - lr_h) ** 2, rtol=1e-6, atol=1e-12)

@@ -71,6 +71,7 @@ class L2PenaltyInLoss(CauseModel):
             floor = _loss_floor(run)
             if p0 is None or floor is None or p0 < 0.25 * floor:
                 return None
+            weights.append(0.5 * min(p0 / floor, 1.0))
             evidence.append(f"no train/val gap (Keras 2+ adds the penalty to val_loss too); the penalty {fmt(p0, 3)} "
                             f"is {100 * min(p0 / floor, 1):.0f}% of the lowest printed loss {fmt(floor)}")
         control = self._control(run)
