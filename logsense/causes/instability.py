@@ -106,7 +106,7 @@ class OptimizerInstability(CauseModel):
                       note=("consistent with, not proven by, the log: the shock's size and the flat direction's "
                             "curvature are fitted to the jump, so the match shows the mechanism can print this "
                             "series, not that it did"),
-                      extra={"with_clipnorm": clipped.tolist(),
+                      extra={"epochs": epochs.tolist(), "with_clipnorm": clipped.tolist(),
                              "jump_with_clipnorm": float(np.max(clipped) - floor),
                              "jump": float(np.max(predicted[best]) - floor)})
 

@@ -110,6 +110,7 @@ class L2PenaltyInLoss(CauseModel):
         if not ok.any():
             return None
         observed = observed[ok]
+        epochs = run.epoch_numbers()[ok].tolist()
         first_epoch = int(run.epoch_numbers()[0]) if run.epoch_records else 0
         params = {"penalty_at_init": p0, "lambda_terms": len(terms), "first_epoch": first_epoch}
         if first_epoch > NEAR_INIT_EPOCH:
@@ -121,7 +122,7 @@ class L2PenaltyInLoss(CauseModel):
             err = relative_errors([p0] * observed.size, observed, printed=False)
             return Replay(metric="gap", predicted=[p0] * observed.size, observed=observed.tolist(),
                           max_rel_error=float(err.max()), tolerance=TOLERANCE, params=params, confirmed=False,
-                          note=note)
+                          note=note, extra={"epochs": epochs})
         factor = float(observed[1] / observed[0]) if observed.size >= 2 and observed[0] > 0 else 1.0
         predicted = decayed_epoch_means(p0, factor, observed.size)
         err = relative_errors(predicted, observed, printed=False)
@@ -133,7 +134,7 @@ class L2PenaltyInLoss(CauseModel):
                 f"{'yes' if observed[0] <= p0 * (1 + TOLERANCE) else 'no'})")
         return Replay(metric="gap", predicted=list(predicted), observed=observed.tolist(), max_rel_error=max_err,
                       tolerance=TOLERANCE, params=params, confirmed=max_err <= TOLERANCE, note=note,
-                      extra={"per_tensor": [{"layer": t.layer, "tensor": t.tensor, "shape": list(t.shape),
+                      extra={"epochs": epochs, "per_tensor": [{"layer": t.layer, "tensor": t.tensor, "shape": list(t.shape),
                                              "initializer": t.initializer, "lambda": t.lam, "sum_sq": t.sum_sq}
                                             for t in terms]})
 

@@ -194,7 +194,7 @@ def replay_scalar(run: Run, context: dict[str, Any], final_weight: float | None)
     else:
         note = (f"w0 = {fmt(w0, 7)} inferred from the first loss, sign chosen by the printed final weight "
                 f"{fmt(final_weight, 8)} (replayed {fmt(sim.final_weight, 8)})")
-    extra: dict[str, Any] = {"final_weight": sim.final_weight, "weights": sim.weights.tolist(),
+    extra: dict[str, Any] = {"epochs": run.epoch_numbers().tolist(), "final_weight": sim.final_weight, "weights": sim.weights.tolist(),
                              "raw_max_rel_error": float(np.max(relative_errors(sim.losses, observed, printed=False))),
                              "loss_factor_per_step": (1 - lr_h) ** 2}
     if final_weight is not None:
@@ -216,6 +216,7 @@ def replay_geometric(run: Run, div: Finding) -> Replay | None:
     batches per epoch) misses the later values.
     """
     y = run.series(div.metric or "loss")
+    epochs = run.epoch_numbers()[np.isfinite(y)].tolist()
     y = y[np.isfinite(y)]
     if y.size < 4 or y[0] <= 0 or y[1] <= y[0]:
         return None
@@ -228,4 +229,5 @@ def replay_geometric(run: Run, div: Finding) -> Replay | None:
                   params={"growth_factor": growth, "lr_h": lr_h, "lr_shrink_min": lr_h / 2, "lr_shrink_best": lr_h},
                   confirmed=bool(err.max() <= 0.02),
                   note="no set-up in the paste: one quadratic mode with (1 - lr*h)^2 fitted on the first two epochs, "
-                       "the rest predicted; h itself is unknown, only lr*h")
+                       "the rest predicted; h itself is unknown, only lr*h",
+                  extra={"epochs": epochs})
