@@ -117,7 +117,8 @@ def print_resolution(value: float) -> float:
     return 0.5 * 10.0 ** (math.floor(math.log10(v)) - 4)
 
 
-def relative_errors(predicted: Sequence[float], observed: Sequence[float], printed: bool = True) -> np.ndarray:
+def relative_errors(predicted: Sequence[float] | np.ndarray, observed: Sequence[float] | np.ndarray,
+                    printed: bool = True) -> np.ndarray:
     """``|p - o| / |o|`` per value; with ``printed`` the rounding of the printed value is forgiven.
 
     A log shows 4 decimals, so ``0.0019`` stands for anything in [0.00185, 0.00195]:

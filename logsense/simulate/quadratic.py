@@ -75,8 +75,8 @@ def gd_losses(x: ArrayLike, y: ArrayLike, w0: float, lr: float, steps: int,
     pass, before that batch's update. Arithmetic runs in ``dtype`` (Keras's
     float32 by default) so the replay rounds like the original.
     """
-    xa = np.asarray(x, dtype=dtype).ravel()
-    ya = np.asarray(y, dtype=dtype).ravel()
+    xa: np.ndarray = np.asarray(x, dtype=dtype).ravel()
+    ya: np.ndarray = np.asarray(y, dtype=dtype).ravel()
     w = dtype(w0)
     step = dtype(lr)
     losses = np.empty(steps, dtype=float)
