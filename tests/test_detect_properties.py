@@ -95,3 +95,44 @@ def test_planted_jumps_are_located_within_one_epoch():
         assert found, f"seed {seed}: jump at {s.truth.epoch} missed"
         errors.append(min(abs(e - s.truth.epoch) for e in found))
     assert max(errors) <= 1
+
+
+values = st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=32), st.none(), st.just("n/a"))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.fixed_dictionaries({"loss": values, "val_loss": values, "accuracy": values}),
+                min_size=0, max_size=25))
+def test_any_numbers_give_findings_not_exceptions(rows):
+    import warnings
+
+    from logsense.detect import detect_log
+    from logsense.log import Log
+
+    run = Run(index=0, epoch_records=[{"epoch": i + 1, **r} for i, r in enumerate(rows)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a detector that fails would warn
+        found = detect_run(run) + detect_log(Log(runs=[run, run]), {})
+    for f in found:
+        assert 0.0 <= f.confidence <= 1.0
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.floats(1e-6, 1e6), st.floats(1e-6, 1e6), st.floats(0, 1)), min_size=1, max_size=60),
+       st.sampled_from([None, "mse", "categorical_crossentropy", "binary_crossentropy"]))
+def test_positive_curves_of_any_shape_give_valid_findings(rows, loss_fn):
+    import json
+    import warnings
+
+    from logsense.log import jsonable
+
+    run = Run(index=0, epoch_records=[{"epoch": i + 1, "loss": a, "val_loss": b, "accuracy": c}
+                                      for i, (a, b, c) in enumerate(rows)],
+              context={"loss": loss_fn} if loss_fn else {})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        found = detect_run(run)
+    for f in found:
+        assert 0.0 <= f.confidence <= 1.0 and f.message
+        assert f.start_epoch is None or 1 <= f.start_epoch <= len(rows)
+        json.dumps(jsonable(f.to_dict()), allow_nan=False)

@@ -9,8 +9,9 @@ between runs or in pasted predictions).
 from __future__ import annotations
 
 import math
+import warnings
 from abc import ABC, abstractmethod
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -133,3 +134,18 @@ def rfloat(x: Any, digits: int = 10) -> float | None:
     if not math.isfinite(x):
         return x
     return float(f"{x:.{digits}g}")
+
+
+def p_value(test: Callable[..., Any], *args: Any, default: float = 1.0, **kwargs: Any) -> float:
+    """Run a scipy.stats test and return its p-value; ``default`` when it is undefined.
+
+    Near-constant samples make scipy warn about precision and return NaN: for a
+    detector that is "no evidence either way", not an error worth a traceback.
+    """
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            p = float(test(*args, **kwargs).pvalue)
+        except (ValueError, FloatingPointError):
+            return default
+    return p if math.isfinite(p) else default

@@ -19,7 +19,7 @@ from scipy import stats
 
 from ..findings import Finding
 from ..log import Log, Run
-from .base import LogDetector, clip01, rfloat
+from .base import LogDetector, clip01, p_value, rfloat
 from .metrics import accuracy_metric, main_loss
 from .setup import learning_rate
 
@@ -78,8 +78,8 @@ class LrScaledLossDetector(LogDetector):
             return None
         # How sure: the levels really differ (t-test on the log ratios), the multiple is
         # steady, and (when known) it matches the learning-rate ratio.
-        p = float(stats.ttest_1samp(r, 0.0).pvalue) if spread > 0 else 0.0
-        conf = (1.0 - (p if math.isfinite(p) else 1.0)) * math.exp(-(spread / self.max_spread) ** 2 / 2)
+        p = p_value(stats.ttest_1samp, r, 0.0, default=0.0)  # identical ratios: no doubt about the level
+        conf = (1.0 - p) * math.exp(-(spread / self.max_spread) ** 2 / 2)
         if by_lr:
             conf = max(conf, 1.0 - abs(math.log(loss_ratio / lr_ratio)) / math.log(self.lr_tolerance) / 2)
         st: dict[str, Any] = {"runs": [a.index, b.index], "loss_ratio": rfloat(loss_ratio, 5),

@@ -21,7 +21,7 @@ import numpy as np
 from scipy import stats
 
 from ..findings import Finding
-from .base import SeriesDetector, clip01, epoch_int, noise_sigma, rfloat
+from .base import SeriesDetector, clip01, epoch_int, noise_sigma, p_value, rfloat
 from .trend import thin
 
 
@@ -112,8 +112,7 @@ class DivergenceDetector(SeriesDetector):
         resid = logy - (intercept + slope * t)
         ss_tot = float(np.sum((logy - logy.mean()) ** 2))
         r2 = 1.0 - float(np.sum(resid ** 2)) / ss_tot if ss_tot > 0 else 0.0
-        tau = stats.kendalltau(t, logy, alternative="greater")
-        p = float(tau.pvalue) if np.isfinite(tau.pvalue) else 1.0
+        p = p_value(stats.kendalltau, t, logy, alternative="greater")
         test = "kendall"
         history = z_all[:start]
         if logy.size < 6 and history.size >= 5:

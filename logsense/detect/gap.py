@@ -19,7 +19,7 @@ from scipy import stats
 
 from ..findings import Finding
 from ..log import Run
-from .base import RunDetector, clip01, epoch_int, rfloat
+from .base import RunDetector, clip01, epoch_int, p_value, rfloat
 from .metrics import train_val_pairs
 from .trend import theil_trend
 
@@ -105,5 +105,4 @@ def _t_greater(x: np.ndarray, mu: float) -> float:
     """One-sided one-sample t-test p-value for mean(x) > mu; identical values give 0 or 1."""
     if np.ptp(x) == 0:
         return 0.0 if x[0] > mu else 1.0
-    p = stats.ttest_1samp(x, mu, alternative="greater").pvalue
-    return float(p) if np.isfinite(p) else 1.0
+    return p_value(stats.ttest_1samp, x, mu, alternative="greater")

@@ -19,7 +19,7 @@ from scipy import stats
 
 from ..findings import Finding
 from ..log import Run
-from .base import MAD_TO_SIGMA, SeriesDetector, clip01, epoch_int, noise_sigma, rfloat
+from .base import MAD_TO_SIGMA, SeriesDetector, clip01, epoch_int, noise_sigma, p_value, rfloat
 from .changepoint import bic_penalty, line_fit, pelt
 from .steps import deaverage
 
@@ -109,9 +109,9 @@ class JumpDetector(SeriesDetector):
         w = min(8, e - a, b - s)
         left = z[e - w:e] + sL * ((e - 1) - t[e - w:e])
         right = z[s:s + w] - sR * (t[s:s + w] - s)
-        test = stats.ttest_ind(right, left, equal_var=False,
-                               alternative="greater" if direction > 0 else "less")
-        p = float(test.pvalue) if np.isfinite(test.pvalue) else 0.0
+        # Noise-free sides (a clean step) leave the t statistic undefined: the step stands.
+        p = p_value(stats.ttest_ind, right, left, equal_var=False,
+                    alternative="greater" if direction > 0 else "less", default=0.0)
         if p >= self.alpha:
             return None
 

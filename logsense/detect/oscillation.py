@@ -17,7 +17,7 @@ import numpy as np
 from scipy import stats
 
 from ..findings import Finding
-from .base import SeriesDetector, clip01, epoch_int, rfloat
+from .base import SeriesDetector, clip01, epoch_int, p_value, rfloat
 from .trend import theil_trend
 
 
@@ -59,7 +59,7 @@ class OscillationDetector(SeriesDetector):
         rate = changes / (s.size - 1)
         if rate < self.min_rate or amplitude < self.min_amplitude or amplitude < self.trend_ratio * trend_step:
             return []
-        p = float(stats.binomtest(changes, s.size - 1, 0.5, alternative="greater").pvalue)
+        p = p_value(stats.binomtest, changes, s.size - 1, 0.5, alternative="greater")
         conf = (1.0 - p) * (1.0 - math.exp(-amplitude / self.min_amplitude))
         st = {"sign_change_rate": rfloat(rate, 4), "amplitude": rfloat(amplitude, 4), "p_value": rfloat(p, 3),
               "trend_per_epoch": rfloat(trend_step, 4), "n_epochs": int(raw.size)}

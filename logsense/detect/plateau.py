@@ -139,11 +139,18 @@ def chance_level(run: Run, metric: str = "loss") -> tuple[float, str] | None:
     acc = run.series(acc_name)
     loss_y = run.series(metric)
     tail = slice(max(0, acc.size - 3), acc.size)
-    a, l_ = np.nanmedian(acc[tail]), np.nanmedian(loss_y[tail])
-    if not (np.isfinite(a) and np.isfinite(l_)) or a <= 0.0:
+    acc_t, loss_t = acc[tail], loss_y[tail]
+    acc_t, loss_t = acc_t[np.isfinite(acc_t)], loss_t[np.isfinite(loss_t)]
+    if acc_t.size == 0 or loss_t.size == 0:
+        return None
+    a, l_ = float(np.median(acc_t)), float(np.median(loss_t))
+    if a <= 0.0 or l_ <= 0.0:
         return None
     # K from the accuracy (good for few classes) or from the loss (good for many).
-    for k_hat in dict.fromkeys((int(round(1.0 / a)), int(round(math.exp(min(l_, 50.0)))))):
+    guesses = [int(round(math.exp(min(l_, 20.0))))]
+    if a >= 1e-4:
+        guesses.insert(0, int(round(1.0 / a)))
+    for k_hat in dict.fromkeys(guesses):
         if k_hat >= 2 and abs(a - 1.0 / k_hat) <= max(0.02, 0.5 / k_hat) \
                 and abs(l_ / math.log(k_hat) - 1.0) <= 0.03:
             return math.log(k_hat), f"ln {k_hat} (accuracy {a:.3g} ~ 1/{k_hat})"

@@ -7,6 +7,8 @@ import numpy as np
 from scipy import stats
 from scipy.ndimage import median_filter
 
+from .base import p_value
+
 
 @dataclass
 class Trend:
@@ -30,9 +32,9 @@ def theil_trend(y: np.ndarray, t: np.ndarray) -> Trend:
     slope, intercept, _, _ = stats.theilslopes(ys, ts)
     if y.size < 3 or np.ptp(y) == 0:
         return Trend(float(slope), float(intercept), 1.0, 1.0, int(y.size))
-    up = stats.kendalltau(t, y, alternative="greater").pvalue
-    down = stats.kendalltau(t, y, alternative="less").pvalue
-    return Trend(float(slope), float(intercept), _p(up), _p(down), int(y.size))
+    up = p_value(stats.kendalltau, t, y, alternative="greater")
+    down = p_value(stats.kendalltau, t, y, alternative="less")
+    return Trend(float(slope), float(intercept), up, down, int(y.size))
 
 
 #: Theil-Sen looks at every pair of points; beyond this many points it uses an evenly spaced subset.
@@ -56,7 +58,3 @@ def running_median(y: np.ndarray, width: int) -> np.ndarray:
     if y.size == 0:
         return y
     return median_filter(y, size=min(width, y.size), mode="nearest")
-
-
-def _p(p: float) -> float:
-    return float(p) if np.isfinite(p) else 1.0
