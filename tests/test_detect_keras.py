@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+import logsense
+from logsense import grammar
 from logsense.detect import detect_log, detect_run
 from logsense.log import Log, Run
 
@@ -45,13 +47,8 @@ def _num(v: Any) -> float:
     return float(v)  # "nan"/"inf" strings in the JSON become floats too
 
 
-@pytest.mark.skipif(not CASES, reason="no Keras captures in fixtures/keras yet")
-@pytest.mark.parametrize("case", CASES, ids=[f"{p.parent.name}/{p.name}" for p in CASES])
-def test_keras_capture_shows_its_symptoms(case: Path):
-    meta = json.loads((case / "meta.json").read_text())
-    runs = runs_of(case, meta)
-    per_run = {r.index: detect_run(r) for r in runs}
-    log_found = detect_log(Log(runs=runs), per_run)
+def check(meta: dict[str, Any], per_run: dict[int, list], log_found: list) -> None:
+    """The run-level symptoms are exactly the expected ones; cross-run ones are present."""
     every = {f.symptom for fs in per_run.values() for f in fs} | {f.symptom for f in log_found}
     expected = set(meta["expected_symptoms"])
     run_meta = meta.get("runs", [])
@@ -65,3 +62,26 @@ def test_keras_capture_shows_its_symptoms(case: Path):
         run_level = {f.symptom for fs in per_run.values() for f in fs}
         assert run_level == expected - LOG_LEVEL, f"expected {sorted(expected)}, got {sorted(every)}"
         assert expected & LOG_LEVEL <= every
+
+
+@pytest.mark.skipif(not CASES, reason="no Keras captures in fixtures/keras yet")
+@pytest.mark.parametrize("case", CASES, ids=[f"{p.parent.name}/{p.name}" for p in CASES])
+def test_keras_history_shows_its_symptoms(case: Path):
+    meta = json.loads((case / "meta.json").read_text())
+    runs = runs_of(case, meta)
+    per_run = {r.index: detect_run(r) for r in runs}
+    check(meta, per_run, detect_log(Log(runs=runs), per_run))
+
+
+@pytest.mark.skipif(not CASES or (grammar.__doc__ or "").startswith("Placeholder"),
+                    reason="needs the Keras captures and the log grammar")
+@pytest.mark.parametrize("case", CASES, ids=[f"{p.parent.name}/{p.name}" for p in CASES])
+def test_keras_printed_log_shows_its_symptoms(case: Path):
+    """The same through the parser, from what a user would paste (the set-up given as context)."""
+    meta = json.loads((case / "meta.json").read_text())
+    log = logsense.parse(case / "pasted.txt")
+    assert len(log.runs) == meta["n_runs"]
+    for run, from_history in zip(log.runs, runs_of(case, meta)):
+        run.context = {**run.context, **from_history.context}
+    report = logsense.diagnose(log)
+    check(meta, report.run_findings, report.log_findings)
