@@ -50,3 +50,32 @@ def test_replay_as_run_and_log():
 
     back = logsense.parse(text).runs[0].series("loss")
     assert np.allclose(back, r.predicted, rtol=1e-4)
+
+
+_SYMPTOM = st.sampled_from(["divergence", "nan", "jump", "plateau", "train_val_gap", "loss_out_of_range",
+                            "lr_scaled_loss", "collapse", "overfitting", "oscillation"])
+_VALUE = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=3),
+                   st.lists(st.floats(-10, 10), max_size=3), st.booleans())
+_KEYS = st.sampled_from(["growth_factor", "growth_ci", "epoch", "direction", "ratio", "first_gap", "value",
+                         "bound", "loss_fn", "runs", "loss_ratio", "lr_ratio", "column_means", "level", "frozen"])
+_CTX = st.dictionaries(st.sampled_from(["lr", "l2", "loss", "optimizer", "dropout", "layers", "data",
+                                        "output_activation", "inputs_scaled", "final_weights"]), _VALUE, max_size=5)
+
+
+@given(symptoms=st.lists(st.tuples(_SYMPTOM, st.dictionaries(_KEYS, _VALUE, max_size=5)), max_size=5),
+       context=_CTX, losses=st.lists(st.floats(0, 1e6), min_size=1, max_size=8))
+def test_rank_causes_never_raises(symptoms, context, losses):
+    from logsense.causes import rank_causes
+    from logsense.findings import Finding
+    from logsense.log import Log, Run
+
+    run = Run(index=0, epoch_records=[{"epoch": i + 1, "loss": v, "val_loss": v / 2} for i, v in enumerate(losses)],
+              context=context)
+    found = [Finding(symptom=s, confidence=0.9, metric="loss", stats=st_, run=0, runs=[0, 1]) for s, st_ in symptoms]
+    log = Log(runs=[run], context=context)
+    causes = rank_causes(log, {0: found}, found[:1])
+    confs = [c.confidence for c in causes]
+    assert confs == sorted(confs, reverse=True)
+    assert all(0.0 <= c <= 1.0 for c in confs)
+    for c in causes:
+        assert not (c.confirmed and c.replay is not None and c.replay.max_rel_error > c.replay.tolerance)

@@ -163,3 +163,15 @@ def test_saturated_logits_replay_on_real_tfkeras_ratio():
     top = _rank(Log(runs=_runs_with_lr(folder)))[0]
     assert top.cause == "saturated_logits" and top.confirmed
     assert abs(top.replay.predicted[0] - top.replay.observed[0]) <= 0.1 * top.replay.observed[0]
+
+
+def test_keras3_unscaled_frozen_plateau_is_saturation_but_not_confirmed():
+    folder = FIXTURES / "keras3" / "unscaled"
+    if not folder.exists():
+        pytest.skip("no unscaled capture")
+    runs = _runs_with_lr(folder)
+    for run in runs:
+        run.context = {**run.context, "inputs_scaled": False, "loss": "categorical_crossentropy"}
+    top = _rank(Log(runs=runs))[0]
+    assert top.cause == "saturated_logits" and not top.confirmed
+    assert "frozen" in top.evidence and "not confirmed" in top.evidence

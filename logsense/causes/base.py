@@ -127,7 +127,7 @@ def relative_errors(predicted: Sequence[float] | np.ndarray, observed: Sequence[
     p = np.asarray(predicted, dtype=float)
     o = np.asarray(observed, dtype=float)
     slack = np.array([print_resolution(v) for v in o]) if printed else np.zeros_like(o)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         err = np.maximum(np.abs(p - o) - slack, 0.0) / np.abs(o)
     return np.where(np.isfinite(err), err, np.inf)
 
@@ -150,3 +150,21 @@ def fmt(x: float, digits: int = 4) -> str:
     if x == 0 or not math.isfinite(x):
         return str(x)
     return f"{x:.{digits}g}" if 1e-4 <= abs(x) < 1e6 else f"{x:.{digits - 1}e}"
+
+
+def mapping(value: Any) -> dict[str, Any]:
+    """``value`` if it is a dict, else an empty one: context from a paste can hold anything."""
+    return value if isinstance(value, dict) else {}
+
+
+def layer_dicts(context: dict[str, Any]) -> list[dict[str, Any]]:
+    """The context's layers that are dicts (others are ignored, not trusted)."""
+    layers = context.get("layers")
+    return [layer for layer in layers if isinstance(layer, dict)] if isinstance(layers, list) else []
+
+
+def numbers(value: Any) -> list[float]:
+    """The finite numbers of a list-like value; anything else gives ``[]``."""
+    if not isinstance(value, (list, tuple)):
+        return []
+    return [v for v in (number(x) for x in value) if v is not None]

@@ -18,7 +18,7 @@ import numpy as np
 from ..findings import Finding
 from ..log import Log, Run
 from ..simulate.collapse import simulate_collapse
-from .base import Cause, CauseModel, Replay, fmt, number
+from .base import Cause, CauseModel, Replay, fmt, number, numbers
 
 #: The replayed spread ratio must be within this factor of the pasted one to count as "the same profile".
 RATIO_FACTOR = 10.0
@@ -35,8 +35,8 @@ class CollapseToMean(CauseModel):
         if found is None:
             return None
         s = found.stats
-        means = s.get("column_means") or []
-        evidence = [f"pasted predictions ({'x'.join(str(d) for d in s.get('shape', []))}"
+        means = numbers(s.get("column_means"))
+        evidence = [f"pasted predictions ({'x'.join(str(d) for d in numbers(s.get('shape')))}"
                     f"{', rows elided' if s.get('elided') else ''}) vary across samples by "
                     f"{fmt(number(s.get('between_sample_std')) or 0.0, 3)} but across outputs by "
                     f"{fmt(number(s.get('between_column_std')) or 0.0, 3)} (ratio {fmt(number(s.get('ratio')) or 0.0, 3)})"]
@@ -58,7 +58,7 @@ class CollapseToMean(CauseModel):
 
     def replay(self, target: Run | Log, findings: list[Finding], context: dict[str, Any]) -> Replay | None:
         found = next((f for f in findings if f.symptom == "collapse"), None)
-        means = (found.stats.get("column_means") if found else None) or []
+        means = numbers(found.stats.get("column_means")) if found else []
         observed_ratio = number(found.stats.get("ratio")) if found else None
         if not means or observed_ratio is None or observed_ratio <= 0:
             return None

@@ -11,12 +11,12 @@ from typing import Any
 
 from ..findings import Finding
 from ..log import Log, Run
-from .base import Cause, CauseModel, fmt, number
+from .base import Cause, CauseModel, fmt, layer_dicts, number
 
 
 def dropout_rates(context: dict[str, Any]) -> list[float]:
     found = [number(context.get("dropout"))]
-    for layer in context.get("layers") or []:
+    for layer in layer_dicts(context):
         found += [number(layer.get(k)) for k in ("dropout", "recurrent_dropout", "rate")]
         if layer.get("type") == "Dropout":
             found.append(number(layer.get("rate")) or number(layer.get("p")))

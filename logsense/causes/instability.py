@@ -19,7 +19,7 @@ from ..detect.metrics import is_validation
 from ..findings import Finding
 from ..log import Log, Run
 from ..simulate.instability import simulate_shock
-from .base import Cause, CauseModel, Replay, combine, fmt, number
+from .base import Cause, CauseModel, Replay, combine, fmt, layer_dicts, number
 
 ADAPTIVE = ("adam", "adamax", "nadam", "rmsprop", "adagrad", "adadelta", "adamw")
 RECURRENT = ("LSTM", "GRU", "SimpleRNN", "CuDNNLSTM", "CuDNNGRU")
@@ -55,7 +55,7 @@ class OptimizerInstability(CauseModel):
         if opt in ADAPTIVE:
             weights.append(0.2)
             evidence.append(f"adaptive optimizer ({opt})")
-        if any(layer.get("type") in RECURRENT for layer in context.get("layers") or []):
+        if any(layer.get("type") in RECURRENT for layer in layer_dicts(context)):
             weights.append(0.1)
             evidence.append("recurrent layers without gradient clipping" if not context.get("clipnorm")
                             else "recurrent layers")

@@ -25,7 +25,7 @@ from ..detect.metrics import base_name
 from ..findings import Finding
 from ..log import Log, Run
 from ..simulate.penalty import decayed_epoch_means, layer_penalties
-from .base import Cause, CauseModel, Replay, combine, fmt, number, relative_errors, run_context
+from .base import Cause, CauseModel, Replay, combine, fmt, layer_dicts, mapping, number, relative_errors, run_context
 
 TOLERANCE = 0.15
 #: A run whose first printed epoch is later than this is far from initialisation.
@@ -35,8 +35,8 @@ NEAR_INIT_EPOCH = 1
 def l2_lambdas(context: dict[str, Any]) -> list[float]:
     """Every L2 coefficient the set-up names (global or per layer and tensor)."""
     found = [number(context.get("l2"))]
-    for layer in context.get("layers") or []:
-        for reg in (layer.get("regularizers") or {}).values():
+    for layer in layer_dicts(context):
+        for reg in mapping(layer.get("regularizers")).values():
             if isinstance(reg, dict):
                 found.append(number(reg.get("l2")))
     return [v for v in found if v is not None]
@@ -53,7 +53,7 @@ class L2PenaltyInLoss(CauseModel):
         if not lambdas:
             return None
         gap = next((f for f in findings if f.symptom == "train_val_gap"), None)
-        terms = layer_penalties(context.get("layers") or [], number(context.get("l2")))
+        terms = layer_penalties(layer_dicts(context), number(context.get("l2")))
         p0 = sum(t.penalty for t in terms) if terms else None
         evidence = [f"L2 lambda {', '.join(sorted({fmt(v) for v in lambdas}))} in the set-up"]
         if p0 is not None:
@@ -98,7 +98,7 @@ class L2PenaltyInLoss(CauseModel):
     def replay(self, target: Run | Log, findings: list[Finding], context: dict[str, Any]) -> Replay | None:
         assert isinstance(target, Run)
         run = target
-        terms = layer_penalties(context.get("layers") or [], number(context.get("l2")))
+        terms = layer_penalties(layer_dicts(context), number(context.get("l2")))
         gap = next((f for f in findings if f.symptom == "train_val_gap"), None)
         if not terms or gap is None or not gap.metric:
             return None

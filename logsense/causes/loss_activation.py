@@ -12,7 +12,7 @@ from typing import Any
 
 from ..findings import Finding
 from ..log import Log, Run
-from .base import Cause, CauseModel, run_context
+from .base import Cause, CauseModel, layer_dicts, run_context
 
 
 def mismatch(context: dict[str, Any]) -> str | None:
@@ -21,7 +21,7 @@ def mismatch(context: dict[str, Any]) -> str | None:
     loss = str(context.get("loss") or "").lower()
     if not act or not loss:
         return None
-    layers = [layer for layer in context.get("layers") or [] if layer.get("units")]
+    layers = [layer for layer in layer_dicts(context) if layer.get("units")]
     units = layers[-1].get("units") if layers else None
     if act == "sigmoid" and "categorical_crossentropy" in loss:
         return f"sigmoid output with {loss}: the loss expects one softmax distribution over the classes"

@@ -19,7 +19,8 @@ from ..detect.metrics import main_loss
 from ..findings import Finding
 from ..log import Log, Run
 from ..simulate.quadratic import Quadratic, gd_losses, lr_h_from_growth
-from .base import Cause, CauseModel, Replay, combine, fmt, number, relative_errors, run_context
+from .base import (Cause, CauseModel, Replay, combine, fmt, layer_dicts, mapping, number, numbers,
+                   relative_errors, run_context)
 
 #: The scalar replay must reproduce printed losses (and the final weight) this closely.
 TOLERANCE = 1e-3
@@ -50,7 +51,7 @@ class LrTooHigh(CauseModel):
         if div is not None:
             symptoms.append("divergence")
             weights.append(0.6 * div.confidence)
-            ci = div.stats.get("growth_ci") or []
+            ci = numbers(div.stats.get("growth_ci"))
             ci_txt = f" (95% CI {fmt(ci[0], 5)}-{fmt(ci[1], 5)})" if len(ci) == 2 else ""
             evidence.append(f"{div.metric} grows geometrically by x{fmt(growth or math.nan, 5)} per epoch{ci_txt}, "
                             f"R^2 {fmt(number(div.stats.get('r2')) or math.nan, 4)}")
@@ -136,27 +137,31 @@ class LrTooHigh(CauseModel):
 
 def scalar_problem(context: dict[str, Any]) -> Quadratic | None:
     """The quadratic of a one-weight MSE model ``y = w*x`` fitted on the pasted data, if that is the set-up."""
-    data = context.get("data") or {}
+    data = mapping(context.get("data"))
     xs = data.get("x_values")
-    if str(context.get("loss", "")).lower() not in ("mse", "mean_squared_error") or not isinstance(xs, list) or not xs:
+    if (str(context.get("loss", "")).lower() not in ("mse", "mean_squared_error") or not isinstance(xs, list)
+            or not xs or any(number(v) is None for v in xs)):
         return None
-    params = sum(int(p) for p in (layer.get("params") or 0 for layer in context.get("layers") or [])
-                 if isinstance(p, (int, float)))
-    if context.get("layers") and params != 1:
+    params = sum(int(p) for p in (number(layer.get("params")) for layer in layer_dicts(context)) if p is not None)
+    if layer_dicts(context) and params != 1:
         return None  # more than one weight: the one-weight replay would be a different model
     x = np.asarray(xs, dtype=float)
-    ys = data.get("y_values")
-    scale = number(data.get("y_scale"))
-    if isinstance(ys, list) and len(ys) == len(xs):
-        y = np.asarray(ys, dtype=float)
-    elif scale is not None:
-        y = scale * x
-    else:
+    y = quad_targets(data, x)
+    if y is None:
         return None
     try:
         return Quadratic.from_data(x, y)
     except ValueError:
         return None
+
+
+def quad_targets(data: dict[str, Any], x: np.ndarray) -> np.ndarray | None:
+    """The targets: pasted values when they match ``x``, else ``y_scale * x`` (``y = 2 * x``)."""
+    ys = data.get("y_values")
+    if isinstance(ys, list) and len(ys) == x.size and all(number(v) is not None for v in ys):
+        return np.asarray(ys, dtype=float)
+    scale = number(data.get("y_scale"))
+    return scale * x if scale is not None else None
 
 
 def replay_scalar(run: Run, context: dict[str, Any], final_weight: float | None) -> Replay | None:
@@ -167,7 +172,7 @@ def replay_scalar(run: Run, context: dict[str, Any], final_weight: float | None)
     optimizer = str(context.get("optimizer") or "sgd").lower()
     if quad is None or lr is None or metric is None or optimizer != "sgd" or number(context.get("momentum")):
         return None
-    data = context["data"]
+    data = mapping(context.get("data"))
     n = len(data["x_values"])
     batch = int(number(context.get("batch_size")) or DEFAULT_BATCH)
     if n > batch:
@@ -176,7 +181,9 @@ def replay_scalar(run: Run, context: dict[str, Any], final_weight: float | None)
     if observed.size == 0 or not np.isfinite(observed[0]):
         return None
     x = np.asarray(data["x_values"], dtype=float)
-    y = np.asarray(data.get("y_values") or (number(data.get("y_scale")) or 0.0) * x, dtype=float)
+    y = quad_targets(data, x)
+    if y is None:
+        return None
     candidates = []
     for w0 in quad.initial_weights(float(observed[0])):
         sim = gd_losses(x, y, w0, lr, observed.size)
@@ -221,7 +228,8 @@ def replay_geometric(run: Run, div: Finding) -> Replay | None:
     if y.size < 4 or y[0] <= 0 or y[1] <= y[0]:
         return None
     growth = float(y[1] / y[0])
-    predicted = y[0] * growth ** np.arange(y.size)
+    with np.errstate(over="ignore"):
+        predicted = y[0] * growth ** np.arange(y.size)
     err = relative_errors(predicted, y)
     lr_h = lr_h_from_growth(growth)[-1]
     return Replay(metric=div.metric or "loss", predicted=predicted.tolist(), observed=y.tolist(),

@@ -21,7 +21,7 @@ import numpy as np
 from ..findings import Finding
 from ..log import Log, Run
 from ..simulate.softmax import overlapping_classes, train_softmax_regression
-from .base import Cause, CauseModel, Replay, combine, fmt, number, run_context
+from .base import Cause, CauseModel, Replay, combine, fmt, mapping, number, run_context
 
 TOLERANCE = 0.10
 #: Largest input value above which inputs count as unscaled pixels.
@@ -33,7 +33,7 @@ def inputs_unscaled(context: dict[str, Any]) -> bool | None:
     scaled = context.get("inputs_scaled")
     if isinstance(scaled, bool):
         return not scaled
-    top = number((context.get("dataset") or {}).get("input_max"))
+    top = number(mapping(context.get("dataset")).get("input_max"))
     return (top > SCALED_MAX) if top is not None else None
 
 
@@ -48,9 +48,12 @@ class SaturatedLogits(CauseModel):
         ranges = [f for f in findings if f.symptom == "loss_out_of_range" and f.metric
                   and not f.metric.startswith("val_") and "crossentropy" in str(f.stats.get("loss_fn", ""))]
         scaled = next((f for f in findings if f.symptom == "lr_scaled_loss"), None)
-        if not ranges and scaled is None:
+        frozen = [f for f in findings if f.symptom == "plateau" and f.stats.get("frozen")]
+        frozen_unscaled = [f for f in frozen if inputs_unscaled(run_context(log, _run(log, f.run))) is True]
+        if not ranges and scaled is None and not frozen_unscaled:
             return None
-        runs = {f.run for f in ranges if f.run is not None} | set(scaled.runs if scaled else [])
+        runs = ({f.run for f in ranges + frozen_unscaled if f.run is not None}
+                | set(scaled.runs if scaled else []))
         contexts = [run_context(log, r) for r in log.runs if r.index in runs] or [context]
         unscaled = [u for u in (inputs_unscaled(c) for c in contexts) if u is not None]
         evidence: list[str] = []
@@ -72,8 +75,15 @@ class SaturatedLogits(CauseModel):
                             f"{fmt(number(scaled.stats.get('first_epoch_ratio')) or 0.0, 3)}) against lr ratio "
                             f"{fmt(lr_ratio, 3) if lr_ratio else 'unknown'}, accuracy differs by only "
                             f"{fmt(number(scaled.stats.get('acc_diff')) or 0.0, 2)}")
+        if frozen and (scaled is not None or frozen_unscaled):
+            symptoms.append("plateau")
+            weights.append(0.3)
+            evidence.append("loss frozen at " + ", ".join(f"{fmt(number(f.stats.get('level')) or 0.0)} (run {f.run})"
+                                                         for f in frozen)
+                            + ": saturated outputs pass no gradient (Keras 3 clips the probabilities instead of "
+                              "using the logits, so the loss stays bounded but training stops)")
         if unscaled and all(unscaled):
-            top_in = number((contexts[0].get("dataset") or {}).get("input_max"))
+            top_in = number(mapping(contexts[0].get("dataset")).get("input_max"))
             weights.append(0.4)
             evidence.append("inputs are not scaled" + (f" (values up to {fmt(top_in)})" if top_in else ""))
         elif unscaled and not any(unscaled):
@@ -87,11 +97,15 @@ class SaturatedLogits(CauseModel):
                             f"{fmt(replay.extra['scaled_ratio'], 3)}, loss {fmt(replay.extra['scaled_loss'][0], 3)}")
             if replay.confirmed:
                 weights.append(0.7)
+            else:
+                evidence.append("the replayed ratio misses the observed one, so the perceptron-regime "
+                                "mechanism is not confirmed here")
         fix = ("scale the inputs (x_train = x_train / 255.0, and the same for validation/test data) and use a "
                "softmax output with categorical_crossentropy; the loss then drops to O(1)"
                + (f" (replay: {fmt(replay.extra['scaled_loss'][0], 3)})" if replay is not None else "")
                + " and no longer grows with the learning rate")
-        return self.cause(combine(*weights), sorted(runs), evidence, fix, replay, symptoms)
+        confidence = combine(*weights) * (0.8 if replay is not None and not replay.confirmed else 1.0)
+        return self.cause(confidence, sorted(runs), evidence, fix, replay, symptoms)
 
     def replay(self, target: Run | Log, findings: list[Finding], context: dict[str, Any]) -> Replay | None:
         assert isinstance(target, Log)
@@ -127,3 +141,7 @@ class SaturatedLogits(CauseModel):
                       extra={"loss": [float(r.loss[0]) for r in raw], "accuracy": acc,
                              "scaled_loss": [float(r.loss[0]) for r in norm], "scaled_ratio": scaled_ratio,
                              "scaled_accuracy": [float(r.accuracy[0]) for r in norm]})
+
+
+def _run(log: Log, index: int | None) -> Run:
+    return next((r for r in log.runs if r.index == index), Run(index=-1))
