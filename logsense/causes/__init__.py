@@ -6,7 +6,7 @@ module with a `CauseModel` subclass and one line here.
 from __future__ import annotations
 
 from ..findings import Finding
-from ..log import Log, Run
+from ..log import Log
 from .base import CAUSES, Cause, CauseModel, Replay, run_context
 from .collapse import CollapseToMean
 from .dropout_gap import DropoutGap

@@ -168,3 +168,9 @@ def numbers(value: Any) -> list[float]:
     if not isinstance(value, (list, tuple)):
         return []
     return [v for v in (number(x) for x in value) if v is not None]
+
+
+def fstat(stats: dict[str, Any], key: str, digits: int = 4) -> str:
+    """A finding's statistic for evidence text; ``?`` when it is missing or not a number."""
+    v = number(stats.get(key))
+    return fmt(v, digits) if v is not None else "?"

@@ -18,7 +18,7 @@ import numpy as np
 from ..findings import Finding
 from ..log import Log, Run
 from ..simulate.collapse import simulate_collapse
-from .base import Cause, CauseModel, Replay, fmt, number, numbers
+from .base import Cause, CauseModel, Replay, fmt, fstat, number, numbers
 
 #: The replayed spread ratio must be within this factor of the pasted one to count as "the same profile".
 RATIO_FACTOR = 10.0
@@ -38,8 +38,8 @@ class CollapseToMean(CauseModel):
         means = numbers(s.get("column_means"))
         evidence = [f"pasted predictions ({'x'.join(str(d) for d in numbers(s.get('shape')))}"
                     f"{', rows elided' if s.get('elided') else ''}) vary across samples by "
-                    f"{fmt(number(s.get('between_sample_std')) or 0.0, 3)} but across outputs by "
-                    f"{fmt(number(s.get('between_column_std')) or 0.0, 3)} (ratio {fmt(number(s.get('ratio')) or 0.0, 3)})"]
+                    f"{fstat(s, 'between_sample_std', 3)} but across outputs by "
+                    f"{fstat(s, 'between_column_std', 3)} (ratio {fstat(s, 'ratio', 3)})"]
         if means:
             evidence.append(f"column means {fmt(min(means), 2)}-{fmt(max(means), 2)}: the same vector for every input")
         act = str(context.get("output_activation") or "")

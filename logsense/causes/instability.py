@@ -19,7 +19,7 @@ from ..detect.metrics import is_validation
 from ..findings import Finding
 from ..log import Log, Run
 from ..simulate.instability import simulate_shock
-from .base import Cause, CauseModel, Replay, combine, fmt, layer_dicts, number
+from .base import Cause, CauseModel, Replay, combine, fstat, layer_dicts, number
 
 ADAPTIVE = ("adam", "adamax", "nadam", "rmsprop", "adagrad", "adadelta", "adamw")
 RECURRENT = ("LSTM", "GRU", "SimpleRNN", "CuDNNLSTM", "CuDNNGRU")
@@ -37,14 +37,14 @@ class OptimizerInstability(CauseModel):
             return None
         main = next((f for f in jumps if not is_validation(f.metric or "")), jumps[0])
         s = main.stats
-        evidence = [f"{main.metric} jumps up at epoch {s.get('epoch')} by {fmt(number(s.get('size_sigma')) or 0.0, 3)} "
-                    f"noise sigmas ({fmt(number(s.get('before_mean')) or 0.0)} -> {fmt(number(s.get('after_mean')) or 0.0)}, "
-                    f"p = {fmt(number(s.get('p_value')) or 1.0, 2)}), "
+        evidence = [f"{main.metric} jumps up at epoch {s.get('epoch')} by {fstat(s, 'size_sigma', 3)} "
+                    f"noise sigmas ({fstat(s, 'before_mean')} -> {fstat(s, 'after_mean')}, "
+                    f"p = {fstat(s, 'p_value', 2)}), "
                     + ("recovered at epoch " + str(s.get("recovery_epoch")) if s.get("recovered")
                        else "not recovered within the log")]
         others = [f for f in jumps if f is not main]
         if others:
-            evidence.append("the same jump in " + ", ".join(f"{f.metric} ({fmt(number(f.stats.get('size_sigma')) or 0.0, 3)} sigma)"
+            evidence.append("the same jump in " + ", ".join(f"{f.metric} ({fstat(f.stats, 'size_sigma', 3)} sigma)"
                                                           for f in others))
         first = int(target.epoch_numbers()[0]) if target.epoch_records else 0
         weights = [0.55 * main.confidence, 0.15 if others else 0.0]

@@ -16,7 +16,6 @@ difference in the data loss itself (the lambda = 0 control run shows its size).
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -25,7 +24,8 @@ from ..detect.metrics import base_name
 from ..findings import Finding
 from ..log import Log, Run
 from ..simulate.penalty import decayed_epoch_means, layer_penalties
-from .base import Cause, CauseModel, Replay, combine, fmt, layer_dicts, mapping, number, relative_errors, run_context
+from .base import (Cause, CauseModel, Replay, combine, fmt, fstat, layer_dicts, mapping, number, relative_errors,
+                   run_context)
 
 TOLERANCE = 0.15
 #: A run whose first printed epoch is later than this is far from initialisation.
@@ -65,8 +65,8 @@ class L2PenaltyInLoss(CauseModel):
         if gap is not None:
             symptoms.append("train_val_gap")
             weights.append(0.3 * gap.confidence)
-            evidence.append(f"training {gap.metric} above validation: ratio {fmt(number(gap.stats.get('ratio')) or math.nan)}, "
-                            f"first gap {fmt(number(gap.stats.get('first_gap')) or math.nan)}")
+            evidence.append(f"training {gap.metric} above validation: ratio {fstat(gap.stats, 'ratio')}, "
+                            f"first gap {fstat(gap.stats, 'first_gap')}")
         else:
             floor = _loss_floor(run)
             if p0 is None or floor is None or p0 < 0.25 * floor:
@@ -134,9 +134,9 @@ class L2PenaltyInLoss(CauseModel):
                 f"{'yes' if observed[0] <= p0 * (1 + TOLERANCE) else 'no'})")
         return Replay(metric="gap", predicted=list(predicted), observed=observed.tolist(), max_rel_error=max_err,
                       tolerance=TOLERANCE, params=params, confirmed=max_err <= TOLERANCE, note=note,
-                      extra={"epochs": epochs, "per_tensor": [{"layer": t.layer, "tensor": t.tensor, "shape": list(t.shape),
-                                             "initializer": t.initializer, "lambda": t.lam, "sum_sq": t.sum_sq}
-                                            for t in terms]})
+                      extra={"epochs": epochs, "per_tensor": [
+                          {"layer": t.layer, "tensor": t.tensor, "shape": list(t.shape), "initializer": t.initializer,
+                           "lambda": t.lam, "sum_sq": t.sum_sq} for t in terms]})
 
     def _control(self, run: Run) -> str:
         """A run of the same paste with lambda = 0: its gap shows what the data loss alone does."""

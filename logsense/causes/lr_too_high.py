@@ -19,7 +19,7 @@ from ..detect.metrics import main_loss
 from ..findings import Finding
 from ..log import Log, Run
 from ..simulate.quadratic import Quadratic, gd_losses, lr_h_from_growth
-from .base import (Cause, CauseModel, Replay, combine, fmt, layer_dicts, mapping, number, numbers,
+from .base import (Cause, CauseModel, Replay, combine, fmt, fstat, layer_dicts, mapping, number, numbers,
                    relative_errors, run_context)
 
 #: The scalar replay must reproduce printed losses (and the final weight) this closely.
@@ -54,7 +54,7 @@ class LrTooHigh(CauseModel):
             ci = numbers(div.stats.get("growth_ci"))
             ci_txt = f" (95% CI {fmt(ci[0], 5)}-{fmt(ci[1], 5)})" if len(ci) == 2 else ""
             evidence.append(f"{div.metric} grows geometrically by x{fmt(growth or math.nan, 5)} per epoch{ci_txt}, "
-                            f"R^2 {fmt(number(div.stats.get('r2')) or math.nan, 4)}")
+                            f"R^2 {fstat(div.stats, 'r2', 4)}")
             if growth and growth > 1:
                 evidence.append(f"from the log alone lr*h = 1 + sqrt({fmt(growth, 5)}) = "
                                 f"{fmt(lr_h_from_growth(growth)[-1], 4)} > 2, the stability limit")
@@ -86,7 +86,8 @@ class LrTooHigh(CauseModel):
             others = [r for r in self.log.runs if r.index != target.index]
             controls = []
             for other in others:
-                ctrl = replay_scalar(other, run_context(self.log, other), self.final_weight(other, run_context(self.log, other)))
+                ctx = run_context(self.log, other)
+                ctrl = replay_scalar(other, ctx, self.final_weight(other, ctx))
                 if ctrl is not None:
                     controls.append({"run": other.index, **ctrl.params, "max_rel_error": ctrl.max_rel_error,
                                      "confirmed": ctrl.confirmed, "predicted": ctrl.predicted,
@@ -127,8 +128,8 @@ class LrTooHigh(CauseModel):
                     f"lr = 1/h = {fmt(quad.best_lr, 2)} converges fastest")
         if growth and growth > 1:
             lr_h = lr_h_from_growth(growth)[-1]
-            text = (f"divide the learning rate by more than {fmt(lr_h / 2, 4)} (lr*h = {fmt(lr_h, 3)} must fall below 2); "
-                    f"by {fmt(lr_h, 3)} it converges fastest")
+            text = (f"divide the learning rate by more than {fmt(lr_h / 2, 4)} (lr*h = {fmt(lr_h, 3)} must fall "
+                    f"below 2); by {fmt(lr_h, 3)} it converges fastest")
             if lr:
                 text += f": with lr = {fmt(lr)}, use less than {fmt(2 * lr / lr_h, 2)}, ideally {fmt(lr / lr_h, 2)}"
             return text
@@ -196,12 +197,14 @@ def replay_scalar(run: Run, context: dict[str, Any], final_weight: float | None)
     max_err = float(max(finite.max(initial=0.0), w_err or 0.0))
     lr_h = lr * quad.h
     if final_weight is None:
-        note = (f"the loss depends on (w - {fmt(quad.w_star)})^2 only, so it cannot tell w0 = {fmt(candidates[0][1], 6)} "
-                f"from w0 = {fmt(candidates[1][1], 6)}; both replay the losses equally, the printed weights would decide")
+        note = (f"the loss depends on (w - {fmt(quad.w_star)})^2 only, so it cannot tell "
+                f"w0 = {fmt(candidates[0][1], 6)} from w0 = {fmt(candidates[1][1], 6)}; both replay the losses "
+                f"equally, the printed weights would decide")
     else:
         note = (f"w0 = {fmt(w0, 7)} inferred from the first loss, sign chosen by the printed final weight "
                 f"{fmt(final_weight, 8)} (replayed {fmt(sim.final_weight, 8)})")
-    extra: dict[str, Any] = {"epochs": run.epoch_numbers().tolist(), "final_weight": sim.final_weight, "weights": sim.weights.tolist(),
+    extra: dict[str, Any] = {"epochs": run.epoch_numbers().tolist(), "final_weight": sim.final_weight,
+                             "weights": sim.weights.tolist(),
                              "raw_max_rel_error": float(np.max(relative_errors(sim.losses, observed, printed=False))),
                              "loss_factor_per_step": (1 - lr_h) ** 2}
     if final_weight is not None:

@@ -16,12 +16,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from ..findings import Finding
 from ..log import Log, Run
 from ..simulate.softmax import overlapping_classes, train_softmax_regression
-from .base import Cause, CauseModel, Replay, combine, fmt, mapping, number, run_context
+from .base import Cause, CauseModel, Replay, combine, fmt, fstat, mapping, number, run_context
 
 TOLERANCE = 0.10
 #: Largest input value above which inputs count as unscaled pixels.
@@ -63,22 +61,22 @@ class SaturatedLogits(CauseModel):
             top = max(ranges, key=lambda f: number(f.stats.get("value")) or 0.0)
             symptoms.append("loss_out_of_range")
             weights.append(0.5 * top.confidence)
-            evidence.append(f"run {top.run} {top.metric} {fmt(number(top.stats.get('value')) or 0.0)} exceeds "
-                            f"{fmt(number(top.stats.get('bound')) or 0.0, 3)} ({top.stats.get('reason', 'the bound for this loss')}): "
+            evidence.append(f"run {top.run} {top.metric} {fstat(top.stats, 'value')} exceeds "
+                            f"{fstat(top.stats, 'bound', 3)} ({top.stats.get('reason', 'the bound for this loss')}): "
                             f"the loss is computed from unbounded logits")
         if scaled is not None:
             symptoms.append("lr_scaled_loss")
             weights.append(0.6 * scaled.confidence)
             lr_ratio = number(scaled.stats.get("lr_ratio"))
             evidence.append(f"runs {scaled.runs[0]} and {scaled.runs[1]}: loss ratio "
-                            f"{fmt(number(scaled.stats.get('loss_ratio')) or 0.0, 3)} (epoch 1: "
-                            f"{fmt(number(scaled.stats.get('first_epoch_ratio')) or 0.0, 3)}) against lr ratio "
+                            f"{fstat(scaled.stats, 'loss_ratio', 3)} (epoch 1: "
+                            f"{fstat(scaled.stats, 'first_epoch_ratio', 3)}) against lr ratio "
                             f"{fmt(lr_ratio, 3) if lr_ratio else 'unknown'}, accuracy differs by only "
-                            f"{fmt(number(scaled.stats.get('acc_diff')) or 0.0, 2)}")
+                            f"{fstat(scaled.stats, 'acc_diff', 2)}")
         if frozen and (scaled is not None or frozen_unscaled):
             symptoms.append("plateau")
             weights.append(0.3)
-            evidence.append("loss frozen at " + ", ".join(f"{fmt(number(f.stats.get('level')) or 0.0)} (run {f.run})"
+            evidence.append("loss frozen at " + ", ".join(f"{fstat(f.stats, 'level')} (run {f.run})"
                                                          for f in frozen)
                             + ": saturated outputs pass no gradient (Keras 3 clips the probabilities instead of "
                               "using the logits, so the loss stays bounded but training stops)")
