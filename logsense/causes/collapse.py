@@ -36,7 +36,7 @@ class CollapseToMean(CauseModel):
             return None
         s = found.stats
         means = numbers(s.get("column_means"))
-        evidence = [f"pasted predictions ({'x'.join(str(d) for d in numbers(s.get('shape')))}"
+        evidence = [f"pasted predictions ({'x'.join(str(int(d)) for d in numbers(s.get('shape')))}"
                     f"{', rows elided' if s.get('elided') else ''}) vary across samples by "
                     f"{fstat(s, 'between_sample_std', 3)} but across outputs by "
                     f"{fstat(s, 'between_column_std', 3)} (ratio {fstat(s, 'ratio', 3)})"]
