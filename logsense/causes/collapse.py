@@ -72,7 +72,8 @@ class CollapseToMean(CauseModel):
                       note=("consistent, not proven: the target means are taken from the pasted predictions, so "
                             "matching them is by construction; what the replay shows is that a model whose inputs "
                             "carry no signal produces the same profile (identical rows, spread ratio within "
-                            f"{'a factor of ' + fmt(10 ** ratio_err, 2)}) and a loss of Var(y). "
+                            f"{'a factor of ' + fmt(10 ** ratio_err, 2)}; what spread is left comes from fitting "
+                            "noise and shrinks as sqrt(features/samples)) and a loss of Var(y). "
                             "The post cannot show that its features were useless"),
                       extra={"column_means": sim.column_means.tolist(), "target_means": sim.target_means.tolist(),
                              "max_mean_error": err, "mse": sim.mse, "target_var": sim.target_var.tolist(),

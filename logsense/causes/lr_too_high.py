@@ -30,7 +30,7 @@ DEFAULT_BATCH = 32
 
 class LrTooHigh(CauseModel):
     id = "lr_too_high"
-    explains = ("divergence", "nan", "oscillation", "plateau")
+    explains = ("divergence", "nan", "plateau")
 
     def assess(self, target: Run | Log, findings: list[Finding], context: dict[str, Any]) -> Cause | None:
         assert isinstance(target, Run)

@@ -42,7 +42,7 @@ class CollapseResult:
         return self.between_sample_std / max(self.between_column_std, 1e-12)
 
 
-def simulate_collapse(target_means: ArrayLike, *, n: int = 1500, features: int = 16, target_spread: float = 0.1,
+def simulate_collapse(target_means: ArrayLike, *, n: int = 4000, features: int = 8, target_spread: float = 0.1,
                       lr: float = 2.0, steps: int = 600, seed: int = 0) -> CollapseResult:
     """Fit ``sigmoid(X @ W + b)`` by full-batch GD with MSE on targets independent of ``X``.
 
