@@ -185,3 +185,16 @@ def test_broken_finding_becomes_a_warning_not_a_traceback():
     causes = rank_causes(log, {0: [bad]}, [])
     assert isinstance(causes, list)
     assert all(isinstance(c, Cause) for c in causes)
+
+
+def test_seed003_replay_under_the_fix_converges():
+    from logsense.causes.replay_log import replay_run
+
+    top = _rank(seed003())[0]
+    fix = top.replay.extra["under_fix"]
+    assert fix["lr"] == pytest.approx(0.004)
+    run = replay_run(top.replay, under_fix=True)
+    loss = run.series("loss")
+    assert loss[0] == pytest.approx(278.2014, rel=1e-6)
+    assert loss[-1] < 1e-3 * loss[0] and np.all(np.diff(loss) < 0)
+    assert fix["final_weight"] == pytest.approx(2.0, abs=1e-3)

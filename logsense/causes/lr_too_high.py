@@ -207,6 +207,10 @@ def replay_scalar(run: Run, context: dict[str, Any], final_weight: float | None)
                              "weights": sim.weights.tolist(),
                              "raw_max_rel_error": float(np.max(relative_errors(sim.losses, observed, printed=False))),
                              "loss_factor_per_step": (1 - lr_h) ** 2}
+    if lr_h >= 2.0:
+        fixed_lr = float(f"{quad.best_lr:.2g}")
+        fixed = gd_losses(x, y, w0, fixed_lr, observed.size)
+        extra["under_fix"] = {"lr": fixed_lr, "predicted": fixed.losses.tolist(), "final_weight": fixed.final_weight}
     if final_weight is not None:
         extra["observed_final_weight"] = final_weight
         extra["final_weight_rel_error"] = w_err
