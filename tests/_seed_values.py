@@ -34,12 +34,20 @@ def seed001() -> Log:
 
 
 def seed002() -> Log:
-    return Log(runs=[_run(
+    """With the ETA updates each epoch printed at 83968/86016 samples (running means)."""
+    partial_loss = [0.3499, 0.3543, 0.3533, 0.3558, 0.3528, 0.3543, 0.3650, 0.4382, 0.4256, 0.4191]
+    partial_acc = [0.8518, 0.8485, 0.8493, 0.8490, 0.8495, 0.8488, 0.8427, 0.8015, 0.8085, 0.8131]
+    log = Log(runs=[_run(
         0, 928,
         loss=[0.3499, 0.3547, 0.3539, 0.3552, 0.3531, 0.3548, 0.3664, 0.4377, 0.4252, 0.4194],
         acc=[0.8518, 0.8484, 0.8488, 0.8491, 0.8494, 0.8485, 0.8418, 0.8019, 0.8086, 0.8128],
         val_loss=[0.2777, 0.2791, 0.2781, 0.2808, 0.2795, 0.2789, 0.3192, 0.3374, 0.3351, 0.3326],
         val_acc=[0.8893, 0.8892, 0.8900, 0.8891, 0.8895, 0.8898, 0.8689, 0.8586, 0.8608, 0.8616])])
+    log.runs[0].step_records = [
+        {"epoch": 928 + i, "step": 83968, "total": 86016, "eta_seconds": 1.0, "loss": lo, "acc": ac}
+        for i, (lo, ac) in enumerate(zip(partial_loss, partial_acc))]
+    log.runs[0].meta["step_unit"] = "sample"
+    return log
 
 
 def seed003() -> Log:

@@ -36,6 +36,19 @@ def test_002_jump_at_934_in_loss_and_val_loss_without_recovery():
     assert jumps["val_loss"].stats["before_mean"] == pytest.approx(0.2793, abs=5e-4)
 
 
+def test_002_last_batch_of_epoch_934_already_jumped():
+    """De-averaging the 83968/86016 running mean: the last 2048 samples of epoch 934 averaged
+    (86016*0.3664 - 83968*0.3650)/2048 = 0.4238, the post-jump level, so the shift happened
+    at the very end of epoch 934."""
+    (f,) = [f for f in logsense.diagnose(seed002()).findings if f.symptom == "jump" and f.metric == "loss"]
+    assert f.stats["deaveraged"] is True
+    first, last = f.stats["onset_epoch_segments"]
+    assert first["steps"] == [0, 83968] and first["mean"] == pytest.approx(0.3650)
+    assert last["steps"] == [83968, 86016]
+    assert last["mean"] == pytest.approx((86016 * 0.3664 - 83968 * 0.3650) / 2048, abs=1e-4)
+    assert last["mean"] == pytest.approx(0.4238, abs=5e-4) and last["error"] < 0.01
+
+
 def test_002_gap_between_train_and_val():
     gaps = [f for f in logsense.diagnose(seed002()).findings if f.symptom == "train_val_gap"]
     assert len(gaps) == 1 and gaps[0].stats["ratio"] == pytest.approx(1.27, abs=0.02)
