@@ -175,3 +175,25 @@ def test_keras3_unscaled_frozen_plateau_is_saturation_but_not_confirmed():
     top = _rank(Log(runs=runs))[0]
     assert top.cause == "saturated_logits" and not top.confirmed
     assert "frozen" in top.evidence and "not confirmed" in top.evidence
+
+
+@pytest.mark.parametrize("folder", [p for p in SCALAR if p.name == "scalar_lr_0.0081"], ids=catalog.case_id)
+def test_edge_of_stability_from_the_log_alone(folder: Path):
+    """x1.0014 per epoch, constant to 1e-6: one mode at lr*h = 2.0007, though the loss looks flat."""
+    top = _rank(Log(runs=_printed_runs(folder)))[0]
+    assert top.cause == "lr_too_high" and top.confirmed
+    assert top.replay.params["lr_h"] == pytest.approx(_meta(folder)["runs"][0]["lr_times_h"], abs=1e-3)
+
+
+def test_noisy_rising_loss_is_not_a_quadratic_mode():
+    from logsense.causes.lr_too_high import steady_growth
+
+    rng = np.random.default_rng(3)
+    hits = 0
+    for _ in range(200):
+        loss = 1.0 * 1.02 ** np.arange(10) * np.exp(rng.normal(0, 0.01, 10))
+        run = Run(index=0, epoch_records=[{"epoch": i + 1, "loss": float(v)} for i, v in enumerate(loss)])
+        hits += steady_growth(run) is not None
+    assert hits == 0
+    exact = Run(index=0, epoch_records=[{"epoch": i + 1, "loss": 5 * 1.02 ** i} for i in range(10)])
+    assert steady_growth(exact) == pytest.approx(1.02)

@@ -20,10 +20,12 @@ from ..findings import Finding
 from ..log import Log, Run
 from ..simulate.quadratic import Quadratic, gd_losses, lr_h_from_growth
 from .base import (Cause, CauseModel, Replay, combine, fmt, fstat, layer_dicts, mapping, number, numbers,
-                   relative_errors, run_context)
+                   print_resolution, relative_errors, run_context)
 
 #: The scalar replay must reproduce printed losses (and the final weight) this closely.
 TOLERANCE = 1e-3
+#: Without the set-up the replay predicts the change since epoch 1 from two values: 2 % of that change.
+GEOMETRIC_TOLERANCE = 0.02
 #: Keras's default ``batch_size`` for ``fit``.
 DEFAULT_BATCH = 32
 
@@ -41,7 +43,8 @@ class LrTooHigh(CauseModel):
         quad = scalar_problem(context)
         lr = number(context.get("lr"))
         lr_h = quad.h * lr if quad and lr else None
-        if div is None and nan is None and not (lr_h is not None and lr_h >= 2.0):
+        creep = steady_growth(run) if div is None and nan is None else None
+        if div is None and nan is None and creep is None and not (lr_h is not None and lr_h >= 2.0):
             return None
 
         evidence: list[str] = []
@@ -58,6 +61,13 @@ class LrTooHigh(CauseModel):
             if growth and growth > 1:
                 evidence.append(f"from the log alone lr*h = 1 + sqrt({fmt(growth, 5)}) = "
                                 f"{fmt(lr_h_from_growth(growth)[-1], 4)} > 2, the stability limit")
+        if creep is not None:
+            symptoms.append("plateau")
+            weights.append(0.4)
+            growth = creep
+            evidence.append(f"{main_loss(run)} creeps up by the same factor x{fmt(creep, 6)} every epoch: one "
+                            f"quadratic mode just past the stability limit, lr*h = 1 + sqrt({fmt(creep, 6)}) = "
+                            f"{fmt(lr_h_from_growth(creep)[-1], 5)}")
         if nan is not None:
             symptoms.append("nan")
             weights.append(0.5 * nan.confidence)
@@ -97,7 +107,8 @@ class LrTooHigh(CauseModel):
             return scalar
         div = next((f for f in findings if f.symptom == "divergence" and not (f.metric or "").startswith("val_")),
                    None)
-        return replay_geometric(target, div) if div is not None else None
+        metric = div.metric if div is not None else main_loss(target) if steady_growth(target) else None
+        return replay_geometric(target, metric) if metric else None
 
     def final_weight(self, run: Run, context: dict[str, Any]) -> float | None:
         """The trained weight if the paste printed it: ``context['final_weights']`` or a lone pasted number.
@@ -128,8 +139,8 @@ class LrTooHigh(CauseModel):
                     f"lr = 1/h = {fmt(quad.best_lr, 2)} converges fastest")
         if growth and growth > 1:
             lr_h = lr_h_from_growth(growth)[-1]
-            text = (f"divide the learning rate by more than {fmt(lr_h / 2, 4)} (lr*h = {fmt(lr_h, 3)} must fall "
-                    f"below 2); by {fmt(lr_h, 3)} it converges fastest")
+            text = (f"divide the learning rate by more than {fmt(lr_h / 2, 5)} (lr*h = {fmt(lr_h, 5)} must fall "
+                    f"below 2); by {fmt(lr_h, 5)} it converges fastest")
             if lr:
                 text += f": with lr = {fmt(lr)}, use less than {fmt(2 * lr / lr_h, 2)}, ideally {fmt(lr / lr_h, 2)}"
             return text
@@ -222,27 +233,53 @@ def replay_scalar(run: Run, context: dict[str, Any], final_weight: float | None)
                   extra=extra)
 
 
-def replay_geometric(run: Run, div: Finding) -> Replay | None:
+def steady_growth(run: Run, min_epochs: int = 5, max_spread: float = 0.05) -> float | None:
+    """The per-epoch factor of a training loss that grows by one constant factor, however small.
+
+    A single quadratic mode multiplies the loss by exactly ``(1 - lr*h)^2`` per
+    step; real training noise makes the ratios wander. Ratios above 1 whose
+    logs vary by less than ``max_spread`` of their mean are that mode just past
+    ``lr*h = 2`` (a divergence too slow for the divergence detector).
+    """
+    metric = main_loss(run)
+    y = run.series(metric) if metric else np.array([])
+    if y.size < min_epochs or not np.all(np.isfinite(y)) or np.any(y <= 0):
+        return None
+    logr = np.diff(np.log(y))
+    if np.any(logr <= 0) or np.std(logr) > max_spread * np.mean(logr):
+        return None
+    return float(np.exp(np.mean(logr)))
+
+
+def replay_geometric(run: Run, metric: str) -> Replay | None:
     """Without the set-up: predict epochs 3.. from the first two losses as one quadratic mode.
 
     Fitting on two values and predicting the rest makes this a real test: a
     loss that is not one overshooting mode (several directions, noise, many
-    batches per epoch) misses the later values.
+    batches per epoch) misses the later values. The error is measured on the
+    change since the first epoch, ``|pred - obs| / |obs - obs_1|``, so a loss
+    that barely moves cannot pass just by staying near its start.
     """
-    y = run.series(div.metric or "loss")
-    epochs = run.epoch_numbers()[np.isfinite(y)].tolist()
-    y = y[np.isfinite(y)]
+    y = run.series(metric)
+    finite = np.isfinite(y)
+    epochs = run.epoch_numbers()[finite].tolist()
+    y = y[finite]
     if y.size < 4 or y[0] <= 0 or y[1] <= y[0]:
         return None
     growth = float(y[1] / y[0])
     with np.errstate(over="ignore"):
         predicted = y[0] * growth ** np.arange(y.size)
-    err = relative_errors(predicted, y)
+    change = np.abs(y[2:] - y[0])
+    slack = np.array([print_resolution(v) for v in y[2:]])
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        err = np.maximum(np.abs(predicted[2:] - y[2:]) - slack, 0.0) / change
+    max_err = float(np.nan_to_num(err, nan=np.inf).max())
     lr_h = lr_h_from_growth(growth)[-1]
-    return Replay(metric=div.metric or "loss", predicted=predicted.tolist(), observed=y.tolist(),
-                  max_rel_error=float(err.max()), tolerance=0.02,
+    return Replay(metric=metric, predicted=predicted.tolist(), observed=y.tolist(), max_rel_error=max_err,
+                  tolerance=GEOMETRIC_TOLERANCE,
                   params={"growth_factor": growth, "lr_h": lr_h, "lr_shrink_min": lr_h / 2, "lr_shrink_best": lr_h},
-                  confirmed=bool(err.max() <= 0.02),
+                  confirmed=bool(max_err <= GEOMETRIC_TOLERANCE),
                   note="no set-up in the paste: one quadratic mode with (1 - lr*h)^2 fitted on the first two epochs, "
-                       "the rest predicted; h itself is unknown, only lr*h",
+                       "the rest predicted (error relative to each epoch's change since epoch 1); h itself is "
+                       "unknown, only lr*h",
                   extra={"epochs": epochs})
