@@ -41,6 +41,8 @@ SPLIT_COLORS = {"train": "#1f77b4", "validation": "#ff7f0e"}
 FINDING_COLOR = "#d62728"
 BAND_COLOR = "#9467bd"
 REPLAY_COLOR = "#2ca02c"
+#: Controls a replay ran besides the main one (the fix applied, gradient clipping, ...).
+CONTROL_COLORS = ["#9467bd", "#8c564b", "#7f7f7f", "#bcbd22"]
 #: Runs compared on one axis (Tableau 10: distinct hues, so runs never read as train/validation pairs).
 RUN_COLORS = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7",
               "#9c755f", "#bab0ac"]
@@ -269,27 +271,46 @@ def steps_chart(run: "Run", *, log_scale: bool = False, height: int = 260) -> al
 
 
 def replay_frame(replay: "Replay", epochs: Sequence[float] | None = None) -> pd.DataFrame:
-    """Observed and replayed values side by side: epoch, series ("observed"/"replay"), value.
+    """Observed and replayed values side by side: epoch, series, value.
 
+    Series are ``observed``, ``replay`` and any alternative replay the cause
+    ran as a control: ``extra["under_fix"]["predicted"]`` (the run with the
+    fix applied) and ``extra["with_<change>"]`` lists (e.g. ``with_clipnorm``).
     Epochs come from ``replay.extra["epochs"]`` when the replay recorded them,
     else from ``epochs`` when the lengths agree, else 1..n.
     """
-    observed = pd.to_numeric(pd.Series(list(replay.observed), dtype=object), errors="coerce").to_numpy(dtype=float)
-    predicted = pd.to_numeric(pd.Series(list(replay.predicted), dtype=object), errors="coerce").to_numpy(dtype=float)
-    n = max(observed.size, predicted.size)
-    axis = replay.extra.get("epochs") if isinstance(replay.extra, dict) else None
-    if axis is None or len(axis) != n:
+    extra = replay.extra if isinstance(replay.extra, dict) else {}
+    series = {"observed": _floats(replay.observed), "replay": _floats(replay.predicted)}
+    fix = extra.get("under_fix")
+    if isinstance(fix, dict) and isinstance(fix.get("predicted"), list):
+        settings = ", ".join(f"{k}={_fmt(v)}" for k, v in fix.items() if k not in ("predicted",) and
+                             isinstance(v, (int, float)) and k != "final_weight")
+        series[f"replay with the fix ({settings})" if settings else "replay with the fix"] = _floats(fix["predicted"])
+    for key, value in extra.items():
+        if key.startswith("with_") and isinstance(value, list):
+            series["replay " + key.replace("_", " ")] = _floats(value)
+    n = max(len(v) for v in series.values())
+    axis = extra.get("epochs")
+    if not isinstance(axis, list) or len(axis) != n:
         axis = epochs if epochs is not None and len(epochs) == n else range(1, n + 1)
     x = np.asarray(list(axis), dtype=float)
-    rows = [pd.DataFrame({"epoch": x[: observed.size], "series": "observed", "value": observed}),
-            pd.DataFrame({"epoch": x[: predicted.size], "series": "replay", "value": predicted})]
+    rows = [pd.DataFrame({"epoch": x[: v.size], "series": name, "value": v[: x.size]}) for name, v in series.items()]
     out = pd.concat(rows, ignore_index=True)
     return out[np.isfinite(out["value"].to_numpy(dtype=float))].reset_index(drop=True)
 
 
+def _floats(values: Any) -> np.ndarray:
+    """A list from a replay as floats: None and "nan" strings become NaN."""
+    return pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce").to_numpy(dtype=float)
+
+
 def replay_chart(cause: "Cause", *, epochs: Sequence[float] | None = None, log_scale: bool = False,
                  height: int = 260) -> alt.LayerChart | None:
-    """The cause's replay drawn over the observed series, titled with its error; None without a replay."""
+    """The cause's replay drawn over the observed series, titled with its error; None without a replay.
+
+    Controls the replay also ran (the fix applied, gradient clipping, ...)
+    are drawn as fainter dashed lines.
+    """
     replay = cause.replay
     if replay is None:
         return None
@@ -298,8 +319,11 @@ def replay_chart(cause: "Cause", *, epochs: Sequence[float] | None = None, log_s
     title = alt.TitleParams(
         f"{cause.cause}: replay of {replay.metric}",
         subtitle=f"max relative error {_fmt(replay.max_rel_error)} (tolerance {_fmt(replay.tolerance)}), {status}")
-    color = alt.Color("series:N", title=None, scale=alt.Scale(domain=["observed", "replay"],
-                                                              range=[SPLIT_COLORS["train"], REPLAY_COLOR]))
+    names = list(dict.fromkeys(data["series"])) if not data.empty else ["observed", "replay"]
+    palette = {"observed": SPLIT_COLORS["train"], "replay": REPLAY_COLOR}
+    others = iter(CONTROL_COLORS)
+    color = alt.Color("series:N", title=None, sort=names, scale=alt.Scale(
+        domain=names, range=[palette.get(n) or next(others, "#7f7f7f") for n in names]))
     base = alt.Chart(data).encode(
         x=_epoch_x(),
         y=_y("value", replay.metric, log_scale),
@@ -308,7 +332,9 @@ def replay_chart(cause: "Cause", *, epochs: Sequence[float] | None = None, log_s
     )
     observed = base.transform_filter(alt.datum.series == "observed").mark_point(size=60, filled=True)
     replayed = base.transform_filter(alt.datum.series == "replay").mark_line(strokeDash=[6, 3], strokeWidth=2)
-    return alt.layer(replayed, observed).properties(title=title, height=height, width="container")
+    controls = base.transform_filter((alt.datum.series != "observed") & (alt.datum.series != "replay")).mark_line(
+        strokeDash=[2, 2], strokeWidth=1.5, opacity=0.8)
+    return alt.layer(controls, replayed, observed).properties(title=title, height=height, width="container")
 
 
 def compare_chart(runs: Sequence["Run"], metric: str, *, log_scale: bool = False,

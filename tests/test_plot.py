@@ -155,3 +155,17 @@ def test_predictions_chart_draws_one_line_per_pasted_row():
     assert sorted(chart.data["row"].unique()) == [0, 1, 2] and len(chart.data) == 9
     assert "3 rows x 3" in chart.to_dict()["title"]["text"]
     assert plot.predictions_chart(logsense.Prediction(line=1, values=np.empty((0, 0)))) is None
+
+
+def test_replay_controls_are_drawn_beside_the_replay():
+    report = synthetic_report()
+    replay = report.causes[0].replay
+    replay.extra["under_fix"] = {"lr": 0.004, "predicted": [278.2 * 0.01 ** k for k in range(10)], "final_weight": 2.0}
+    replay.extra["with_clipnorm"] = [300.0] * 10
+    replay.extra["epochs"] = list(range(928, 938))
+    frame = plot.replay_frame(replay)
+    assert list(dict.fromkeys(frame["series"])) == [
+        "observed", "replay", "replay with the fix (lr=0.004)", "replay with clipnorm"]
+    assert frame["epoch"].min() == 928 and frame["epoch"].max() == 937
+    spec = plot.replay_chart(report.causes[0], log_scale=True).to_dict()
+    assert len(spec["layer"]) == 3
