@@ -423,6 +423,10 @@ def show_report(report: logsense.Report, source: Source) -> None:
         st.header("Runs side by side")
         compare_runs(report)
 
+    if log.unparsed:
+        with st.expander(f"{len(log.unparsed)} log-like line(s) were not understood"):
+            st.dataframe(pd.DataFrame(log.unparsed[:500], columns=["line", "text"]), hide_index=True, width="stretch")
+
     st.header("Downloads")
     downloads(report, source)
 
