@@ -1,3 +1,449 @@
-"""Placeholder: the parser helper replaces this."""
-def parse_text(text):
-    return [], []
+"""Text -> runs: split a pasted or captured Keras log into segments, parse each with Lark.
+
+The work has three stages, each cheap where it can be:
+
+1. *Segmenting* (`segments`): lines, then the pieces between ``\\r`` rewrites
+   (each is one progress update), backspaces applied, and lines split again
+   where a paste lost a newline (``... loss:257.6 大纪元2/10 ...``) or callback
+   text was glued to a bar (``acc: 0.8518Epoch 00927: ...``).
+2. *Prefiltering*: a segment that cannot start a Keras message (prose, code,
+   JSON, arrays) is dropped without touching the parser.
+3. *Parsing* the rest with the LALR grammar in ``grammars/keras.lark``; its
+   Transformer runs inline and returns records, no tree. `_Assembler` then
+   turns the stream of records into runs.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from lark import Lark, Token, Transformer
+from lark.exceptions import LarkError
+
+from .locales import LocaleTable, table
+from .log import Event, Run
+
+_ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+#: Where one line holds several messages: a lost newline before an Epoch header
+#: or callback, or a bar update glued to the 4-decimal metric before it.
+_GLUE = re.compile(
+    r"(?=Epoch \d|Batch \d+: Invalid loss|Restoring model weights)"
+    r"|(?:(?<=\d\.\d{4})|(?<=e[-+]\d\d)|(?<=nan)|(?<=inf))(?=\d+/(?:\d+|Unknown) +[\[━])"
+)
+#: A segment can be a Keras message only if it starts like one.
+_CANDIDATE = re.compile(
+    r"(?:Epoch \d|Train on \d|\d+/(?:\d+|Unknown)(?: |$)|- \d+(?:\.\d+)?m?s\b|\[[=>.]*\]|━|Restoring model"
+    r"|Batch \d+:|ReduceLROnPlateau|LearningRateScheduler)"
+)
+#: Text that looks like training output; only such segments are reported as unparsed.
+_LOGLIKE = re.compile(r"\[[=>.]{3,}\]|━{3,}|\bETA:|\b\w+: [-+]?(?:\d|nan|inf)|^Epoch \d+/\d+\s*$")
+#: Non-ASCII other than the Keras 3 bar: a translated log (or prose) that the locale table must see.
+_FOREIGN = re.compile(r"[^\x00-\x7f━]")
+_UNIT_SECONDS = {"us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0}
+
+
+@dataclass
+class Segment:
+    """One candidate message, with the 1-based line it came from."""
+
+    text: str
+    line: int
+    locales: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------- transformer
+
+def _duration(text: str) -> float:
+    """``946us`` / ``2s`` / ``1:23`` / ``1:02:03`` in seconds."""
+    if ":" in text:
+        seconds = 0.0
+        for part in text.split(":"):
+            seconds = seconds * 60 + float(part)
+        return seconds
+    for unit in ("us", "µs", "ms", "s"):
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * _UNIT_SECONDS[unit]
+    return float(text)
+
+
+def _number(token: Token) -> float | None:
+    return None if token == "None" else float(token)
+
+
+class _Records(Transformer):
+    """Inline transformer: every rule returns a ``(kind, payload)`` record."""
+
+    def header(self, children: list[Token]) -> tuple[str, Any]:
+        ints = [c for c in children if c.type == "INT"]
+        total = int(ints[1]) if len(ints) > 1 else None
+        return "header", {"epoch": int(ints[0]), "total": total, "padded": ints[0].startswith("0") and len(ints[0]) > 1}
+
+    def header_progress(self, children: list[Any]) -> tuple[str, Any]:
+        return "pair", children
+
+    def train_on(self, children: list[Token]) -> tuple[str, Any]:
+        ints = [int(c) for c in children if c.type == "INT"]
+        return "train_on", {"samples": ints[0], "val_samples": ints[1] if len(ints) > 1 else None}
+
+    def counter(self, children: list[Token]) -> tuple[int, int | None]:
+        step, total = children
+        return int(step), int(total) if total.type == "INT" else None
+
+    def items(self, children: list[Any]) -> list[tuple[str, Any]]:
+        return [c for c in children if isinstance(c, tuple)]
+
+    def eta(self, children: list[Token]) -> tuple[str, Any]:
+        return "eta", _duration(children[1])
+
+    def timing(self, children: list[Token]) -> tuple[str, Any]:
+        per = children[1] if len(children) > 1 else None
+        return "time", (_duration(children[0]), str(per) if per is not None else None)
+
+    def per_unit(self, children: list[Token]) -> tuple[str, Any]:
+        return "per", str(children[0])
+
+    def metric(self, children: list[Token]) -> tuple[str, Any]:
+        return "metric", (str(children[0]), _number(children[1]))
+
+    def progress(self, children: list[Any]) -> tuple[str, Any]:
+        counter = children[0]
+        bar = next((str(c) for c in children[1:] if isinstance(c, Token)), None)
+        items = children[-1] if isinstance(children[-1], list) else []
+        return "progress", _progress(counter, bar, items)
+
+    def progress_bare(self, children: list[Any]) -> tuple[str, Any]:
+        bar = str(children[1]) if len(children) > 1 else None
+        return "progress", _progress(children[0], bar, [])
+
+    def progress_nocounter(self, children: list[Any]) -> tuple[str, Any]:
+        bar = str(children[0]) if isinstance(children[0], Token) else None
+        return "progress", _progress(None, bar, children[-1])
+
+    # callbacks ---------------------------------------------------------------
+    def epoch_event(self, children: list[Any]) -> tuple[str, Any]:
+        event = children[-1][1]
+        event["printed_epoch"] = int(children[1])
+        event["padded"] = children[1].startswith("0") and len(children[1]) > 1
+        return "event", event
+
+    def callback(self, children: list[Any]) -> tuple[str, Any]:
+        return children[0]
+
+    def improved(self, c: list[Token]) -> tuple[str, Any]:
+        extra = {"monitor": str(c[0]), "previous": _number(c[2])}
+        if len(c) > 5:
+            extra["path"] = str(c[5]).strip()
+        return "event", {"kind": "checkpoint", "value": _number(c[3]), "extra": extra}
+
+    def not_improved(self, c: list[Token]) -> tuple[str, Any]:
+        best = _number(c[-1]) if len(c) > 2 else None
+        return "event", {"kind": "checkpoint", "value": best, "extra": {"monitor": str(c[0]), "improved": False}}
+
+    def saving(self, c: list[Token]) -> tuple[str, Any]:
+        return "event", {"kind": "checkpoint", "value": None, "extra": {"path": str(c[-1]).strip()}}
+
+    def early_stopping(self, c: list[Token]) -> tuple[str, Any]:
+        return "event", {"kind": "early_stopping", "value": None, "extra": {}}
+
+    def reduce_lr(self, c: list[Token]) -> tuple[str, Any]:
+        return "event", {"kind": "lr_change", "value": _number(c[1]), "extra": {}}
+
+    def lr_schedule(self, c: list[Token]) -> tuple[str, Any]:
+        return "event", {"kind": "lr_schedule", "value": _number(c[2]), "extra": {}}
+
+    def restoring(self, c: list[Token]) -> tuple[str, Any]:
+        ints = [int(t) for t in c if t.type == "INT"]
+        return "event", {"kind": "restore_weights", "value": float(ints[0]) if ints else None,
+                         "extra": {"best_epoch": ints[0]} if ints else {}}
+
+    def terminate_on_nan(self, c: list[Token]) -> tuple[str, Any]:
+        return "event", {"kind": "terminate_on_nan", "value": None, "extra": {"batch": int(c[1])}}
+
+
+def _progress(counter: tuple[int, int | None] | None, bar: str | None, items: list[tuple[str, Any]]) -> dict:
+    record: dict[str, Any] = {"step": None, "total": None, "bar": bar, "eta": None, "time": None,
+                              "per": [], "metrics": [], "per_first": False}
+    if counter is not None:
+        record["step"], record["total"] = counter
+    for kind, value in items:
+        if kind == "metric":
+            record["metrics"].append(value)
+        elif kind == "eta":
+            record["eta"] = value
+        elif kind == "time":
+            seconds, per = value
+            if record["time"] is None:
+                record["time"] = seconds
+            if per:
+                record["per"].append(per)
+                record["per_first"] = record["per_first"] or not record["metrics"]
+        else:
+            record["per"].append(value)
+            record["per_first"] = record["per_first"] or not record["metrics"]
+    return record
+
+
+@cache
+def parser() -> Lark:
+    """The LALR parser with the transformer inline (built once per process)."""
+    source = resources.files("logsense.grammars").joinpath("keras.lark").read_text(encoding="utf-8")
+    return Lark(source, parser="lalr", lexer="contextual", transformer=_Records(), cache=False)
+
+
+# --------------------------------------------------------------------------- segmenting
+
+def segments(text: str, locales: LocaleTable) -> Iterator[Segment]:
+    """Candidate message segments of ``text``, in order, with line numbers."""
+    if "\x1b" in text:
+        text = _ANSI.sub("", text)
+    candidate = _CANDIDATE.match
+    for number, line in enumerate(text.split("\n"), 1):
+        for piece in line.split("\r") if "\r" in line else (line,):
+            if "\b" in piece:
+                piece = _apply_backspaces(piece)
+            piece = piece.strip()
+            if not piece:
+                continue
+            found: tuple[str, ...] = ()
+            if _FOREIGN.search(piece) or (not candidate(piece) and any(ch.isdigit() for ch in piece)):
+                piece, found = locales.translate(piece)
+            if "Epoch" in piece[1:] or "Batch" in piece or "Restoring" in piece[1:] or ("/" in piece and "." in piece):
+                parts = _GLUE.split(piece)
+            else:
+                parts = (piece,)
+            for part in parts:
+                part = part.strip()
+                if part and candidate(part):
+                    yield Segment(part, number, found)
+
+
+def _apply_backspaces(piece: str) -> str:
+    """What a terminal shows after ``\\b`` moves the cursor back and later text overwrites."""
+    cells: list[str] = []
+    cursor = 0
+    for ch in piece:
+        if ch == "\b":
+            cursor = max(0, cursor - 1)
+        elif cursor < len(cells):
+            cells[cursor] = ch
+            cursor += 1
+        else:
+            cells.append(ch)
+            cursor += 1
+    return "".join(cells)
+
+
+# --------------------------------------------------------------------------- assembling runs
+
+@dataclass
+class _RunState:
+    run: Run
+    epoch: int | None = None
+    epoch_done: bool = False
+    locales: Counter = field(default_factory=Counter)
+    evidence: set[str] = field(default_factory=set)
+    first_header: int | None = None
+    has_total: bool = False
+
+
+class _Assembler:
+    """Turns the ordered stream of parsed records into runs."""
+
+    def __init__(self) -> None:
+        self.runs: list[_RunState] = []
+        self.current: _RunState | None = None
+        self.pending_events: list[Event] = []
+        self.train_on: dict | None = None
+
+    # state helpers ---------------------------------------------------------------
+    def _new_run(self, line: int) -> _RunState:
+        state = _RunState(Run(index=len(self.runs), meta={"start_line": line, "end_line": line}))
+        if self.train_on:
+            state.run.meta["train_samples"] = self.train_on["samples"]
+            if self.train_on.get("val_samples") is not None:
+                state.run.meta["val_samples"] = self.train_on["val_samples"]
+            state.evidence.add("train_on")
+            self.train_on = None
+        state.run.events.extend(self.pending_events)
+        self.pending_events = []
+        self.runs.append(state)
+        self.current = state
+        return state
+
+    def feed(self, kind: str, payload: Any, segment: Segment, metric_name: Any) -> None:
+        if kind == "pair":
+            for child_kind, child in payload:
+                self.feed(child_kind, child, segment, metric_name)
+            return
+        if kind == "train_on":
+            self.current = None
+            self.train_on = payload
+            return
+        if kind == "header":
+            self._header(payload, segment)
+        elif kind == "progress":
+            if not self._progress(payload, segment, metric_name):
+                return
+        elif kind == "event":
+            self._event(payload, segment)
+            return
+        if self.current is not None:
+            self.current.locales.update(segment.locales)
+            self.current.run.meta["end_line"] = segment.line
+
+    def _header(self, h: dict, seg: Segment) -> None:
+        state = self.current
+        declared = state.run.meta.get("declared_epochs") if state else None
+        restart = (state is None or (state.epoch is not None and h["epoch"] <= state.epoch)
+                   or (declared is not None and h["total"] is not None and h["total"] != declared))
+        if restart:
+            state = self._new_run(seg.line)
+        assert state is not None
+        if state.first_header is None:
+            state.first_header = h["epoch"]
+            state.run.meta["declared_epochs"] = h["total"]
+            state.has_total = h["total"] is not None
+        state.epoch = h["epoch"]
+        state.epoch_done = False
+
+    def _progress(self, p: dict, seg: Segment, metric_name: Any) -> bool:
+        state = self.current
+        if state is None or state.epoch is None:
+            # Bars before any Epoch header: evaluate()/predict() output, or a verbose=2
+            # log cut above its first header. Only the latter has metrics and no earlier run.
+            if state is not None or not p["metrics"] or (p["step"] is not None and p["step"] != p["total"]):
+                return False
+            state = self._new_run(seg.line)
+            state.epoch = 1
+            state.first_header = 1
+        metrics: dict[str, Any] = {}
+        for name, value in p["metrics"]:
+            canonical, codes = metric_name(name)
+            if codes:
+                state.locales.update(codes)
+            metrics[canonical] = value
+        self._note_format(state, p)
+        final = p["step"] is None or (p["total"] is not None and p["step"] >= p["total"])
+        if not final:
+            if p["step"] is None:
+                return False
+            record = {"epoch": state.epoch, "step": p["step"], "total": p["total"],
+                      "eta_seconds": p["eta"]}
+            if p["eta"] is None and p["time"] is not None:
+                # Keras 3 prints the remaining time on unfinished bars, without "ETA:".
+                record["eta_seconds"] = p["time"]
+            record.update(metrics)
+            state.run.step_records.append(record)
+            return True
+        if not metrics:
+            return True
+        record = {"epoch": state.epoch, **metrics}
+        if p["time"] is not None:
+            record["seconds"] = p["time"]
+        records = state.run.epoch_records
+        if state.epoch_done and records and records[-1]["epoch"] == state.epoch:
+            if set(records[-1]) - {"seconds"} <= set(record):
+                records[-1] = record  # the same bar redrawn, or finalised with val_ metrics
+            return True
+        records.append(record)
+        state.epoch_done = True
+        return True
+
+    def _note_format(self, state: _RunState, p: dict) -> None:
+        bar = p["bar"] or ""
+        if "━" in bar:
+            state.evidence.add("keras3")
+        elif p["per"]:
+            if p["per_first"] and p["bar"] is None and any(u.endswith("/step") for u in p["per"]):
+                state.evidence.add("keras3")  # `30/30 - 0s - 5ms/step - loss: ...`
+            else:
+                state.evidence.add("tfkeras")
+            if any(u.endswith("/sample") for u in p["per"]):
+                state.evidence.add("per_sample")
+        else:
+            state.evidence.add("sample_bar")
+        if p["bar"] is None:
+            state.evidence.add("verbose2")
+
+    def _event(self, e: dict, seg: Segment) -> None:
+        state = self.current
+        printed = e.get("printed_epoch")
+        if state is not None and state.epoch is not None:
+            epoch: int | None = state.epoch
+        elif printed is not None:
+            epoch = printed + 1 if e.get("padded") else printed
+        else:
+            epoch = None
+        event = Event(epoch=epoch, kind=e["kind"], text=seg.text, value=e["value"], line=seg.line,
+                      extra=dict(e["extra"]))
+        if printed is not None:
+            event.extra["printed_epoch"] = printed
+        if state is None:
+            self.pending_events.append(event)
+        else:
+            state.run.events.append(event)
+            state.run.meta["end_line"] = seg.line
+
+    # results ---------------------------------------------------------------------
+    def finish(self) -> list[Run]:
+        runs: list[Run] = []
+        for state in self.runs:
+            if not state.run.epoch_records and not state.run.step_records:
+                continue
+            run = state.run
+            run.index = len(runs)
+            run.meta.update(_describe(state))
+            runs.append(run)
+        if self.pending_events and runs:
+            runs[-1].events.extend(self.pending_events)
+        return runs
+
+
+def _describe(state: _RunState) -> dict[str, Any]:
+    ev = state.evidence
+    if "keras3" in ev:
+        fmt = "keras3"
+    elif "tfkeras" in ev:
+        fmt = "tfkeras"
+    elif not state.has_total:
+        fmt = "keras0" if state.first_header == 0 else "keras1"
+    else:
+        fmt = "keras2"
+    if "per_sample" in ev or (fmt in ("keras0", "keras1", "keras2") and "sample_bar" in ev):
+        unit = "sample"
+    else:
+        unit = "batch"
+    locale = "en"
+    if state.locales:
+        locale = state.locales.most_common(1)[0][0]
+    return {"format": fmt, "verbose": 2 if "verbose2" in ev and "sample_bar" not in ev else 1,
+            "locale": locale, "step_unit": unit}
+
+
+# --------------------------------------------------------------------------- entry point
+
+def parse_text(text: str) -> tuple[list[Run], list[tuple[int, str]]]:
+    """Parse a whole text; return its runs and the log-like lines that were not understood.
+
+    Never raises on odd input: a segment the grammar rejects is skipped (and
+    reported in ``unparsed`` when it looks like training output).
+    """
+    locales = table()
+    lark = parser()
+    assembler = _Assembler()
+    unparsed: list[tuple[int, str]] = []
+    metric_name = locales.metric
+    for segment in segments(text, locales):
+        try:
+            kind, payload = lark.parse(segment.text)
+        except (LarkError, ValueError, IndexError, TypeError):
+            if _LOGLIKE.search(segment.text) and (not unparsed or unparsed[-1][0] != segment.line):
+                unparsed.append((segment.line, segment.text))
+            continue
+        assembler.feed(kind, payload, segment, metric_name)
+    return assembler.finish(), unparsed
