@@ -103,11 +103,14 @@ def test_no_cause_confirmed_on_healthy_histories(folder: Path):
     assert not any(c.confirmed for c in causes), [(c.cause, c.replay.note if c.replay else "") for c in causes]
 
 
-@pytest.mark.parametrize("folder", HEALTHY, ids=catalog.case_id)
-def test_no_cause_confirmed_on_healthy_captures_end_to_end(folder: Path):
-    report = logsense.diagnose(folder / "pasted.txt")
+HEALTHY_CAPTURES = [folder / name for folder in HEALTHY for name in catalog.CAPTURES if (folder / name).exists()]
+
+
+@pytest.mark.parametrize("capture", HEALTHY_CAPTURES, ids=lambda p: f"{catalog.case_id(p.parent)}/{p.name}")
+def test_no_cause_confirmed_on_healthy_captures_end_to_end(capture: Path):
+    report = logsense.diagnose(capture)
     assert report.log.runs, "the parser read no run"
-    assert not any(c.confirmed for c in report.causes)
+    assert not any(c.confirmed for c in report.causes), [c.cause for c in report.causes if c.confirmed]
 
 
 @pytest.mark.parametrize("folder", [p for p in SCALAR if p.name in ("scalar_lr_0.01", "scalar_lr_0.0081")],
@@ -197,3 +200,26 @@ def test_noisy_rising_loss_is_not_a_quadratic_mode():
     assert hits == 0
     exact = Run(index=0, epoch_records=[{"epoch": i + 1, "loss": 5 * 1.02 ** i} for i in range(10)])
     assert steady_growth(exact) == pytest.approx(1.02)
+
+
+EXPECTED = [folder / name for folder in SCENARIOS if _meta(folder)["expected_causes"] and folder.name != "l2_on"
+            for name in catalog.CAPTURES if (folder / name).exists()]
+
+
+@pytest.mark.parametrize("capture", EXPECTED, ids=lambda p: f"{catalog.case_id(p.parent)}/{p.name}")
+def test_real_capture_top_cause_end_to_end(capture: Path):
+    """Every way a capture can be pasted gives the scenario's expected cause first."""
+    report = logsense.diagnose(capture)
+    expected = _meta(capture.parent)["expected_causes"]
+    assert report.causes and report.causes[0].cause in expected, [(c.cause, c.confidence) for c in report.causes]
+
+
+@pytest.mark.parametrize("folder", [p for p in SCENARIOS if p.name == "l2_on"], ids=catalog.case_id)
+def test_l2_capture_end_to_end_with_the_setup_as_overrides(folder: Path):
+    setup = _meta(folder)["setup"]
+    sizes = setup["layers"]
+    layers = [{"type": "Dense", "input_dim": a, "units": b, "regularizers": {"kernel": {"l2": setup["l2"]}}}
+              for a, b in zip(sizes, sizes[1:])]
+    assert logsense.diagnose(folder / "pasted.txt").causes[0].cause == "healthy"  # the log alone cannot tell
+    report = logsense.diagnose(folder / "pasted.txt", l2=setup["l2"], layers=layers)
+    assert report.causes[0].cause == "l2_penalty_in_loss" and not report.causes[0].confirmed
