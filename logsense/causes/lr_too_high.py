@@ -84,6 +84,10 @@ class LrTooHigh(CauseModel):
                                 f"(tolerance {replay.tolerance:g})")
             else:
                 evidence.append(f"replay off by {replay.max_rel_error:.2g} relative: {replay.note}")
+            for ctrl in replay.extra.get("controls", []):
+                state = "converges" if ctrl["lr_h"] < 2 else "diverges"
+                evidence.append(f"run {ctrl['run']} (lr*h = {fmt(ctrl['lr_h'])}) replayed too: {state}, max rel. "
+                                f"error {ctrl['max_rel_error']:.1e}")
         confidence = combine(*weights)
         if replay is not None and not replay.confirmed:
             confidence *= 0.8
