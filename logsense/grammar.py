@@ -33,7 +33,7 @@ _ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|
 #: or callback, or a bar update glued to the 4-decimal metric before it.
 _GLUE = re.compile(
     r"(?=Epoch \d|Batch \d+: Invalid loss|Restoring model weights)"
-    r"|(?:(?<=\d\.\d{4})|(?<=e[-+]\d\d)|(?<=nan)|(?<=inf))(?=\d+/(?:\d+|Unknown) +[\[━])"
+    r"|(?:(?<=\d\.\d{4})|(?<=e[-+]\d\d)|(?<=nan)|(?<=inf)|(?<=\s))(?= *\d+/(?:\d+|Unknown) +[\[━])"
 )
 #: A segment can be a Keras message only if it starts like one.
 _CANDIDATE = re.compile(
@@ -42,6 +42,8 @@ _CANDIDATE = re.compile(
 )
 #: Text that looks like training output; only such segments are reported as unparsed.
 _LOGLIKE = re.compile(r"\[[=>.]{3,}\]|━{3,}|\bETA:|\b\w+: [-+]?(?:\d|nan|inf)|^Epoch \d+/\d+\s*$")
+#: The start of a wrapped bar line's remainder: the rest of a metric name, value or separator.
+_CONTINUATION = re.compile(r"\s*(?:[\w.]*: ?[-+]?(?:\d|nan|inf)|[\w.]* - [\w.]+:|- [\w.]+:|\d)")
 #: Non-ASCII other than the Keras 3 bar: a translated log (or prose) that the locale table must see.
 _FOREIGN = re.compile(r"[^\x00-\x7f━]")
 _UNIT_SECONDS = {"us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0}
@@ -202,7 +204,7 @@ def segments(text: str, locales: LocaleTable) -> Iterator[Segment]:
     if "\x1b" in text:
         text = _ANSI.sub("", text)
     candidate = _CANDIDATE.match
-    for number, line in enumerate(text.split("\n"), 1):
+    for number, line in _unwrap(text.split("\n")):
         for piece in line.split("\r") if "\r" in line else (line,):
             if "\b" in piece:
                 piece = _apply_backspaces(piece)
@@ -212,7 +214,7 @@ def segments(text: str, locales: LocaleTable) -> Iterator[Segment]:
             found: tuple[str, ...] = ()
             if _FOREIGN.search(piece) or (not candidate(piece) and any(ch.isdigit() for ch in piece)):
                 piece, found = locales.translate(piece)
-            if "Epoch" in piece[1:] or "Batch" in piece or "Restoring" in piece[1:] or ("/" in piece and "." in piece):
+            if "Epoch" in piece[1:] or "Batch" in piece or "Restoring" in piece[1:] or piece.count("/") > 1:
                 parts = _GLUE.split(piece)
             else:
                 parts = (piece,)
@@ -220,6 +222,29 @@ def segments(text: str, locales: LocaleTable) -> Iterator[Segment]:
                 part = part.strip()
                 if part and candidate(part):
                     yield Segment(part, number, found)
+
+
+def _unwrap(lines: list[str]) -> Iterator[tuple[int, str]]:
+    """Numbered lines, with lines a terminal wrapped at its width joined back.
+
+    A copied terminal screen breaks long bar lines at the column width
+    (``... - val_a`` / ``ccuracy: 0.7469``). Nothing is longer than the width,
+    so it is the longest line length, when several lines reach it; a line that
+    fills the width (one less when the copy dropped a trailing space) is joined with the next when the next reads as the
+    rest of a metric list.
+    """
+    width = max(map(len, lines), default=0)
+    if width < 40 or sum(len(line) == width for line in lines) < 2:
+        width = 0
+    i = 0
+    while i < len(lines):
+        line, number = lines[i], i + 1
+        while (width and len(line) >= width - 1 and i + 1 < len(lines)
+               and _CONTINUATION.match(lines[i + 1]) and not _CANDIDATE.match(lines[i + 1])):
+            i += 1
+            line += lines[i]
+        yield number, line
+        i += 1
 
 
 def _apply_backspaces(piece: str) -> str:
@@ -397,6 +422,9 @@ class _Assembler:
                 continue
             run = state.run
             run.index = len(runs)
+            # Keras 3 sometimes flushes an epoch's second update before its first;
+            # the steps are a series over step numbers, so order them by step.
+            run.step_records.sort(key=lambda r: (r["epoch"], r["step"]))
             run.meta.update(_describe(state))
             runs.append(run)
         if self.pending_events and runs:
