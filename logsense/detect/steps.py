@@ -72,8 +72,8 @@ def deaverage(run: Run, metric: str) -> list[BatchSegment]:
             if s <= prev_s:
                 continue
             value = (s * m - prev_s * prev_m) / (s - prev_s)
-            # Both were printed with the same format; one may just have lost trailing zeros.
-            half_ulp = 0.5 * 10.0 ** -max(_decimals(m), _decimals(prev_m) if prev_s else 0)
+            # Keras prints at least 4 decimals; a parsed float may just have lost trailing zeros.
+            half_ulp = 0.5 * 10.0 ** -max(_decimals(m), _decimals(prev_m) if prev_s else 0, 4)
             error = half_ulp * (s + prev_s) / (s - prev_s)
             out.append(BatchSegment(epoch=e, start=prev_s, end=s, value=float(value), error=float(error)))
             prev_s, prev_m = s, m
