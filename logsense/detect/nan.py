@@ -59,7 +59,7 @@ class NanDetector(RunDetector):
         return out
 
     @staticmethod
-    def _first_bad_step(run: Run, metric: str) -> tuple[int, float, float, float] | None:
+    def _first_bad_step(run: Run, metric: str) -> tuple[int, int | float, int | float, float] | None:
         """(epoch, step, previous step, value) of the first non-finite running mean in the step records."""
         prev: dict[int, float] = {}
         for r in run.step_records:
@@ -71,6 +71,12 @@ class NanDetector(RunDetector):
             except (TypeError, ValueError):
                 continue
             if not math.isfinite(v):
-                return int(e), float(s), prev.get(int(e), 0.0), v
+                return int(e), _count(s), _count(prev.get(int(e), 0.0)), v
             prev[int(e)] = float(s)
         return None
+
+
+def _count(x: float) -> int | float:
+    """Step counts are whole numbers; keep them as ints in the stats."""
+    x = float(x)
+    return int(x) if x.is_integer() else x
