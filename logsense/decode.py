@@ -61,7 +61,7 @@ def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
         utf8_error = err
     try:
         text = data.decode("gb18030")
-        if _CJK.search(text):
+        if _looks_chinese(text):
             return text, "gb18030", []
     except UnicodeDecodeError:
         pass
@@ -69,6 +69,20 @@ def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
         text = data[: utf8_error.start].decode("utf-8")
         return text, "utf-8", ["the input ends in the middle of a character; the last bytes were dropped"]
     return data.decode("latin-1"), "latin-1", ["the input is not UTF-8; read as Latin-1"]
+
+
+def _looks_chinese(text: str) -> bool:
+    """GB18030 decodes almost any byte string; accept it only for text that reads as Chinese.
+
+    Common Hanzi (GB2312) have both bytes >= 0xA1. Latin-1 text decoded as
+    GB18030 pairs an accented letter with the ASCII letter after it, giving
+    characters whose second byte is ASCII-range: many of those means not Chinese.
+    """
+    wide = [ch for ch in text if ord(ch) > 0x7F]
+    if not wide or not any(_CJK.match(ch) for ch in wide):
+        return False
+    odd = sum(1 for ch in wide if len(b := ch.encode("gb18030")) != 2 or b[1] < 0xA1)
+    return odd <= 0.1 * len(wide)
 
 
 def _strict(data: bytes, encoding: str) -> tuple[str, str, list[str]]:

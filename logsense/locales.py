@@ -25,6 +25,8 @@ else:  # pragma: no cover - exercised on 3.10 only
 #: Characters that translation (or a terminal) swaps for ASCII punctuation.
 _PUNCTUATION = str.maketrans({"：": ":", "，": ",", "／": "/", "\u00a0": " ", "\u3000": " "})
 
+_SPACES = re.compile(r"  +")
+
 
 @dataclass(frozen=True)
 class Locale:
@@ -72,7 +74,10 @@ class LocaleTable:
             seen.extend(self._owners[term])
             return f" {self._canonical[term]} "
 
-        return self._pattern.sub(swap, text), tuple(seen)
+        text = self._pattern.sub(swap, text)
+        if seen:  # the padding put around swapped words must not double spaces
+            text = _SPACES.sub(" ", text).strip()
+        return text, tuple(seen)
 
     def metric(self, name: str) -> tuple[str, tuple[str, ...]]:
         """Canonical metric name for a printed one, and the locales whose spelling it was."""
