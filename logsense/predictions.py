@@ -1,3 +1,174 @@
-"""Placeholder: replaced by the structured-inputs work."""
-def extract_predictions(text):
-    return []
+"""Numeric arrays pasted in a post: ``model.predict`` printouts, weights, confusion matrices.
+
+numpy prints ``array([[ 0.408,  0.415], ..., [ 0.405,  0.415]], dtype=float32)``
+or, through ``print``, ``[[0.1 0.2]\\n [0.3 0.4]]``; ``...`` stands for rows or
+columns it left out. Translation sites add their own damage (``- 68.7`` for
+``-68.7``).
+
+The scanner is one left-to-right pass with an explicit stack, so any input is
+read in linear time: a bracket that turns out not to hold numbers (a progress
+bar ``[====]``, a Python list of strings) abandons its open lists, keeps the
+lists inside it that had already closed, and the scan goes on from there.
+"""
+from __future__ import annotations
+
+import re
+import numpy as np
+
+from .log import Prediction
+
+#: One token inside brackets. The sign may be followed by spaces (``- 68.7``).
+_TOKEN = re.compile(
+    r"(?P<space>[\s,]+)"
+    r"|(?P<num>[-+]?[ \t]*(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf))"
+    r"|(?P<ellipsis>\.\.\.|…)"
+)
+#: Where an array may start: a bracket followed by a number, a bracket or an ellipsis.
+#: Found by one C-level search, so progress bars (``[====]``) cost almost nothing.
+_START = re.compile(r"\[(?=[\s,]*(?:[-+]?[ \t]*[\d.\[…]|nan|inf))")
+#: What closes ``array(`` after the brackets: ``)`` or ``, dtype=float32)``.
+_ARRAY_END = re.compile(r"[ \t]*(?:,\s*dtype\s*=\s*\w+[ \t]*)?\)")
+#: numpy never prints more dimensions than this in practice; deeper is not an array.
+_MAX_DIMS = 8
+
+
+def extract_arrays(text: str) -> list[Prediction]:
+    """Every rectangular numeric array in ``text`` (1-D, 1-element and nested alike), in order."""
+    found = _scan(text)
+    found.sort(key=lambda f: f[0])
+    arrays: list[Prediction] = []
+    lines = _LineCounter(text)
+    for start, end, items, top_elided in found:
+        values, elided = _to_array(items)
+        if values is None or values.size == 0:
+            continue
+        begin = start
+        if start >= 6 and text.startswith("array(", start - 6):
+            begin = start - 6
+            suffix = _ARRAY_END.match(text, end)
+            end = suffix.end() if suffix else end
+        arrays.append(Prediction(line=lines.at(start), values=values, elided=elided or top_elided,
+                                 text=text[begin:end]))
+    return arrays
+
+
+def extract_predictions(text: str) -> list[Prediction]:
+    """The arrays that look like model outputs: 2-D, at least two rows.
+
+    A lone value or a single row (``[array([1.99935019], dtype=float32)]``) is a
+    weight or a scalar, not a batch of predictions; `extract_arrays` has those.
+    """
+    try:
+        return [p for p in extract_arrays(text) if p.values.ndim == 2 and p.values.shape[0] >= 2]
+    except Exception:  # noqa: BLE001 - a pasted post must never break parsing
+        return []
+
+
+def _scan(text: str) -> list[tuple[int, int, list, bool]]:
+    """(start, end, items, saw "...") of every bracketed list of numbers that is not inside another.
+
+    The open lists are three parallel stacks, and a list's items are allocated only
+    when it gets one: a megabyte of ``[`` then creates no objects for the garbage
+    collector to walk again and again. Items are floats or closed sublists (tuples).
+    """
+    found: list[tuple[int, int, list, bool]] = []
+    starts: list[int] = []
+    items: list[list | None] = []
+    elided: list[bool] = []
+
+    def abandon() -> None:  # the open lists were not arrays; the lists closed inside them may be
+        for entries in items:
+            if entries:
+                found.extend(e for e in entries if isinstance(e, tuple))
+        starts.clear(), items.clear(), elided.clear()
+
+    def add(entry: object) -> None:
+        if items[-1] is None:
+            items[-1] = []
+        items[-1].append(entry)
+
+    pos, n = 0, len(text)
+    while pos < n:
+        if not starts:
+            start = _START.search(text, pos)
+            if start is None:
+                break
+            pos = start.start()
+        char = text[pos]
+        if char == "[":  # brackets without the regex: they dominate bracket soup
+            starts.append(pos)
+            items.append(None)
+            elided.append(False)
+            pos += 1
+            continue
+        if char == "]":
+            done = (starts.pop(), pos + 1, items.pop() or [], elided.pop())
+            if starts:
+                add(done)
+            else:
+                found.append(done)
+            pos += 1
+            continue
+        m = _TOKEN.match(text, pos)
+        if m is None:
+            abandon()
+            pos += 1
+            continue
+        if m.lastgroup == "num":
+            add(_to_float(m.group("num")))
+        elif m.lastgroup == "ellipsis":
+            elided[-1] = True
+        pos = m.end()
+    abandon()  # lists still open at the end of the text
+    return found
+
+
+def _to_float(token: str) -> float:
+    return float(token.replace(" ", "").replace("\t", ""))
+
+
+def _to_array(items: list) -> tuple[np.ndarray | None, bool]:
+    """Nested frame items as a float array, or None if ragged, mixed or too deep."""
+    elided = False
+
+    def build(entries: list, depth: int) -> list | None:
+        nonlocal elided
+        if depth > _MAX_DIMS:
+            return None
+        if all(isinstance(e, float) for e in entries):
+            return entries
+        if any(isinstance(e, float) for e in entries):
+            return None
+        out = []
+        for _, _, sub, sub_elided in entries:
+            elided = elided or sub_elided
+            built = build(sub, depth + 1)
+            if built is None:
+                return None
+            out.append(built)
+        return out
+
+    nested = build(items, 1)
+    if nested is None:
+        return None, False
+    try:
+        values = np.array(nested, dtype=float)
+    except ValueError:  # ragged
+        return None, False
+    return values, elided
+
+
+class _LineCounter:
+    """1-based line numbers for increasing offsets, counting each newline once."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._offset = 0
+        self._line = 1
+
+    def at(self, offset: int) -> int:
+        if offset < self._offset:
+            self._offset, self._line = 0, 1
+        self._line += self._text.count("\n", self._offset, offset)
+        self._offset = offset
+        return self._line
