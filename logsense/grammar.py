@@ -274,6 +274,7 @@ class _RunState:
     evidence: set[str] = field(default_factory=set)
     first_header: int | None = None
     has_total: bool = False
+    final_total: int | None = None
 
 
 class _Assembler:
@@ -372,10 +373,13 @@ class _Assembler:
             record["seconds"] = p["time"]
         records = state.run.epoch_records
         if state.epoch_done and records and records[-1]["epoch"] == state.epoch:
-            if set(records[-1]) - {"seconds"} <= set(record):
-                records[-1] = record  # the same bar redrawn, or finalised with val_ metrics
+            # The same bar redrawn or finalised with val_ metrics; a bar of another
+            # length after the epoch ended is evaluate()/predict() output.
+            if p["total"] == state.final_total and set(records[-1]) - {"seconds"} <= set(record):
+                records[-1] = record
             return True
         records.append(record)
+        state.final_total = p["total"]
         state.epoch_done = True
         return True
 

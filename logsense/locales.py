@@ -47,12 +47,17 @@ class LocaleTable:
     _owners: dict[str, tuple[str, ...]] = field(init=False, repr=False)
     _canonical: dict[str, str] = field(init=False, repr=False)
     _pattern: re.Pattern[str] | None = field(init=False, repr=False)
+    _padded: set[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         owners: dict[str, list[str]] = {}
         canonical: dict[str, str] = {}
+        self._padded = set()
         for loc in self.locales:
-            for term, english in loc.keywords.items():
+            self._padded.update(loc.keywords)
+            # Metric names with spaces ("mất mát") cannot be a grammar NAME: swap them in the text.
+            spaced = {t: e for t, e in loc.metrics.items() if " " in t}
+            for term, english in {**loc.keywords, **spaced}.items():
                 owners.setdefault(term, []).append(loc.code)
                 canonical[term] = english
         self._owners = {t: tuple(c) for t, c in owners.items()}
@@ -72,7 +77,8 @@ class LocaleTable:
         def swap(m: re.Match[str]) -> str:
             term = m.group(0)
             seen.extend(self._owners[term])
-            return f" {self._canonical[term]} "
+            english = self._canonical[term]
+            return f" {english} " if term in self._padded else english
 
         text = self._pattern.sub(swap, text)
         if seen:  # the padding put around swapped words must not double spaces
@@ -103,10 +109,11 @@ def _metric(table: LocaleTable, name: str) -> tuple[str, tuple[str, ...]]:
 
 def _bounded(term: str) -> str:
     escaped = re.escape(term)
+    # Not inside a word, but "val_" may precede a translated metric name.
     if term[0].isalpha() and ord(term[0]) < 0x2E80:
-        escaped = r"\b" + escaped
+        escaped = r"(?<![^\W_])" + escaped
     if term[-1].isalpha() and ord(term[-1]) < 0x2E80:
-        escaped += r"\b"
+        escaped += r"(?![^\W_])"
     return escaped
 
 
