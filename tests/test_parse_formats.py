@@ -263,3 +263,30 @@ def test_real_tty_capture_callbacks(framework: str) -> None:
     assert lr.value == pytest.approx(0.0005) and lr.epoch == lr.extra["printed_epoch"]
     assert run.meta["format"] == framework
     assert unparsed == []
+
+
+# --------------------------------------------------------------------------- fast path
+
+def _bar_segments() -> list[str]:
+    from logsense.grammar import segments
+    texts = [f"{s}/30 {'━' * 20} 1s {m}ms/step - accuracy: 0.{s:04d} - loss: {s}.5e-04 - val_loss: nan"
+             for s, m in ((1, 3), (30, 45))]
+    texts += ["83968/86016 [============================>.] - ETA: 1:02:03 - loss: 0.3499 - acc: -inf",
+              "1875/1875 [==============================] - 2s 946us/step - loss: 315.4696 - accuracy: 0.8432",
+              "7500/7500 [==============================] - 2s - output: 2.1041 - val_output: 0.0096",
+              "5/Unknown ━━━━ 2s 3ms/step - loss: 0.1"]
+    for path in sorted(KERAS.glob("*/*/pipe.txt"))[:6]:
+        texts += [seg.text for seg in segments(path.read_bytes().decode("utf-8"), table())]
+    return texts
+
+
+def test_fast_path_agrees_with_the_grammar() -> None:
+    from logsense.grammar import fast_progress, parser
+    checked = 0
+    for text in _bar_segments():
+        fast = fast_progress(text)
+        if fast is None:
+            continue
+        assert repr(fast) == repr(parser().parse(text)), text  # repr: nan == nan
+        checked += 1
+    assert checked >= 6
