@@ -198,3 +198,18 @@ def test_seed003_replay_under_the_fix_converges():
     assert loss[0] == pytest.approx(278.2014, rel=1e-6)
     assert loss[-1] < 1e-3 * loss[0] and np.all(np.diff(loss) <= 0)
     assert fix["final_weight"] == pytest.approx(2.0, abs=1e-3)
+
+
+@pytest.mark.parametrize(("fmt", "locale"), [("keras2", "zh"), ("tfkeras", "en"), ("keras3", "en")])
+def test_seed003_replay_and_fix_render_as_keras_logs(fmt: str, locale: str):
+    import logsense
+    from logsense.causes import replay_as_log
+
+    replay = _rank(seed003())[0].replay
+    for under_fix, series in ((False, replay.predicted), (True, replay.extra["under_fix"]["predicted"])):
+        text = replay_as_log(replay, fmt=fmt, locale=locale, under_fix=under_fix)
+        runs = logsense.parse(text).runs
+        assert len(runs) == 1
+        back = runs[0].series("loss")
+        assert len(back) == 10
+        assert np.all(relative_errors(series, back) <= 1e-4) or np.allclose(back, series, atol=1e-4)
