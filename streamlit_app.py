@@ -7,6 +7,7 @@ notebooks can never disagree. Run it with ``streamlit run streamlit_app.py``.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,6 +133,14 @@ def initial_source(samples: list[Sample]) -> Source | None:
 
 # ------------------------------------------------------------------ display
 
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]<>()#+\-!|$~:])")
+
+
+def md(text: Any) -> str:
+    """Text from logsense or the user, shown literally: ``lr*h`` must not turn into italics."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
+
+
 def fmt_number(v: Any) -> str:
     if isinstance(v, bool) or v is None:
         return str(v)
@@ -184,12 +193,12 @@ def cause_card(rank: int, cause: logsense.Cause, report: logsense.Report) -> Non
                 cols[1].metric("Replay max rel. error", f"{cause.replay.max_rel_error:.3g}",
                                help=f"Tolerance {cause.replay.tolerance:.3g}: confirmed only within it.")
             where = ", ".join(str(r) for r in cause.runs)
-            st.caption((f"Runs {where}" if where else "Across the whole text")
-                       + (" · explains " + ", ".join(cause.symptoms) if cause.symptoms else ""))
+            st.caption(md((f"Runs {where}" if where else "Across the whole text")
+                          + (" · explains " + ", ".join(cause.symptoms) if cause.symptoms else "")))
             if cause.evidence:
-                st.markdown(f"**Evidence.** {cause.evidence}")
+                st.markdown(f"**Evidence.** {md(cause.evidence)}")
             if cause.fix:
-                st.markdown(f"**Fix.** {cause.fix}")
+                st.markdown(f"**Fix.** {md(cause.fix)}")
             if cause.replay is not None:
                 replay_figures(cause.replay)
         if right is not None:
@@ -216,7 +225,7 @@ def replay_panel(cause: logsense.Cause, run: logsense.Run | None, *, key: str) -
         st.altair_chart(chart, width="stretch")
         image_downloads(chart, f"replay_{cause.cause}", key=key)
     if replay.note:
-        st.caption(replay.note)
+        st.caption(md(replay.note))
 
 
 def _spans_decades(values: list[Any]) -> bool:
@@ -248,7 +257,7 @@ def override_form(report: logsense.Report) -> None:
         left.form_submit_button("Re-run", type="primary", on_click=_apply_overrides)
         right.form_submit_button("Back to the text's set-up", on_click=_clear_overrides)
     if current:
-        st.caption("Diagnosed with: " + ", ".join(f"{k}={v}" for k, v in current.items()))
+        st.caption("Diagnosed with: " + md(", ".join(f"{k}={v}" for k, v in current.items())))
 
 
 def _apply_overrides() -> None:
@@ -340,7 +349,7 @@ def compare_runs(report: logsense.Report) -> None:
             for m in run.metrics[:4]:
                 s = run.series(m)
                 if s.size:
-                    st.caption(f"{m}: {fmt_number(float(s[0]))} → {fmt_number(float(s[-1]))}")
+                    st.caption(md(f"{m}: {fmt_number(float(s[0]))} → {fmt_number(float(s[-1]))}"))
             st.markdown(", ".join(sorted({f.symptom for f in found})) or "no symptoms")
 
 
@@ -371,7 +380,7 @@ def page() -> None:
     if source is None:
         st.info("Upload or paste a Keras log in the sidebar to begin.")
         return
-    st.markdown(f"Showing **{source.name}**")
+    st.markdown(f"Showing **{md(source.name)}**")
     report = analyse(source, st.session_state.get("overrides", {}))
     if report is None:
         return

@@ -285,10 +285,10 @@ def replay_frame(replay: "Replay", epochs: Sequence[float] | None = None) -> pd.
     if isinstance(fix, dict) and isinstance(fix.get("predicted"), list):
         settings = ", ".join(f"{k}={_fmt(v)}" for k, v in fix.items() if k not in ("predicted",) and
                              isinstance(v, (int, float)) and k != "final_weight")
-        series[f"replay with the fix ({settings})" if settings else "replay with the fix"] = _floats(fix["predicted"])
+        series[f"fixed: {settings}" if settings else "fixed"] = _floats(fix["predicted"])
     for key, value in extra.items():
         if key.startswith("with_") and isinstance(value, list):
-            series["replay " + key.replace("_", " ")] = _floats(value)
+            series[key.replace("_", " ")] = _floats(value)
     n = max(len(v) for v in series.values())
     axis = extra.get("epochs")
     if not isinstance(axis, list) or len(axis) != n:
@@ -322,7 +322,7 @@ def replay_chart(cause: "Cause", *, epochs: Sequence[float] | None = None, log_s
     names = list(dict.fromkeys(data["series"])) if not data.empty else ["observed", "replay"]
     palette = {"observed": SPLIT_COLORS["train"], "replay": REPLAY_COLOR}
     others = iter(CONTROL_COLORS)
-    color = alt.Color("series:N", title=None, sort=names, scale=alt.Scale(
+    color = alt.Color("series:N", title=None, sort=names, legend=alt.Legend(labelLimit=240), scale=alt.Scale(
         domain=names, range=[palette.get(n) or next(others, "#7f7f7f") for n in names]))
     base = alt.Chart(data).encode(
         x=_epoch_x(),

@@ -165,7 +165,7 @@ def test_replay_controls_are_drawn_beside_the_replay():
     replay.extra["epochs"] = list(range(928, 938))
     frame = plot.replay_frame(replay)
     assert list(dict.fromkeys(frame["series"])) == [
-        "observed", "replay", "replay with the fix (lr=0.004)", "replay with clipnorm"]
+        "observed", "replay", "fixed: lr=0.004", "with clipnorm"]
     assert frame["epoch"].min() == 928 and frame["epoch"].max() == 937
     spec = plot.replay_chart(report.causes[0], log_scale=True).to_dict()
     assert len(spec["layer"]) == 3
