@@ -74,7 +74,8 @@ def render(run_or_records: Any, fmt: str = "tfkeras", verbose: int = 1, locale: 
     words = _words(locale)
     total_steps = int(steps_per_epoch) if steps_per_epoch else int(meta.get("steps_per_epoch") or 100)
     base = meta.get("epoch_base", 1)
-    numbers = [int(r["epoch"]) + (1 - int(base)) if "epoch" in r else i + 1 for i, r in enumerate(records)]
+    numbers = [int(r["epoch"]) + (1 - int(base)) if r.get("epoch") is not None else i + 1
+               for i, r in enumerate(records)]
     declared = int(meta.get("declared_epochs") or max(numbers, default=0))
     times = _seconds(seconds, records)
 
