@@ -17,15 +17,16 @@ import numpy as np
 
 from .log import Prediction
 
-#: One token inside brackets. The sign may be followed by spaces (``- 68.7``).
+#: One token inside brackets. The sign may be followed by spaces (``- 68.7``) or be
+#: the typographic minus (U+2212) that translation and typesetting put in.
 _TOKEN = re.compile(
     r"(?P<space>[\s,]+)"
-    r"|(?P<num>[-+]?[ \t]*(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf))"
+    r"|(?P<num>[-+\u2212]?[ \t]*(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf))"
     r"|(?P<ellipsis>\.\.\.|…)"
 )
 #: Where an array may start: a bracket followed by a number, a bracket or an ellipsis.
 #: Found by one C-level search, so progress bars (``[====]``) cost almost nothing.
-_START = re.compile(r"\[(?=[\s,]*(?:[-+]?[ \t]*[\d.\[…]|nan|inf))")
+_START = re.compile(r"\[(?=[\s,]*(?:[-+\u2212]?[ \t]*[\d.\[…]|nan|inf))")
 #: What closes ``array(`` after the brackets: ``)`` or ``, dtype=float32)``.
 _ARRAY_END = re.compile(r"[ \t]*(?:,\s*dtype\s*=\s*\w+[ \t]*)?\)")
 #: numpy never prints more dimensions than this in practice; deeper is not an array.
@@ -124,7 +125,7 @@ def _scan(text: str) -> list[tuple[int, int, list, bool]]:
 
 
 def _to_float(token: str) -> float:
-    return float(token.replace(" ", "").replace("\t", ""))
+    return float(token.replace(" ", "").replace("\t", "").replace("\u2212", "-"))
 
 
 def _to_array(items: list) -> tuple[np.ndarray | None, bool]:

@@ -55,7 +55,9 @@ def render(run_or_records: Any, fmt: str = "tfkeras", verbose: int = 1, locale: 
 
     Args:
         run_or_records: a `Run`, a list of epoch records (``{"epoch": 1, "loss": 0.3}``;
-            ``epoch`` optional, counted from 1) or a DataFrame with those columns.
+            ``epoch`` optional, counted from 1) or a DataFrame with those columns. A
+            run whose ``meta["epoch_base"]`` is 0 (a CSVLogger file) is shifted to
+            Keras's 1-based bars; keras0 prints every epoch one lower, as Keras 0.x did.
         fmt: one of `FORMATS`.
         verbose: 1 (progress bars) or 2 (one line per epoch).
         locale: a code from ``grammars/locales`` (``"zh"``, ``"es"``, ...): keywords and

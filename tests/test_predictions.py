@@ -64,6 +64,11 @@ def test_not_numeric_arrays_give_no_prediction(text: str) -> None:
     assert extract_predictions(text) == []
 
 
+def test_translated_signs_are_read() -> None:
+    [a, b] = extract_arrays("w = [ - 1.5, \u22122.5] and array([+ 3e-2])")
+    assert a.values.tolist() == [-1.5, -2.5] and b.values.tolist() == [0.03]
+
+
 def test_an_abandoned_list_keeps_the_arrays_closed_inside_it() -> None:
     arrays = extract_arrays("w = [layer, [[1, 2], [3, 4]], 'x'] then [5 6]")
     assert [p.values.tolist() for p in arrays] == [[[1.0, 2.0], [3.0, 4.0]], [5.0, 6.0]]
