@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import logsense
 from logsense.locales import table
+from logsense.log import Run
 from logsense.render import FORMATS, printed_value, render, render_log
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,6 +108,33 @@ def test_several_runs_in_one_text_come_back_split(runs: list[list[dict[str, floa
     for run, records in zip(log.runs, runs):
         name = next(iter(records[0]))
         np.testing.assert_array_equal(run.series(name), [printed_value(r[name]) for r in records])
+
+
+@st.composite
+def run_with_steps(draw: st.DrawFn) -> Run:
+    """Epochs with a few progress updates each (running means, a count, an ETA), as a capture holds them."""
+    records = draw(series())
+    total = draw(st.integers(min_value=2, max_value=2000))
+    steps = []
+    for epoch, record in enumerate(records, start=1):
+        for step in sorted(draw(st.sets(st.integers(1, total - 1), min_size=1, max_size=3))):
+            eta = float(draw(st.integers(0, 59)))
+            steps.append({"epoch": epoch, "step": step, "total": total, "eta_seconds": eta,
+                          **{name: draw(values) for name in record}})
+    return Run(epoch_records=[{"epoch": i, **r} for i, r in enumerate(records, start=1)],
+               step_records=steps, meta={"steps_per_epoch": total})
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(run=run_with_steps(), fmt=st.sampled_from(["keras1", "tfkeras", "keras3"]), locale=st.sampled_from(OTHER))
+def test_progress_updates_come_back_as_steps(run: Run, fmt: str, locale: str) -> None:
+    text = render(run, fmt, 1, locale, include_steps=True)
+    [parsed] = logsense.parse(text).runs
+    got = parsed.step_records
+    assert [(s["epoch"], s["step"], s["total"], s["eta_seconds"]) for s in got] == \
+        [(s["epoch"], s["step"], s["total"], s["eta_seconds"]) for s in run.step_records]
+    for name in run.metrics:
+        np.testing.assert_array_equal([s[name] for s in got], [printed_value(s[name]) for s in run.step_records])
 
 
 def _seed003_losses() -> list[float]:
