@@ -74,10 +74,17 @@ def available_samples() -> list[Sample]:
     return find_samples()
 
 
+#: Widget keys that belong to the log on display; a new log starts them afresh (log axes
+#: follow its own data, the form its own set-up).
+PER_LOG_KEYS = ("log-", "cause", "compare-", "ov-")
+
+
 def _show(source: Source) -> None:
     st.session_state["source"] = source
     st.session_state["overrides"] = {}
     st.session_state.pop("input_error", None)
+    for key in [k for k in st.session_state if str(k).startswith(PER_LOG_KEYS)]:
+        del st.session_state[key]
 
 
 def _take_sample() -> None:
@@ -166,7 +173,7 @@ def findings_table(findings: list[logsense.Finding]) -> pd.DataFrame:
 def summary(report: logsense.Report) -> None:
     log = report.log
     top = report.top_cause
-    cols = st.columns(4)
+    cols = st.columns([1, 1, 1, 2])
     cols[0].metric("Runs", len(log.runs))
     cols[1].metric("Epochs", sum(len(r.epoch_records) for r in log.runs))
     cols[2].metric("Findings", len(report.findings))
@@ -213,7 +220,7 @@ def replay_figures(replay: logsense.Replay) -> None:
     if figures:
         st.dataframe(pd.DataFrame({"replay figure": list(figures),
                                    "value": [fmt_number(v) for v in figures.values()]}),
-                     hide_index=True, width="stretch")
+                     hide_index=True, width="stretch", height=min(36 + 35 * len(figures), 250))
 
 
 def replay_panel(cause: logsense.Cause, run: logsense.Run | None, *, key: str) -> None:

@@ -187,9 +187,11 @@ def test_empty_and_oversized_pastes_are_refused_with_a_message(fake):
 
 def test_a_sample_loads_with_one_choice(fake):
     at = open_page().run()
+    at.toggle(key="log-1").set_value(False).run()
     at.selectbox(key="sample").select("seed-000").run()
     assert fake.parsed[-1] == (SEEDS / "000_8e8132934b4fe03d.txt").read_bytes()
     assert any(m.value.startswith("Showing **Seed 000") for m in at.markdown)
+    assert at.toggle(key="log-1").value  # a new log's axes follow its own data again
 
 
 def test_unusable_input_is_a_message_not_a_traceback(monkeypatch):
