@@ -13,6 +13,7 @@ lists inside it that had already closed, and the scan goes on from there.
 from __future__ import annotations
 
 import re
+
 import numpy as np
 
 from .log import Prediction
@@ -34,7 +35,11 @@ _MAX_DIMS = 8
 
 
 def extract_arrays(text: str) -> list[Prediction]:
-    """Every rectangular numeric array in ``text`` (1-D, 1-element and nested alike), in order."""
+    """Every rectangular numeric array in ``text`` (1-D, 1-element and nested alike), in order.
+
+    ``elided`` is set when ``...`` stood for left-out rows or columns; the values
+    are the entries that were shown.
+    """
     found = _scan(text)
     found.sort(key=lambda f: f[0])
     arrays: list[Prediction] = []
@@ -81,7 +86,9 @@ def _scan(text: str) -> list[tuple[int, int, list, bool]]:
         for entries in items:
             if entries:
                 found.extend(e for e in entries if isinstance(e, tuple))
-        starts.clear(), items.clear(), elided.clear()
+        starts.clear()
+        items.clear()
+        elided.clear()
 
     def add(entry: object) -> None:
         if items[-1] is None:
@@ -129,7 +136,10 @@ def _to_float(token: str) -> float:
 
 
 def _to_array(items: list) -> tuple[np.ndarray | None, bool]:
-    """Nested frame items as a float array, or None if ragged, mixed or too deep."""
+    """A scanned list's items as a float array (and whether a sublist was elided).
+
+    None when the nesting is ragged, mixes numbers with lists, or is deeper than numpy prints.
+    """
     elided = False
 
     def build(entries: list, depth: int) -> list | None:
