@@ -108,6 +108,9 @@ class _Records(Transformer):
         per = children[1] if len(children) > 1 else None
         return "time", (_duration(children[0]), str(per) if per is not None else None)
 
+    def cut(self, children: list[Token]) -> tuple[str, Any]:
+        return "cut", str(children[0])
+
     def per_unit(self, children: list[Token]) -> tuple[str, Any]:
         return "per", str(children[0])
 
@@ -186,7 +189,7 @@ def _progress(counter: tuple[int, int | None] | None, bar: str | None, items: li
             if per:
                 record["per"].append(per)
                 record["per_first"] = record["per_first"] or not record["metrics"]
-        else:
+        elif kind == "per":
             record["per"].append(value)
             record["per_first"] = record["per_first"] or not record["metrics"]
     return record

@@ -290,3 +290,11 @@ def test_fast_path_agrees_with_the_grammar() -> None:
         assert repr(fast) == repr(parser().parse(text)), text  # repr: nan == nan
         checked += 1
     assert checked >= 6
+
+
+def test_metric_cut_at_the_screen_edge_is_dropped_not_unparsed() -> None:
+    run, unparsed = _one("Epoch 1/1\n50/94 [==============>...............] - ETA: 0s - loss: 61325.9062 - accuracy:\n"
+                         "94/94 [==============================] - 1s 3ms/step - loss: 59388.0469 - accuracy: 0.1083\n")
+    assert run.step_records == [{"epoch": 1, "step": 50, "total": 94, "eta_seconds": 0.0, "loss": 61325.9062}]
+    assert run.series("accuracy").tolist() == [0.1083]
+    assert unparsed == []
