@@ -50,7 +50,7 @@ _FOREIGN = re.compile(r"[^\x00-\x7f━]")
 _UNIT_SECONDS = {"us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0}
 
 
-@dataclass
+@dataclass(slots=True)
 class Segment:
     """One candidate message, with the 1-based line it came from."""
 
@@ -252,7 +252,7 @@ def segments(text: str, locales: LocaleTable) -> Iterator[Segment]:
             if not piece:
                 continue
             found: tuple[str, ...] = ()
-            if _FOREIGN.search(piece) or (not candidate(piece) and any(ch.isdigit() for ch in piece)):
+            if (not piece.isascii() and _FOREIGN.search(piece)) or (not candidate(piece) and any(ch.isdigit() for ch in piece)):
                 piece, found = locales.translate(piece)
             if ("Epoch" in piece[1:] or "Batch" in piece or "Restoring" in piece[1:]
                     or piece.count(" [") + piece.count(" ━") > 1):
@@ -438,8 +438,7 @@ class _Assembler:
                 state.evidence.add("per_sample")
         else:
             state.evidence.add("sample_bar")
-        if p["bar"] is None:
-            state.evidence.add("verbose2")
+        state.evidence.add("verbose2" if p["bar"] is None else "bar")
 
     def _event(self, e: dict, seg: Segment) -> None:
         state = self.current
@@ -495,7 +494,7 @@ def _describe(state: _RunState) -> dict[str, Any]:
     locale = "en"
     if state.locales:
         locale = state.locales.most_common(1)[0][0]
-    return {"format": fmt, "verbose": 2 if "verbose2" in ev and "sample_bar" not in ev else 1,
+    return {"format": fmt, "verbose": 2 if "verbose2" in ev and "bar" not in ev else 1,
             "locale": locale, "step_unit": unit}
 
 

@@ -43,6 +43,8 @@ def test_keras2_sample_bars_and_verbose2_summaries() -> None:
     run, _ = _one("Epoch 1/2\n60000/60000 [==============================] - 3s - loss: 0.3000 - acc: 0.9100\n"
                   "Epoch 2/2\n - 2s - loss: 0.2000 - acc: 0.9400\n")
     assert run.meta["format"] == "keras2" and run.meta["declared_epochs"] == 2
+    verbose2, _ = _one("Epoch 1/1\n - 2s - loss: 0.2000 - acc: 0.9400\n")
+    assert verbose2.meta["verbose"] == 2 and verbose2.meta["step_unit"] == "sample"
     assert run.series("acc").tolist() == [0.91, 0.94]
     assert [r["seconds"] for r in run.epoch_records] == [3.0, 2.0]
 
