@@ -74,17 +74,17 @@ def available_samples() -> list[Sample]:
     return find_samples()
 
 
-#: Widget keys that belong to the log on display; a new log starts them afresh (log axes
-#: follow its own data, the form its own set-up).
-PER_LOG_KEYS = ("log-", "cause", "compare-", "ov-")
-
-
 def _show(source: Source) -> None:
     st.session_state["source"] = source
     st.session_state["overrides"] = {}
+    st.session_state["log_id"] = st.session_state.get("log_id", 0) + 1
     st.session_state.pop("input_error", None)
-    for key in [k for k in st.session_state if str(k).startswith(PER_LOG_KEYS)]:
-        del st.session_state[key]
+
+
+def per_log(key: str) -> str:
+    """A widget key that is new for every log shown, so its default (a log axis when the data
+    span decades) follows the new data instead of the last log's setting."""
+    return f"{key}@{st.session_state.get('log_id', 0)}"
 
 
 def _take_sample() -> None:
@@ -226,7 +226,7 @@ def replay_figures(replay: logsense.Replay) -> None:
 def replay_panel(cause: logsense.Cause, run: logsense.Run | None, *, key: str) -> None:
     replay = cause.replay
     assert replay is not None
-    log_scale = st.toggle("Log scale", key=f"{key}-log", value=_spans_decades(replay.observed))
+    log_scale = st.toggle("Log scale", key=per_log(f"{key}-log"), value=_spans_decades(replay.observed))
     chart = plot.replay_chart(cause, epochs=run.epoch_numbers() if run is not None else None, log_scale=log_scale)
     if chart is not None:
         st.altair_chart(chart, width="stretch")
@@ -300,7 +300,7 @@ def run_panel(run: logsense.Run, findings: list[logsense.Finding]) -> None:
 
     groups = list(plot.metric_groups(run.metrics))
     if groups:
-        log_scale = st.toggle("Log scale", key=f"log-{run.index}",
+        log_scale = st.toggle("Log scale", key=per_log(f"log-{run.index}"),
                               value=_spans_decades(run.series(groups[0]).tolist()))
         cols = st.columns(2)
         for i, group in enumerate(groups):
@@ -342,8 +342,8 @@ def compare_runs(report: logsense.Report) -> None:
         st.info("These runs printed no per-epoch metrics to compare.")
         return
     cols = st.columns([2, 1])
-    metric = cols[0].selectbox("Metric", shared, key="compare-metric")
-    log_scale = cols[1].toggle("Log scale", key="compare-log",
+    metric = cols[0].selectbox("Metric", shared, key=per_log("compare-metric"))
+    log_scale = cols[1].toggle("Log scale", key=per_log("compare-log"),
                                value=any(_spans_decades(r.series(metric).tolist()) for r in runs if metric in r.metrics))
     chart = plot.compare_chart(runs, metric, log_scale=log_scale)
     st.altair_chart(chart, width="stretch")

@@ -62,6 +62,12 @@ def page_text(at: AppTest) -> str:
     return re.sub(r"\\(.)", r"\1", "\n".join(parts))  # as read on screen: markdown escapes removed
 
 
+def log_toggle(at: AppTest, run: int):
+    """A run's log-axis toggle; its key is new for every log shown."""
+    log_id = at.session_state["log_id"] if "log_id" in at.session_state else 0
+    return at.toggle(key=f"log-{run}@{log_id}")
+
+
 def findings_rows(at: AppTest) -> pd.DataFrame:
     frames = [df.value for df in at.dataframe if "symptom" in df.value.columns]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["symptom", "epochs"])
@@ -141,7 +147,7 @@ def test_log_scale_toggle_switches_the_axis(fake):
     at = open_page().run()
     spec = next(s for s in charts(at) if titles(s).startswith("run 1: loss"))
     assert spec["layer"][-1]["encoding"]["y"]["scale"]["type"] == "log"  # defaults on: spans 3 decades
-    at.toggle(key="log-1").set_value(False).run()
+    log_toggle(at, 1).set_value(False).run()
     spec = next(s for s in charts(at) if titles(s).startswith("run 1: loss"))
     assert spec["title"] == "run 1: loss"
     assert spec["layer"][-1]["encoding"]["y"]["scale"].get("type") is None
@@ -187,11 +193,11 @@ def test_empty_and_oversized_pastes_are_refused_with_a_message(fake):
 
 def test_a_sample_loads_with_one_choice(fake):
     at = open_page().run()
-    at.toggle(key="log-1").set_value(False).run()
+    log_toggle(at, 1).set_value(False).run()
     at.selectbox(key="sample").select("seed-000").run()
     assert fake.parsed[-1] == (SEEDS / "000_8e8132934b4fe03d.txt").read_bytes()
     assert any(m.value.startswith("Showing **Seed 000") for m in at.markdown)
-    assert at.toggle(key="log-1").value  # a new log's axes follow its own data again
+    assert log_toggle(at, 1).value  # a new log's axes follow its own data again
 
 
 def test_unusable_input_is_a_message_not_a_traceback(monkeypatch):
