@@ -59,13 +59,17 @@ def extract_arrays(text: str) -> list[Prediction]:
 
 
 def extract_predictions(text: str) -> list[Prediction]:
-    """The arrays that look like model outputs: 2-D, at least two rows.
+    """The arrays numpy printed: ``array(...)`` reprs of any shape, and bare 2-D blocks of 2+ rows.
 
-    A lone value or a single row (``[array([1.99935019], dtype=float32)]``) is a
-    weight or a scalar, not a batch of predictions; `extract_arrays` has those.
+    That keeps what code printed (``model.predict`` output, a ``get_weights()`` list
+    such as ``[array([1.99935019], dtype=float32)]``, whose lone value the
+    diagnosis reads as the trained weight) and leaves out the short lists people
+    type in prose (``[0.5, 0.5, 0.5]``, a shape ``[2048, 400, 7]``). Detectors
+    pick the shapes they need (collapse wants rows x columns).
     """
     try:
-        return [p for p in extract_arrays(text) if p.values.ndim == 2 and p.values.shape[0] >= 2]
+        return [p for p in extract_arrays(text)
+                if p.text.startswith("array(") or (p.values.ndim == 2 and p.values.shape[0] >= 2)]
     except Exception:  # noqa: BLE001 - a pasted post must never break parsing
         return []
 
