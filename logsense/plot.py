@@ -290,13 +290,20 @@ def replay_frame(replay: "Replay", epochs: Sequence[float] | None = None) -> pd.
         if key.startswith("with_") and isinstance(value, list):
             series[key.replace("_", " ")] = _floats(value)
     n = max(len(v) for v in series.values())
-    axis = extra.get("epochs")
-    if not isinstance(axis, list) or len(axis) != n:
-        axis = epochs if epochs is not None and len(epochs) == n else range(1, n + 1)
-    x = np.asarray(list(axis), dtype=float)
+    x, _ = _replay_axis(extra, n, epochs)
     rows = [pd.DataFrame({"epoch": x[: v.size], "series": name, "value": v[: x.size]}) for name, v in series.items()]
     out = pd.concat(rows, ignore_index=True)
     return out[np.isfinite(out["value"].to_numpy(dtype=float))].reset_index(drop=True)
+
+
+def _replay_axis(extra: dict[str, Any], n: int, epochs: Sequence[float] | None) -> tuple[np.ndarray, bool]:
+    """The replay's x values and whether they are epochs (else 1..n: points of a non-epoch series)."""
+    axis = extra.get("epochs")
+    if isinstance(axis, list) and len(axis) == n:
+        return np.asarray(axis, dtype=float), True
+    if epochs is not None and len(epochs) == n:
+        return np.asarray(list(epochs), dtype=float), True
+    return np.arange(1, n + 1, dtype=float), False
 
 
 def _floats(values: Any) -> np.ndarray:
@@ -305,7 +312,7 @@ def _floats(values: Any) -> np.ndarray:
 
 
 def replay_chart(cause: "Cause", *, epochs: Sequence[float] | None = None, log_scale: bool = False,
-                 height: int = 260) -> alt.LayerChart | None:
+                 height: int = 260) -> alt.LayerChart | alt.Chart | None:
     """The cause's replay drawn over the observed series, titled with its error; None without a replay.
 
     Controls the replay also ran (the fix applied, gradient clipping, ...)
@@ -324,6 +331,16 @@ def replay_chart(cause: "Cause", *, epochs: Sequence[float] | None = None, log_s
     others = iter(CONTROL_COLORS)
     color = alt.Color("series:N", title=None, sort=names, legend=alt.Legend(labelLimit=240), scale=alt.Scale(
         domain=names, range=[palette.get(n) or next(others, "#7f7f7f") for n in names]))
+    extra = replay.extra if isinstance(replay.extra, dict) else {}
+    _, per_epoch = _replay_axis(extra, max(len(replay.observed), len(replay.predicted)), epochs)
+    if not per_epoch:  # a few figures, not a series over epochs (a loss ratio, a penalty): bars
+        return alt.Chart(data).mark_bar().encode(
+            x=alt.X("epoch:O", title=None, axis=alt.Axis(labels=data["epoch"].nunique() > 1)),
+            xOffset=alt.XOffset("series:N", sort=names),
+            y=_y("value", replay.metric, log_scale),
+            color=color,
+            tooltip=["series:N", alt.Tooltip("value:Q", format=".6g")],
+        ).properties(title=title, height=height, width="container")
     base = alt.Chart(data).encode(
         x=_epoch_x(),
         y=_y("value", replay.metric, log_scale),

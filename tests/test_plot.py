@@ -169,3 +169,13 @@ def test_replay_controls_are_drawn_beside_the_replay():
     assert frame["epoch"].min() == 928 and frame["epoch"].max() == 937
     spec = plot.replay_chart(report.causes[0], log_scale=True).to_dict()
     assert len(spec["layer"]) == 3
+
+
+def test_a_replay_of_a_few_figures_is_drawn_as_bars():
+    report = synthetic_report()
+    cause = report.causes[0]
+    cause.replay = logsense.Replay(metric="loss_ratio", predicted=[3.07], observed=[2.95], max_rel_error=0.04,
+                                   tolerance=0.1, confirmed=True)
+    spec = plot.replay_chart(cause, epochs=report.log.runs[1].epoch_numbers()).to_dict()
+    assert spec["mark"]["type"] == "bar"
+    assert plot.replay_frame(cause.replay)["value"].tolist() == [2.95, 3.07]
