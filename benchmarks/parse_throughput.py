@@ -27,7 +27,8 @@ def _keras3_epoch(rng: random.Random, epoch: int, epochs: int, steps: int) -> tu
     back = ""
     for step in range(1, steps + 1):
         loss_s, acc_s = loss * (1 + 0.1 * rng.random()), acc * (1 - 0.01 * rng.random())
-        bar = f"\x1b[1m{step:>{len(str(steps))}}/{steps}\x1b[0m \x1b[32m{BAR3}\x1b[0m \x1b[1m1s\x1b[0m {rng.randint(2, 9)}ms/step"
+        counter = f"{step:>{len(str(steps))}}/{steps}"
+        bar = f"\x1b[1m{counter}\x1b[0m \x1b[32m{BAR3}\x1b[0m \x1b[1m1s\x1b[0m {rng.randint(2, 9)}ms/step"
         line = f"{bar} - accuracy: {acc_s:.4f} - loss: {loss_s:.4f}"
         if step == steps:
             final = {"accuracy": round(acc_s, 4), "loss": round(loss_s, 4),

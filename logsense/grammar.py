@@ -85,7 +85,7 @@ class _Records(Transformer):
     def header(self, children: list[Token]) -> tuple[str, Any]:
         ints = [c for c in children if c.type == "INT"]
         total = int(ints[1]) if len(ints) > 1 else None
-        return "header", {"epoch": int(ints[0]), "total": total, "padded": ints[0].startswith("0") and len(ints[0]) > 1}
+        return "header", {"epoch": int(ints[0]), "total": total}
 
     def header_progress(self, children: list[Any]) -> tuple[str, Any]:
         return "pair", children
@@ -252,7 +252,8 @@ def segments(text: str, locales: LocaleTable) -> Iterator[Segment]:
             if not piece:
                 continue
             found: tuple[str, ...] = ()
-            if (not piece.isascii() and _FOREIGN.search(piece)) or (not candidate(piece) and any(ch.isdigit() for ch in piece)):
+            foreign = not piece.isascii() and _FOREIGN.search(piece)
+            if foreign or (not candidate(piece) and any(ch.isdigit() for ch in piece)):
                 piece, found = locales.translate(piece)
             if ("Epoch" in piece[1:] or "Batch" in piece or "Restoring" in piece[1:]
                     or piece.count(" [") + piece.count(" ━") > 1):

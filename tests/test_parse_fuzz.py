@@ -11,8 +11,10 @@ from logsense.grammar import parse_text
 #: Fragments of real Keras output, so generated text reaches the parser, not just the prefilter.
 FRAGMENTS = ["Epoch ", "1/10", "Epoch 00927: ", "val_loss did not improve", " [====>...] ", "━━━━", " - ",
              "ETA: ", "1:23", "2s", " 946us/step", "loss: ", "0.3499", "3.5193e-04", "nan", "-inf", "\r", "\b",
-             "\n", "\x1b[1m", "大纪元", "损失:", "Train on 10 samples", "Batch 3: Invalid loss, terminating training",
-             "Restoring model weights from the end of the best epoch: ", "ReduceLROnPlateau reducing learning rate to ",
+             "\n", "\x1b[1m", "大纪元", "损失:", "Train on 10 samples",
+             "Batch 3: Invalid loss, terminating training",
+             "Restoring model weights from the end of the best epoch: ",
+             "ReduceLROnPlateau reducing learning rate to ",
              "improved from ", " to ", ", saving model to ", "8/8", "Unknown", ":", "：", ".", "0", "9"]
 
 keras_like = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=5)), max_size=60).map("".join)
