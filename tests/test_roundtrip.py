@@ -22,7 +22,7 @@ METRICS = ["loss", "acc", "accuracy", "mae", "dense_1_loss", "learning_rate"]
 
 values = st.one_of(
     st.floats(min_value=1e-6, max_value=1e6, allow_nan=False),
-    st.sampled_from([math.nan, math.inf]),
+    st.sampled_from([math.nan, math.inf, -math.inf]),
 )
 
 
