@@ -84,7 +84,7 @@ def render(run_or_records: Any, fmt: str = "tfkeras", verbose: int = 1, locale: 
     lines: list[str] = []
     if fmt in _SAMPLE_FORMATS:
         header = f"{words.kw('Train on')} {total_steps} {words.kw('samples')}"
-        if any(k.startswith("val_") for r in records for k in r):
+        if any(k.startswith("val_") for r in records for k in r):  # the series has no split: any count reads
             header += f", {words.kw('validate on')} {max(total_steps // 3, 1)} {words.kw('samples')}"
         lines.append(header)
     for i, (epoch, record) in enumerate(zip(numbers, records)):
