@@ -97,7 +97,7 @@ def _history_dict(item: Any) -> dict[str, list[Any]] | None:
 
 
 def _read_csvlogger(body: str) -> list[Run] | None:
-    header, _, _ = body.partition("\n")
+    header = body[:body.find("\n")] if "\n" in body[:4096] else body[:4096]
     header = header.rstrip("\r")
     sep = header[5:6]
     if sep not in _SEPARATORS or not header[:5] == "epoch":
