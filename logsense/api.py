@@ -85,10 +85,9 @@ def diagnose(source: Any, **overrides: Any):
     else:
         log = parse(source)
     if overrides:
-        clean = {k: v for k, v in overrides.items() if v is not None}
-        log.context = {**log.context, **clean}
+        log.context = _context.apply_overrides(log.context, overrides)
         for run in log.runs:
-            run.context = {**run.context, **clean}
+            run.context = _context.apply_overrides(run.context, overrides)
     run_findings = {run.index: _detect.detect_run(run) for run in log.runs}
     log_findings = _detect.detect_log(log, run_findings)
     ranked = _causes.rank_causes(log, run_findings, log_findings)
