@@ -26,8 +26,11 @@ _TOKEN = re.compile(
     r"|(?P<ellipsis>\.\.\.|…)"
 )
 #: Where an array may start: a bracket followed by a number, a bracket or an ellipsis.
-#: Found by one C-level search, so progress bars (``[====]``) cost almost nothing.
-_START = re.compile(r"\[(?=[\s,]*(?:[-+\u2212]?[ \t]*[\d.\[…]|nan|inf))")
+#: Found by one C-level search, so progress bars (``[====]``) cost almost nothing. An
+#: ANSI escape (``\x1b[1m``) is not an array: a raw capture holds millions of them, and
+#: each would otherwise start a list in the Python loop (the look-behind sits after the
+#: ``[`` so the engine still scans for the literal first: 0.01 s on 20 MB, not 0.16 s).
+_START = re.compile(r"\[(?<!\x1b\[)(?=[\s,]*(?:[-+\u2212]?[ \t]*[\d.\[…]|nan|inf))")
 #: What closes ``array(`` after the brackets: ``)`` or ``, dtype=float32)``.
 _ARRAY_END = re.compile(r"[ \t]*(?:,\s*dtype\s*=\s*\w+[ \t]*)?\)")
 #: numpy never prints more dimensions than this in practice; deeper is not an array.

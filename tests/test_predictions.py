@@ -108,3 +108,11 @@ def test_numpy_printouts_read_back(rows: list[list[float]]) -> None:
         [pred] = extract_predictions(f"result:\n{printed}\n")
         # numpy prints 8 digits: fixed notation rounds to 1e-8, scientific to 8 significant digits.
         np.testing.assert_allclose(pred.values, array.astype(float), rtol=1e-6, atol=1e-8)
+
+
+def test_ansi_escapes_in_a_capture_are_not_arrays() -> None:
+    # `\x1b[1m` is a bracket followed by a number; a raw capture holds millions of them.
+    text = "\x1b[1m30/30\x1b[0m \x1b[32m━━━━\x1b[0m \x1b[1m0s\x1b[0m 3ms/step\nout = array([[1., 2.],\n [3., 4.]])\n"
+    [pred] = extract_predictions(text)
+    assert pred.line == 2 and pred.values.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    assert [p.values.tolist() for p in extract_arrays("\x1b[1m 5 \x1b[0m [0.25]")] == [[0.25]]

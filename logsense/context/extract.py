@@ -28,7 +28,7 @@ def extract_context(text: str) -> list[ContextBlock]:
     variable of the model ("if we change l2_lambda to be 0") re-reads the code
     with that value, so the block carries the model the next run trained.
     """
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str) or not text or text.isspace():  # strip() would copy the text
         return []
     # Number lines as the log parser does: by "\n" only ("\r" redraws a progress bar in place).
     lines = [line.rstrip("\r") for line in text.split("\n")]
