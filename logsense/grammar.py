@@ -26,7 +26,7 @@ from typing import Any
 from lark import Lark, Token, Transformer
 from lark.exceptions import LarkError
 
-from .locales import LocaleTable, table
+from .locales import UNITS, LocaleTable, table
 from .log import Event, Run
 
 _ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
@@ -39,6 +39,7 @@ _GLUE = re.compile(
 #: A segment can be a Keras message only if it starts like one.
 _CANDIDATE = re.compile(
     r"(?:Epoch \d|Train on \d|\d+/(?:\d+|Unknown)(?: |$)|- \d+(?:\.\d+)?m?s\b|\[[=>.]*\]|━|Restoring model"
+    r"|\d+(?:\.\d+)?(?:us|µs|ms|s) - [^\W\d][\w.]*:"  # Keras 0/1 verbose=2: `2s - loss: 0.3`
     r"|Batch \d+:|ReduceLROnPlateau|LearningRateScheduler)"
 )
 #: Text that looks like training output; only such segments are reported as unparsed.
@@ -174,7 +175,7 @@ class _Records(Transformer):
 
 def _progress(counter: tuple[int, int | None] | None, bar: str | None, items: list[tuple[str, Any]]) -> dict:
     record: dict[str, Any] = {"step": None, "total": None, "bar": bar, "eta": None, "time": None,
-                              "per": [], "metrics": [], "per_first": False}
+                              "per": [], "metrics": [], "per_first": False, "locales": ()}
     if counter is not None:
         record["step"], record["total"] = counter
     for kind, value in items:
@@ -187,12 +188,34 @@ def _progress(counter: tuple[int, int | None] | None, bar: str | None, items: li
             if record["time"] is None:
                 record["time"] = seconds
             if per:
-                record["per"].append(per)
-                record["per_first"] = record["per_first"] or not record["metrics"]
+                _add_per(record, per)
         elif kind == "per":
-            record["per"].append(value)
-            record["per_first"] = record["per_first"] or not record["metrics"]
+            _add_per(record, value)
     return record
+
+
+def _add_per(record: dict[str, Any], per: str) -> None:
+    english, codes = _per_unit(per)
+    record["per"].append(english)
+    record["per_first"] = record["per_first"] or not record["metrics"]
+    if codes:
+        record["locales"] += codes
+
+
+@lru_cache(maxsize=1024)
+def _per_unit(per: str) -> tuple[str, tuple[str, ...]]:
+    """``10ms/Schritt`` -> ``10ms/step``, with the locales that spell the unit so.
+
+    A unit no locale table knows makes the bar unreadable (ValueError), as before
+    the grammar accepted words there.
+    """
+    duration, _, word = per.partition("/")
+    if word in UNITS:
+        return per, ()
+    found = table().unit(word)
+    if found is None:
+        raise ValueError(f"unknown unit {word!r} in {per!r}")
+    return f"{duration}/{found[0]}", found[1]
 
 
 _DUR = r"\d+(?:\.\d+)?(?:us|µs|ms|s)"
@@ -200,7 +223,7 @@ _NUM = r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|nan|inf)"
 #: The one shape that makes up nearly all of a raw capture: a progress update.
 _FAST_BAR = re.compile(
     rf"(\d+)/(\d+|Unknown) +(\[[=>.\-]*\]|━+) +(?:- )?(?:ETA: ({_DUR}|\d+:\d\d(?::\d\d)?)|({_DUR})"
-    rf"(?: ({_DUR}/(?:step|sample)))?)((?: - [^\W\d][\w.]*: ?{_NUM})*)"
+    rf"(?: ({_DUR}/[^\W\d]\w*))?)((?: - [^\W\d][\w.]*: ?{_NUM})*)"
 )
 _FAST_METRIC = re.compile(rf" - ([^\W\d][\w.]*): ?({_NUM})")
 
@@ -384,11 +407,16 @@ class _Assembler:
         if state is None or state.epoch is None:
             # Bars before any Epoch header: evaluate()/predict() output, or a verbose=2
             # log cut above its first header. Only the latter has metrics and no earlier run.
-            if state is not None or not p["metrics"] or (p["step"] is not None and p["step"] != p["total"]):
+            # A line that starts with a bare time (Keras 0/1 `2s - loss: 0.3`) is too
+            # plain to start a run on its own: prose and tables can read like it.
+            if (state is not None or not p["metrics"] or (p["step"] is not None and p["step"] != p["total"])
+                    or (p["step"] is None and seg.text[0].isdigit())):
                 return False
             state = self._new_run(seg.line)
             state.epoch = 1
             state.first_header = 1
+        if p["locales"]:
+            state.locales.update(p["locales"])
         metrics: dict[str, Any] = {}
         for name, value in p["metrics"]:
             canonical, codes = metric_name(name)

@@ -7,7 +7,9 @@ Each language is one TOML file in ``grammars/locales/`` (installed as the packag
 A file holds ``code``, ``name``, ``val_prefixes`` (how the ``val_`` prefix is
 spelled), ``[keywords]`` (translated phrase -> the English keyword the grammar
 knows: ``Epoch``, ``ETA:``, ``step``, ``early stopping``, ...) and ``[metrics]``
-(translated metric name -> canonical metric name).
+(translated metric name -> canonical metric name). Keywords that translate a
+unit (``"Schritt" = "step"``) are looked up where the grammar reads a unit,
+all others are swapped in the text before parsing.
 """
 from __future__ import annotations
 
@@ -26,6 +28,11 @@ else:  # pragma: no cover - exercised on 3.10 only
 _PUNCTUATION = str.maketrans({"：": ":", "，": ",", "／": "/", "\u00a0": " ", "\u3000": " "})
 
 _SPACES = re.compile(r"  +")
+
+#: What Keras prints after a time (``946us/step``, ``2s/epoch``). Their translations
+#: (``10ms/Schritt``) are read by the grammar where a unit stands (`LocaleTable.unit`),
+#: never swapped in the text: a swap would have to run on every ASCII bar line.
+UNITS = frozenset({"step", "sample", "epoch"})
 
 
 @dataclass(frozen=True)
@@ -48,19 +55,26 @@ class LocaleTable:
     _canonical: dict[str, str] = field(init=False, repr=False)
     _pattern: re.Pattern[str] | None = field(init=False, repr=False)
     _padded: set[str] = field(init=False, repr=False)
+    _units: dict[str, tuple[str, tuple[str, ...]]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         owners: dict[str, list[str]] = {}
         canonical: dict[str, str] = {}
         self._padded = set()
+        units: dict[str, tuple[str, list[str]]] = {}
         for loc in self.locales:
-            self._padded.update(loc.keywords)
+            keywords = {t: e for t, e in loc.keywords.items() if e not in UNITS}
+            for term, english in loc.keywords.items():
+                if english in UNITS:
+                    units.setdefault(term, (english, []))[1].append(loc.code)
+            self._padded.update(keywords)
             # Metric names with spaces ("mất mát") cannot be a grammar NAME: swap them in the text.
             spaced = {t: e for t, e in loc.metrics.items() if " " in t}
-            for term, english in {**loc.keywords, **spaced}.items():
+            for term, english in {**keywords, **spaced}.items():
                 owners.setdefault(term, []).append(loc.code)
                 canonical[term] = english
         self._owners = {t: tuple(c) for t, c in owners.items()}
+        self._units = {t: (e, tuple(c)) for t, (e, c) in units.items()}
         self._canonical = canonical
         # Longest first so "大纪元" wins over "纪元"; Latin-script words need word
         # boundaries ("paso" must not fire inside "pasos"), CJK has none.
@@ -84,6 +98,12 @@ class LocaleTable:
         if seen:  # the padding put around swapped words must not double spaces
             text = _SPACES.sub(" ", text).strip()
         return text, tuple(seen)
+
+    def unit(self, word: str) -> tuple[str, tuple[str, ...]] | None:
+        """The English unit (``step``) for a translated one (``Schritt``) and the locales that spell it so."""
+        if word in UNITS:
+            return word, ()
+        return self._units.get(word)
 
     def metric(self, name: str) -> tuple[str, tuple[str, ...]]:
         """Canonical metric name for a printed one, and the locales whose spelling it was."""

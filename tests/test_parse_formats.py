@@ -83,6 +83,40 @@ def test_keras3_verbose2_is_recognised() -> None:
     assert run.meta["format"] == "keras3" and run.meta["verbose"] == 2
 
 
+def test_keras0_and_keras1_verbose2_lines_are_epochs() -> None:
+    run, unparsed = _one("Train on 100 samples\nEpoch 0\n1s - loss: 1.0000\nEpoch 1\n"
+                         "0s - loss: 0.5000 - acc: 0.7500\n")
+    assert run.meta["format"] == "keras0" and run.meta["verbose"] == 2 and unparsed == []
+    assert run.epoch_records == [{"epoch": 0, "loss": 1.0, "seconds": 1.0},
+                                 {"epoch": 1, "loss": 0.5, "acc": 0.75, "seconds": 0.0}]
+    run, _ = _one("Epoch 1/10\n2s - loss: 0.5 - val_loss: 0.4\n")
+    assert run.epoch_records == [{"epoch": 1, "loss": 0.5, "val_loss": 0.4, "seconds": 2.0}]
+
+
+def test_a_bare_time_and_metric_outside_an_epoch_starts_no_run() -> None:
+    # Without an Epoch header above it, `5s - loss: 0.3` reads like prose or a table row.
+    assert parse_text("It took 5s - loss: fine, then\n5s - loss: 0.3\n12ms - acc: 0.5\n") == ([], [])
+
+
+@pytest.mark.parametrize("locale, unit, loss", [("de", "Schritt", "Verlust"), ("es", "paso", "pérdida"),
+                                                ("pt", "passo", "perda"), ("it", "passo", "perdita"),
+                                                ("fr", "étape", "perte"), ("tr", "adım", "kayıp")])
+def test_translated_step_unit_is_read_and_votes_for_its_locale(locale: str, unit: str, loss: str) -> None:
+    assert table().unit(unit)[0] == "step" and loss in next(l for l in LOCALES if l.code == locale).metrics
+    bar = "━" * 20
+    run, unparsed = _one(f"Epoch 1/1\n 3/10 [====>....] - ETA: 1s - {loss}: 0.9000\n"
+                         f"10/10 [==========] - 1s 10ms/{unit} - {loss}: 0.5000\n"
+                         f"10/10 {bar} 1s 10ms/{unit} - {loss}: 0.5000 - val_{loss}: 0.6000\n")
+    assert unparsed == []
+    assert run.meta["locale"] == locale and run.meta["format"] == "keras3"
+    assert run.epoch_records == [{"epoch": 1, "loss": 0.5, "val_loss": 0.6, "seconds": 1.0}]
+
+
+def test_a_unit_no_locale_knows_leaves_the_bar_unparsed() -> None:
+    runs, unparsed = parse_text("Epoch 1/1\n10/10 [==========] - 1s 10ms/fortnight - loss: 0.5000\n")
+    assert runs == [] and unparsed == [(2, "10/10 [==========] - 1s 10ms/fortnight - loss: 0.5000")]
+
+
 @pytest.mark.parametrize("printed, value", [("3.5193e-04", 3.5193e-04), ("nan", math.nan), ("inf", math.inf),
                                             ("-inf", -math.inf), ("12", 12.0), ("1.2E+05", 1.2e5)])
 def test_numbers(printed: str, value: float) -> None:

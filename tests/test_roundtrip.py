@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import logsense
@@ -38,25 +38,9 @@ def series(draw: st.DrawFn) -> list[dict[str, float]]:
 #: Locales whose tables translate the ``step`` of ``946us/step`` (``10ms/Schritt``).
 STEP_WORD = sorted(loc.code for loc in table().locales if "step" in loc.keywords.values())
 OTHER = [code for code in LOCALES if code not in STEP_WORD]
-#: The layouts that print a time per step (keras2 only on its bars, not in verbose=2 lines).
-_WITH_STEP_UNIT = (("keras2", 1), ("tfkeras", 1), ("tfkeras", 2), ("keras3", 1), ("keras3", 2))
 
-#: What the parser does not read yet (minimal examples in the report of this test's author).
-KNOWN_GAPS = {
-    ("keras0", 2): "keras0/1 verbose=2 epoch lines ('2s - loss: 1.0000') are not recognised",
-    ("keras1", 2): "keras0/1 verbose=2 epoch lines ('2s - loss: 1.0000') are not recognised",
-    **{(fmt, verbose, "step"): "a translated step unit ('10ms/Schritt', '10ms/paso') stops the bar being read"
-       for fmt, verbose in _WITH_STEP_UNIT},
-}
-
-
-def _case(fmt: str, verbose: int, locales: str) -> pytest.param:
-    reason = KNOWN_GAPS.get((fmt, verbose)) or KNOWN_GAPS.get((fmt, verbose, locales))
-    marks = pytest.mark.xfail(reason=f"parser: {reason}", strict=False) if reason else ()
-    return pytest.param(fmt, verbose, locales, marks=marks, id=f"{fmt}-v{verbose}-{locales}")
-
-
-CASES = [_case(fmt, verbose, group) for fmt in FORMATS for verbose in (1, 2) for group in ("step", "other")]
+CASES = [pytest.param(fmt, verbose, group, id=f"{fmt}-v{verbose}-{group}")
+         for fmt in FORMATS for verbose in (1, 2) for group in ("step", "other")]
 
 
 def _epoch_lines(text: str) -> list[str]:
@@ -88,11 +72,7 @@ def _check(records: list[dict[str, float]], fmt: str, verbose: int, locale: str)
 
 @pytest.mark.parametrize(("fmt", "verbose", "locales"), CASES)
 def test_parse_gives_back_the_rendered_series(fmt: str, verbose: int, locales: str) -> None:
-    # A known gap fails at once; shrinking it again on every clean checkout would cost minutes.
-    known = (fmt, verbose) in KNOWN_GAPS or (fmt, verbose, locales) in KNOWN_GAPS
-    phases = [Phase.explicit, Phase.reuse, Phase.generate] if known else list(Phase)
-
-    @settings(max_examples=30, deadline=None, phases=phases, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(records=series(), locale=st.sampled_from(STEP_WORD if locales == "step" else OTHER))
     def round_trip(records: list[dict[str, float]], locale: str) -> None:
         _check(records, fmt, verbose, locale)
