@@ -8,10 +8,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    import altair as alt
+
+    from .findings import Finding
 
 #: Keys of an epoch record that are not metrics.
 EPOCH_KEYS = ("epoch", "seconds")
@@ -28,6 +33,13 @@ class Event:
     ``value`` keeps the event's number (new learning rate, monitored value).
     ``epoch`` is the run's epoch as the bars print it (callbacks that count from
     0 are shifted to match).
+
+    Example:
+        >>> from logsense import parse
+        >>> text = "Epoch 1/2\\n1/1 [==] - 0s - loss: 0.5\\nEpoch 00001: ReduceLROnPlateau reducing learning rate to 0.0001.\\n"
+        >>> event = parse(text).runs[0].events[0]
+        >>> event.kind, event.value
+        ('lr_change', 0.0001)
     """
 
     epoch: int | None
@@ -38,6 +50,12 @@ class Event:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The event as in ``logsense parse --json``; parser extras (monitored metric, ...) included.
+
+        Example:
+            >>> Event(epoch=3, kind="early_stopping", text="Epoch 3: early stopping").to_dict()
+            {'epoch': 3, 'kind': 'early_stopping', 'text': 'Epoch 3: early stopping', 'value': None}
+        """
         d = {"epoch": self.epoch, "kind": self.kind, "text": self.text, "value": self.value}
         if self.line is not None:
             d["line"] = self.line
@@ -54,6 +72,11 @@ class Run:
     (running means as printed). ``meta``: format, verbose, locale,
     declared_epochs, step_unit ("batch"/"sample"), start_line, end_line.
     ``context``: the training set-up that preceded this run in the text.
+
+    Example:
+        >>> run = Run(epoch_records=[{"epoch": 1, "loss": 0.5, "val_loss": 0.6}, {"epoch": 2, "loss": 0.25}])
+        >>> run
+        Run(index=0, epochs=2 [1-2], steps=0, format=None, locale=None, metrics=['loss', 'val_loss'])
     """
 
     index: int = 0
@@ -65,32 +88,76 @@ class Run:
 
     @cached_property
     def epochs(self) -> pd.DataFrame:
-        """One row per epoch: ``epoch``, one float column per metric, ``seconds`` when printed."""
+        """One row per epoch: ``epoch``, one float column per metric, ``seconds`` when printed.
+
+        Example:
+            >>> Run(epoch_records=[{"epoch": 1, "loss": 0.5, "seconds": 2.0}, {"epoch": 2, "loss": 0.25}]).epochs
+               epoch  loss  seconds
+            0      1  0.50      2.0
+            1      2  0.25      NaN
+        """
         return _frame(self.epoch_records, ("epoch",), ("seconds",))
 
     @cached_property
     def steps(self) -> pd.DataFrame:
-        """Intra-epoch updates: epoch, step, total, eta_seconds, then metrics."""
+        """Intra-epoch updates: epoch, step, total, eta_seconds, then metrics (running means as printed).
+
+        Example:
+            >>> from logsense import parse
+            >>> text = "Epoch 1/1\\n1/3 [>.] - ETA: 2s - loss: 0.7\\n2/3 [=>] - ETA: 1s - loss: 0.6\\n3/3 [==] - 1s - loss: 0.5\\n"
+            >>> parse(text).runs[0].steps[["step", "total", "loss"]].to_dict("list")  # the last line is the epoch's
+            {'step': [1, 2], 'total': [3, 3], 'loss': [0.7, 0.6]}
+        """
         return _frame(self.step_records, ("epoch", "step", "total", "eta_seconds"), ("seconds",))
 
     @property
     def metrics(self) -> list[str]:
-        """Metric names in order of first appearance."""
+        """Metric names in order of first appearance.
+
+        Example:
+            >>> Run(epoch_records=[{"epoch": 1, "loss": 0.5}, {"epoch": 2, "loss": 0.4, "val_loss": 0.6}]).metrics
+            ['loss', 'val_loss']
+        """
         return _metric_names(self.epoch_records, EPOCH_KEYS)
 
     def series(self, metric: str) -> np.ndarray:
-        """The metric per epoch as a float array (NaN where an epoch lacks it)."""
+        """The metric per epoch as a float array (NaN where an epoch lacks it).
+
+        Example:
+            >>> Run(epoch_records=[{"epoch": 1, "loss": 0.5}, {"epoch": 2, "val_loss": 0.6}]).series("loss").tolist()
+            [0.5, nan]
+        """
         return np.array([_as_float(r.get(metric)) for r in self.epoch_records], dtype=float)
 
     def epoch_numbers(self) -> np.ndarray:
+        """Epoch numbers as printed (a resumed run may start at 928), by position where none was printed.
+
+        Example:
+            >>> Run(epoch_records=[{"epoch": 928, "loss": 0.35}, {"epoch": 929, "loss": 0.36}]).epoch_numbers().tolist()
+            [928.0, 929.0]
+        """
         return np.array([r.get("epoch", i) for i, r in enumerate(self.epoch_records)], dtype=float)
 
     def invalidate(self) -> None:
-        """Forget cached DataFrames after records were changed in place."""
+        """Forget cached DataFrames after records were changed in place.
+
+        Example:
+            >>> run = Run(epoch_records=[{"epoch": 1, "loss": 0.5}])
+            >>> len(run.epochs)
+            1
+            >>> run.epoch_records.append({"epoch": 2, "loss": 0.4}); run.invalidate(); len(run.epochs)
+            2
+        """
         self.__dict__.pop("epochs", None)
         self.__dict__.pop("steps", None)
 
     def to_dict(self) -> dict[str, Any]:
+        """The run as in ``logsense parse --json`` (call `jsonable` on it for strict JSON).
+
+        Example:
+            >>> Run(index=1, epoch_records=[{"epoch": 1, "loss": 0.5}], meta={"format": "keras3"}).to_dict()
+            {'index': 1, 'meta': {'format': 'keras3'}, 'epochs': [{'epoch': 1, 'loss': 0.5}], 'steps': [], 'events': []}
+        """
         meta = {k: v for k, v in self.meta.items()}
         return {
             "index": self.index,
@@ -100,14 +167,36 @@ class Run:
             "events": [e.to_dict() for e in self.events],
         }
 
+    def plot(self, findings: "Iterable[Finding] | None" = None, **kwargs: Any) -> "alt.VConcatChart":
+        """An Altair chart of every metric per epoch, train and validation paired, findings drawn on top.
+
+        ``findings`` default to what the detectors see in this run; pass ``[]``
+        for the bare curves. Keyword arguments go to `logsense.plot.run_chart`
+        (``log_scale=True``, ``groups=["loss"]``). Save it without a browser with
+        ``logsense.plot.to_image(chart, "png")``.
+
+        Example:
+            >>> run = Run(epoch_records=[{"epoch": e, "loss": 2.0 ** e} for e in range(1, 7)])
+            >>> chart = run.plot(log_scale=True)
+            >>> chart.to_dict()["vconcat"][0]["title"]
+            'run 0: loss (log scale)'
+        """
+        from . import plot
+        if findings is None:
+            from .detect import detect_run
+            findings = detect_run(self)
+        return plot.run_chart(self, findings, **kwargs)
+
     def _repr_html_(self) -> str:
         from .display import run_html
         return run_html(self)
 
     def __repr__(self) -> str:
         m = self.meta
-        return (f"Run(index={self.index}, epochs={len(self.epoch_records)}, steps={len(self.step_records)}, "
-                f"format={m.get('format')!r}, locale={m.get('locale')!r}, metrics={self.metrics})")
+        epochs = self.epoch_numbers()
+        span = f" [{epochs[0]:g}-{epochs[-1]:g}]" if epochs.size > 1 else ""
+        return (f"Run(index={self.index}, epochs={len(self.epoch_records)}{span}, steps={len(self.step_records)}, "
+                f"format={m.get('format')!r}, locale={m.get('locale')!r}, metrics={_few(self.metrics)})")
 
 
 @dataclass
@@ -116,6 +205,11 @@ class Prediction:
 
     ``values`` holds the rows that were shown; ``elided`` says whether ``...``
     stood for rows that were not.
+
+    Example:
+        >>> p = Prediction(line=40, values=np.array([[0.2, 0.4], [0.2, 0.4]]))
+        >>> p.shape, p.to_dict()["values"]
+        ((2, 2), [[0.2, 0.4], [0.2, 0.4]])
     """
 
     line: int
@@ -125,16 +219,40 @@ class Prediction:
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """The shape of the rows shown, as plain ints.
+
+        Example:
+            >>> Prediction(line=1, values=np.zeros((6, 5))).shape
+            (6, 5)
+        """
         return tuple(int(s) for s in self.values.shape)
 
     def to_dict(self) -> dict[str, Any]:
+        """The array as in ``logsense parse --json``.
+
+        Example:
+            >>> Prediction(line=40, values=np.array([[0.5, 0.25]]), elided=True).to_dict()
+            {'line': 40, 'shape': [1, 2], 'elided': True, 'values': [[0.5, 0.25]]}
+        """
         return {"line": self.line, "shape": list(self.shape), "elided": self.elided,
                 "values": self.values.tolist()}
 
 
 @dataclass
 class Log:
-    """Everything read from one text: runs in order, plus what surrounded them."""
+    """Everything read from one text: runs in order, plus what surrounded them.
+
+    In Jupyter a `Log` shows as tables (runs with epochs, format and locale; the
+    set-up found; pasted arrays); ``repr`` is one line for a terminal.
+
+    Example:
+        >>> from logsense import parse
+        >>> log = parse("Epoch 1/2\\n1/1 [==] - 0s - loss: 0.5\\nEpoch 2/2\\n1/1 [==] - 0s - loss: 0.25\\n")
+        >>> log
+        Log(runs=1, epochs=[2], unparsed=0, predictions=0)
+        >>> "<table" in log._repr_html_()
+        True
+    """
 
     runs: list[Run] = field(default_factory=list)
     unparsed: list[tuple[int, str]] = field(default_factory=list)
@@ -147,7 +265,12 @@ class Log:
     source: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``logsense parse --json`` document (see shared/design/contract.md)."""
+        """The ``logsense parse --json`` document (see shared/design/contract.md): strict JSON values.
+
+        Example:
+            >>> Log(runs=[Run(epoch_records=[{"epoch": 1, "loss": float("nan")}])]).to_dict()["runs"][0]["epochs"]
+            [{'epoch': 1, 'loss': 'nan'}]
+        """
         return jsonable({
             "runs": [r.to_dict() for r in self.runs],
             "unparsed": [{"line": n, "text": t} for n, t in self.unparsed],
@@ -162,12 +285,25 @@ class Log:
         return log_html(self)
 
     def __repr__(self) -> str:
-        return (f"Log(runs={len(self.runs)}, epochs={[len(r.epoch_records) for r in self.runs]}, "
-                f"unparsed={len(self.unparsed)}, predictions={len(self.predictions)})")
+        source = f", source={self.source!r}" if self.source else ""
+        return (f"Log(runs={len(self.runs)}, epochs={_few([len(r.epoch_records) for r in self.runs])}, "
+                f"unparsed={len(self.unparsed)}, predictions={len(self.predictions)}{source})")
+
+
+def _few(items: list[Any], limit: int = 8) -> str:
+    """A list for a repr, cut to its first ``limit`` items: a terminal line, not a dump."""
+    if len(items) <= limit:
+        return repr(items)
+    return repr(items[:limit])[:-1] + f", ... +{len(items) - limit}]"
 
 
 def jsonable(obj: Any) -> Any:
-    """Make ``obj`` strict JSON: non-finite floats become "nan"/"inf"/"-inf", numpy becomes Python."""
+    """Make ``obj`` strict JSON: non-finite floats become "nan"/"inf"/"-inf", numpy becomes Python.
+
+    Example:
+        >>> jsonable({"loss": np.float32(0.5), "val": [float("inf"), np.int64(3)]})
+        {'loss': 0.5, 'val': ['inf', 3]}
+    """
     if isinstance(obj, dict):
         return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):

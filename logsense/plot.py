@@ -60,6 +60,10 @@ def metric_groups(metrics: Iterable[str]) -> dict[str, list[str]]:
 
     A validation metric whose training twin was never printed forms a group
     of its own, named without the prefix.
+
+    Example:
+        >>> metric_groups(["loss", "acc", "val_loss", "val_acc", "val_only"])
+        {'loss': ['loss', 'val_loss'], 'acc': ['acc', 'val_acc'], 'only': ['val_only']}
     """
     names = list(metrics)
     groups: dict[str, list[str]] = {}
@@ -70,12 +74,24 @@ def metric_groups(metrics: Iterable[str]) -> dict[str, list[str]]:
 
 
 def split_of(metric: str) -> str:
-    """``"validation"`` for ``val_*`` metrics, else ``"train"``."""
+    """``"validation"`` for ``val_*`` metrics, else ``"train"``.
+
+    Example:
+        >>> split_of("val_loss"), split_of("loss")
+        ('validation', 'train')
+    """
     return "validation" if metric.startswith(VAL_PREFIX) else "train"
 
 
 def epochs_long(run: "Run", metrics: Sequence[str] | None = None) -> pd.DataFrame:
-    """The run's epochs in long form: epoch, metric, group, split, value (finite values only)."""
+    """The run's epochs in long form: epoch, metric, group, split, value (finite values only).
+
+    Example:
+        >>> from logsense import Run
+        >>> run = Run(epoch_records=[{"epoch": e, "loss": 2.0 ** e, "val_loss": 2.5 ** e} for e in range(1, 6)])
+        >>> epochs_long(run).loc[[0, 5], ["epoch", "metric", "split", "value"]].values.tolist()
+        [[1, 'loss', 'train', 2.0], [1, 'val_loss', 'validation', 2.5]]
+    """
     wide = run.epochs
     names = [m for m in (metrics if metrics is not None else run.metrics) if m in wide.columns]
     if wide.empty or not names:
@@ -94,6 +110,12 @@ def steps_long(run: "Run") -> pd.DataFrame:
     ``position`` is ``epoch - 1 + step / total`` when the bar printed its
     total, so updates from successive epochs line up on one axis; otherwise
     it is the update's index.
+
+    Example:
+        >>> from logsense import parse
+        >>> text = "Epoch 1/1\\n1/3 [>.] - ETA: 2s - loss: 0.7\\n2/3 [=>] - ETA: 1s - loss: 0.6\\n3/3 [==] - 1s - loss: 0.5\\n"
+        >>> steps_long(parse(text).runs[0])[["position", "value"]].round(3).values.tolist()
+        [[0.333, 0.7], [0.667, 0.6]]
     """
     steps = run.steps
     metrics = [c for c in steps.columns if c not in ("epoch", "step", "total", "eta_seconds", "seconds")]
@@ -159,6 +181,13 @@ def finding_layers(findings: Iterable["Finding"], run: "Run", metrics: Sequence[
 
     Point-in-time symptoms become rules at their epoch, divergences their
     fitted geometric curve, and every other symptom with an epoch span a band.
+
+    Example:
+        >>> from logsense import Finding, Run
+        >>> run = Run(epoch_records=[{"epoch": e, "loss": 2.0 ** e, "val_loss": 2.5 ** e} for e in range(1, 6)])
+        >>> jump = Finding("jump", 0.9, metric="loss", start_epoch=3)
+        >>> [layer.mark.type for layer in finding_layers([jump], run, ["loss", "val_loss"])]  # rule + label
+        ['rule', 'text']
     """
     rules, bands, fits = [], [], []
     for f in findings:
@@ -206,6 +235,13 @@ def divergence_fit(run: "Run", finding: "Finding") -> pd.DataFrame:
     The growth factor ``g`` is the finding's own; the level ``c`` is the
     median that puts the curve through the observed points, so the line shows
     how well the claimed rate explains the series.
+
+    Example:
+        >>> from logsense import Finding, Run
+        >>> run = Run(epoch_records=[{"epoch": e, "loss": 2.0 ** e, "val_loss": 2.5 ** e} for e in range(1, 6)])
+        >>> div = Finding("divergence", 0.99, metric="loss", start_epoch=1, end_epoch=5, stats={"growth_factor": 2.0})
+        >>> divergence_fit(run, div)["fit"].round(6).tolist()
+        [2.0, 4.0, 8.0, 16.0, 32.0]
     """
     growth = finding.stats.get("growth_factor")
     if not isinstance(growth, (int, float)) or not math.isfinite(growth) or growth <= 0 or finding.metric is None:
@@ -225,7 +261,14 @@ def divergence_fit(run: "Run", finding: "Finding") -> pd.DataFrame:
 
 def metric_chart(run: "Run", group: str, findings: Iterable["Finding"] = (), *, log_scale: bool = False,
                  height: int = 260) -> alt.LayerChart:
-    """One metric per epoch, train and validation paired, with the findings about it drawn on top."""
+    """One metric per epoch, train and validation paired, with the findings about it drawn on top.
+
+    Example:
+        >>> from logsense import Run
+        >>> run = Run(epoch_records=[{"epoch": e, "loss": 2.0 ** e, "val_loss": 2.5 ** e} for e in range(1, 6)])
+        >>> metric_chart(run, "loss", log_scale=True).to_dict()["title"]
+        'run 0: loss (log scale)'
+    """
     members = metric_groups(run.metrics).get(group, [group])
     data = _positive_only(epochs_long(run, members), "value", log_scale)
     splits = [s for s in SPLIT_COLORS if s in set(data["split"])] or ["train"]
@@ -244,7 +287,14 @@ def metric_chart(run: "Run", group: str, findings: Iterable["Finding"] = (), *, 
 
 def run_chart(run: "Run", findings: Iterable["Finding"] = (), *, log_scale: bool = False,
               groups: Sequence[str] | None = None) -> alt.VConcatChart:
-    """Every metric group of a run stacked vertically, findings drawn on each."""
+    """Every metric group of a run stacked vertically, findings drawn on each.
+
+    Example:
+        >>> from logsense import Run
+        >>> run = Run(epoch_records=[{"epoch": 1, "loss": 0.9, "acc": 0.5}, {"epoch": 2, "loss": 0.5, "acc": 0.7}])
+        >>> [chart["title"] for chart in run_chart(run).to_dict()["vconcat"]]
+        ['run 0: loss', 'run 0: acc']
+    """
     found = list(findings)
     names = list(groups) if groups is not None else list(metric_groups(run.metrics))
     charts = [metric_chart(run, g, found, log_scale=log_scale) for g in names]
@@ -255,7 +305,16 @@ def run_chart(run: "Run", findings: Iterable["Finding"] = (), *, log_scale: bool
 
 
 def steps_chart(run: "Run", *, log_scale: bool = False, height: int = 260) -> alt.LayerChart | None:
-    """The running averages the progress bar printed inside each epoch, or None without steps."""
+    """The running averages the progress bar printed inside each epoch, or None without steps.
+
+    Example:
+        >>> from logsense import Run, parse
+        >>> text = "Epoch 1/1\\n1/3 [>.] - ETA: 2s - loss: 0.7\\n2/3 [=>] - ETA: 1s - loss: 0.6\\n3/3 [==] - 1s - loss: 0.5\\n"
+        >>> steps_chart(parse(text).runs[0]).to_dict()["title"]
+        'run 0: progress-bar updates'
+        >>> steps_chart(Run(epoch_records=[{"epoch": 1, "loss": 0.5}])) is None
+        True
+    """
     data = _positive_only(steps_long(run), "value", log_scale)
     if data.empty:
         return None
@@ -278,6 +337,12 @@ def replay_frame(replay: "Replay", epochs: Sequence[float] | None = None) -> pd.
     fix applied) and ``extra["with_<change>"]`` lists (e.g. ``with_clipnorm``).
     Epochs come from ``replay.extra["epochs"]`` when the replay recorded them,
     else from ``epochs`` when the lengths agree, else 1..n.
+
+    Example:
+        >>> from logsense import Replay
+        >>> replay = Replay("loss", predicted=[1.0, 2.0], observed=[1.0, 2.1], max_rel_error=0.05, tolerance=0.1)
+        >>> replay_frame(replay).values.tolist()
+        [[1.0, 'observed', 1.0], [2.0, 'observed', 2.1], [1.0, 'replay', 1.0], [2.0, 'replay', 2.0]]
     """
     extra = replay.extra if isinstance(replay.extra, dict) else {}
     series = {"observed": _floats(replay.observed), "replay": _floats(replay.predicted)}
@@ -317,6 +382,12 @@ def replay_chart(cause: "Cause", *, epochs: Sequence[float] | None = None, log_s
 
     Controls the replay also ran (the fix applied, gradient clipping, ...)
     are drawn as fainter dashed lines.
+
+    Example:
+        >>> from logsense import Cause, Replay
+        >>> replay = Replay("loss", [1.0, 2.0], [1.0, 2.1], max_rel_error=0.05, tolerance=0.1, confirmed=True)
+        >>> replay_chart(Cause("lr_too_high", 0.9, runs=[0], replay=replay), epochs=[1, 2]).to_dict()["title"]
+        {'text': 'lr_too_high: replay of loss', 'subtitle': 'max relative error 0.05 (tolerance 0.1), confirmed'}
     """
     replay = cause.replay
     if replay is None:
@@ -356,7 +427,14 @@ def replay_chart(cause: "Cause", *, epochs: Sequence[float] | None = None, log_s
 
 def compare_chart(runs: Sequence["Run"], metric: str, *, log_scale: bool = False,
                   height: int = 260) -> alt.Chart:
-    """One metric across several runs on one axis, one colour per run."""
+    """One metric across several runs on one axis, one colour per run.
+
+    Example:
+        >>> from logsense import Run
+        >>> runs = [Run(index=i, epoch_records=[{"epoch": 1, "loss": 1.0 + i}, {"epoch": 2, "loss": 0.5 + i}]) for i in range(2)]
+        >>> compare_chart(runs, "loss").to_dict()["title"]
+        'loss across runs'
+    """
     frames = []
     for run in runs:
         if metric in run.metrics:
@@ -380,6 +458,12 @@ def predictions_chart(prediction: "Prediction", *, height: int = 220) -> alt.Cha
     """A pasted ``model.predict`` array, one line per row across the output dimensions.
 
     Rows that lie on top of each other are what a collapse to the mean looks like.
+
+    Example:
+        >>> import numpy as np
+        >>> from logsense import Prediction
+        >>> predictions_chart(Prediction(line=3, values=np.array([[0.1, 0.4], [0.1, 0.4]]))).to_dict()["title"]["text"]
+        'pasted predictions (line 3): 2 rows x 2'
     """
     values = np.atleast_2d(np.asarray(prediction.values, dtype=float))
     if values.size == 0 or values.ndim != 2:
@@ -398,7 +482,14 @@ def predictions_chart(prediction: "Prediction", *, height: int = 220) -> alt.Cha
 
 
 def report_chart(report: "Report", *, log_scale: bool = False) -> alt.VConcatChart:
-    """A whole diagnosis: every run with its findings, then the replay of each cause that has one."""
+    """A whole diagnosis: every run with its findings, then the replay of each cause that has one.
+
+    Example:
+        >>> import logsense
+        >>> report = logsense.diagnose({"loss": [278.2014, 601.1653, 1299.0583, 2807.1353, 6065.9375]})
+        >>> [chart["title"] for chart in report_chart(report).to_dict()["vconcat"]][1]["text"]
+        'lr_too_high: replay of loss'
+    """
     charts: list[alt.TopLevelMixin] = []
     for run in report.log.runs:
         found = report.run_findings.get(run.index, [])
@@ -422,6 +513,12 @@ def to_image(chart: alt.TopLevelMixin, fmt: ImageFormat = "png", *, width: int =
 
     ``width="container"`` has no container to fill outside a page, so such
     charts get a fixed ``width`` first.
+
+    Example:
+        >>> from logsense import Run
+        >>> chart = run_chart(Run(epoch_records=[{"epoch": 1, "loss": 0.9}, {"epoch": 2, "loss": 0.5}]))
+        >>> to_image(chart, "png")[:4], to_image(chart, "svg")[:4]
+        (b'\\x89PNG', b'<svg')
     """
     try:
         import vl_convert as vlc

@@ -38,13 +38,23 @@ _KERAS3_BAR_WIDTH = 20
 
 
 def format_value(x: float) -> str:
-    """A metric value as Keras's progress bar prints it."""
+    """A metric value as Keras's progress bar prints it.
+
+    Example:
+        >>> format_value(0.25), format_value(0.00035192648), format_value(float("nan"))
+        ('0.2500', '3.5193e-04', 'nan')
+    """
     x = float(x)
     return f"{x:.4f}" if abs(x) > 1e-3 else f"{x:.4e}"
 
 
 def printed_value(x: float) -> float:
-    """The value a reader gets back from the printed text (the rounding the log imposes)."""
+    """The value a reader gets back from the printed text (the rounding the log imposes).
+
+    Example:
+        >>> printed_value(278.20138549)
+        278.2014
+    """
     return float(format_value(x))
 
 
@@ -67,6 +77,13 @@ def render(run_or_records: Any, fmt: str = "tfkeras", verbose: int = 1, locale: 
             ``seconds`` or 1.
         include_steps: also write the run's intra-epoch updates (``Run.step_records``)
             as ``\\r``-rewritten bar lines, as a terminal capture holds them.
+
+    Example:
+        >>> print(render([{"loss": 0.5}, {"loss": 0.25}], fmt="keras3", verbose=2), end="")
+        Epoch 1/2
+        100/100 - 1s - 10ms/step - loss: 0.5000
+        Epoch 2/2
+        100/100 - 1s - 10ms/step - loss: 0.2500
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
@@ -106,6 +123,12 @@ def render_log(runs: Iterable[Any], fmt: str = "tfkeras", verbose: int = 1, loca
 
     keras0/1/2 start each run with ``Train on N samples``; the others start a
     new ``Epoch 1/N`` after the previous run's last epoch.
+
+    Example:
+        >>> from logsense import parse
+        >>> text = render_log([[{"loss": 0.5}], [{"loss": 0.4}, {"loss": 0.3}]], fmt="keras2")
+        >>> [run.series("loss").tolist() for run in parse(text).runs]
+        [[0.5], [0.4, 0.3]]
     """
     return "".join(render(run, fmt, verbose, locale, **options) for run in runs)
 

@@ -2,16 +2,32 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .causes.base import Cause
 from .findings import Finding
-from .log import Log, jsonable
+from .log import Log, Run, jsonable
+
+if TYPE_CHECKING:  # pragma: no cover
+    import altair as alt
 
 
 @dataclass
 class Report:
-    """What `logsense.diagnose` returns."""
+    """What `logsense.diagnose` returns: findings per run and across runs, causes most likely first.
+
+    In Jupyter a `Report` shows as tables (findings with their numbers; causes
+    with confidence, replay status, max relative error and tolerance; the top
+    replay's figures); ``repr`` is one line for a terminal.
+
+    Example:
+        >>> import logsense
+        >>> report = logsense.diagnose({"loss": [776.5, 1678.0, 3625.8, 7835.0, 16931.0]})
+        >>> report
+        Report(runs=1, symptoms=['divergence'], causes=['lr_too_high'], top replay confirmed)
+        >>> "lr_too_high" in report._repr_html_()
+        True
+    """
 
     log: Log
     run_findings: dict[int, list[Finding]] = field(default_factory=dict)
@@ -20,16 +36,40 @@ class Report:
 
     @property
     def findings(self) -> list[Finding]:
-        """Every finding, run by run, then those across runs or from pasted predictions."""
+        """Every finding, run by run, then those across runs or from pasted predictions.
+
+        Example:
+            >>> import logsense
+            >>> loss = [278.2014, 601.1653, 1299.0583, 2807.1353, 6065.9375]  # seed 003, run 1
+            >>> [(f.symptom, f.run) for f in logsense.diagnose({"loss": loss}).findings]
+            [('divergence', 0)]
+        """
         out = [f for idx in sorted(self.run_findings) for f in self.run_findings[idx]]
         return out + list(self.log_findings)
 
     @property
     def top_cause(self) -> Cause | None:
+        """The most likely cause, or None when nothing was diagnosed.
+
+        Example:
+            >>> import logsense
+            >>> top = logsense.diagnose({"loss": [278.2014, 601.1653, 1299.0583, 2807.1353, 6065.9375]}).top_cause
+            >>> top.cause, top.confirmed
+            ('lr_too_high', True)
+        """
         return self.causes[0] if self.causes else None
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``logsense diagnose --json`` document (shared/design/contract.md)."""
+        """The ``logsense diagnose --json`` document (shared/design/contract.md).
+
+        Example:
+            >>> import json, logsense
+            >>> doc = logsense.diagnose({"loss": [278.2014, 601.1653, 1299.0583, 2807.1353, 6065.9375]}).to_dict()
+            >>> doc["runs"][0]["findings"][0]["symptom"], doc["causes"][0]["replay"]["confirmed"]
+            ('divergence', True)
+            >>> json.loads(json.dumps(doc)) == doc  # strict JSON
+            True
+        """
         runs = []
         for run in self.log.runs:
             runs.append({"index": run.index, "meta": run.meta,
@@ -43,7 +83,19 @@ class Report:
         })
 
     def to_text(self) -> str:
-        """A readable terminal report: one line per finding with its numbers, then the causes."""
+        """A readable terminal report: one line per finding with its numbers, then the causes.
+
+        Example:
+            >>> import logsense
+            >>> report = logsense.diagnose({"loss": [278.2014, 601.1653, 1299.0583, 2807.1353, 6065.9375]})
+            >>> print(report.to_text())
+            run 0: 5 epochs, format history, locale en, metrics loss
+              divergence in loss epochs 1-5 (confidence 0.99): growth_factor=2.161, ...
+            causes, most likely first:
+              lr_too_high (runs 0, confidence ...) [replay confirmed, max rel. error ...]
+                evidence: loss grows geometrically by x2.1609 per epoch ...
+                fix: divide the learning rate by more than 1.235 (lr*h = 2.47 must fall below 2); ...
+        """
         lines: list[str] = []
         for w in self.log.warnings:
             lines.append(f"note: {w}")
@@ -75,17 +127,50 @@ class Report:
                     lines.append(f"    fix: {c.fix}")
         return "\n".join(lines)
 
+    def plot(self, run: "int | Run | None" = None, **kwargs: Any) -> "alt.VConcatChart":
+        """An Altair chart of the diagnosis, drawn by `logsense.plot` (the chart code the page uses).
+
+        Without ``run``: every run with its findings, then each cause's replay
+        over the observed values (`logsense.plot.report_chart`). With a run (its
+        index or the `Run`): that run's metrics with its findings
+        (`logsense.plot.run_chart`). Keyword arguments go to those functions
+        (``log_scale=True``). ``logsense.plot.to_image(chart, "svg")`` saves it.
+
+        Example:
+            >>> import logsense
+            >>> report = logsense.diagnose({"loss": [776.5, 1678.0, 3625.8, 7835.0, 16931.0]})
+            >>> [c["title"] for c in report.plot(run=0).to_dict()["vconcat"]]
+            ['run 0: loss']
+        """
+        from . import plot
+        if run is None:
+            return plot.report_chart(self, **kwargs)
+        index = run.index if isinstance(run, Run) else int(run)
+        chosen = next((r for r in self.log.runs if r.index == index), None)
+        if chosen is None:
+            raise ValueError(f"no run {index} in this report (runs: {[r.index for r in self.log.runs]})")
+        return plot.run_chart(chosen, self.run_findings.get(index, []), **kwargs)
+
     def _repr_html_(self) -> str:
         from .display import report_html
         return report_html(self)
 
     def __repr__(self) -> str:
-        top = self.top_cause.cause if self.top_cause else None
-        return f"Report(runs={len(self.log.runs)}, findings={len(self.findings)}, top_cause={top!r})"
+        symptoms = list(dict.fromkeys(f.symptom for f in self.findings))
+        causes = [c.cause for c in self.causes]
+        top = self.top_cause
+        replay = "" if top is None or top.replay is None else (
+            ", top replay " + ("confirmed" if top.replay.confirmed else "not confirmed"))
+        return f"Report(runs={len(self.log.runs)}, symptoms={symptoms}, causes={causes}{replay})"
 
 
 def format_finding(f: Finding) -> str:
-    """One line: symptom, where, confidence and the key numbers."""
+    """One line: symptom, where, confidence and the key numbers.
+
+    Example:
+        >>> format_finding(Finding("jump", 0.9, metric="loss", start_epoch=934, stats={"size_sigma": 15.06}))
+        'jump in loss epoch 934 (confidence 0.90): size_sigma=15.06'
+    """
     where = f.metric or f.source
     span = ""
     if f.start_epoch is not None:

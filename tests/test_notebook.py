@@ -1,0 +1,202 @@
+"""What a notebook user sees: HTML reprs of the seed logs and reports, short reprs, plot() objects.
+
+Expected findings and causes per seed are the casebook's, as asserted on the
+same files in test_detect_seeds.py and test_causes_e2e.py; here they must be
+visible in the tables a notebook renders.
+"""
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+import logsense
+from logsense import Log, Run, plot
+
+SEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
+
+#: Per seed: (symptom, metric) findings, and (cause, replay status) rows, from the seed tests.
+EXPECTED = {
+    "000": {"findings": [("train_val_gap", "output")], "causes": [("l2_penalty_in_loss", "confirmed")]},
+    "001": {"findings": [("collapse", "predictions")], "causes": [("collapse_to_mean", "not confirmed")]},
+    "002": {"findings": [("jump", "loss"), ("jump", "val_loss")],
+            "causes": [("optimizer_instability", "not confirmed"), ("dropout_gap", "-")]},
+    "003": {"findings": [("divergence", "loss")], "causes": [("lr_too_high", "confirmed"), ("healthy", "-")]},
+    "004": {"findings": [("loss_out_of_range", "loss"), ("lr_scaled_loss", "loss")],
+            "causes": [("saturated_logits", "confirmed"), ("loss_activation_mismatch", "-")]},
+}
+#: Runs per seed as (epochs, format, locale), from test_parse_seeds.py.
+RUNS = {"000": [(2, "keras0", "en")] * 2, "001": [], "002": [(10, "keras2", "en")],
+        "003": [(10, "keras2", "zh")] * 2, "004": [(10, "tfkeras", "en")] * 2}
+
+
+class Tables(HTMLParser):
+    """The tables of an HTML fragment as lists of rows of cell texts (header row first)."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self._cell: list[str] | None = None
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self.tables[-1].append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            self.tables[-1][-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def named(self, first_header: str, second_header: str) -> list[dict[str, str]]:
+        """Rows (as header -> cell) of the table whose first two headers are these."""
+        for t in self.tables:
+            if t and t[0][:2] == [first_header, second_header]:
+                return [dict(zip(t[0], row)) for row in t[1:]]
+        raise AssertionError(f"no table with headers {first_header!r}, {second_header!r}")
+
+
+@pytest.fixture(scope="module")
+def reports() -> dict[str, logsense.Report]:
+    return {prefix: logsense.diagnose(next(SEEDS.glob(f"{prefix}_*.txt"))) for prefix in EXPECTED}
+
+
+@pytest.mark.parametrize("prefix", sorted(EXPECTED))
+def test_report_html_lists_the_seed_findings_with_their_numbers(reports, prefix):
+    report = reports[prefix]
+    rows = Tables(report._repr_html_()).named("run", "symptom")
+    shown = [(r["symptom"], r["metric"]) for r in rows]
+    for expected in EXPECTED[prefix]["findings"]:
+        assert expected in shown
+    assert len(rows) == len(report.findings)  # one row per finding, none dropped
+    for row, f in zip(rows, report.findings):
+        assert row["confidence"] == f"{f.confidence:.2f}"
+        for key, value in f.stats.items():
+            if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+                assert f"{key}=" in row["numbers"]
+
+
+@pytest.mark.parametrize("prefix", sorted(EXPECTED))
+def test_report_html_ranks_the_seed_causes_with_replay_status_and_error(reports, prefix):
+    report = reports[prefix]
+    rows = Tables(report._repr_html_()).named("#", "cause")
+    shown = [(r["cause"], r["replay"]) for r in rows]
+    assert shown[0] == EXPECTED[prefix]["causes"][0]  # the top cause first
+    for expected in EXPECTED[prefix]["causes"][1:]:
+        assert expected in shown
+    for row, cause in zip(rows, report.causes):
+        assert row["confidence"] == f"{cause.confidence:.2f}"
+        if cause.replay is not None:
+            assert float(row["max rel. error"]) == pytest.approx(cause.replay.max_rel_error, rel=5e-3)  # 3 digits
+            assert float(row["tolerance"]) == pytest.approx(cause.replay.tolerance)
+        assert row["fix"] == cause.fix
+
+
+def test_seed003_report_html_shows_the_replay_figures(reports):
+    tables = Tables(reports["003"]._repr_html_())
+    figures = {r["replay figure"]: r["value"] for r in tables.named("replay figure", "value")}
+    assert float(figures["final_weight"]) == pytest.approx(-68.716, rel=1e-4)  # the post printed -68.71629333
+    assert float(figures["max_stable_lr"]) == pytest.approx(0.0081, abs=5e-5)
+    assert float(figures["lr_h"]) == pytest.approx(2.47)
+    divergence = tables.named("run", "symptom")[0]
+    assert divergence["run"] == "1" and divergence["epochs"] == "1-10"
+    assert "growth_factor=2.1609" in divergence["numbers"]
+
+
+@pytest.mark.parametrize("prefix", sorted(RUNS))
+def test_log_and_run_html_show_epochs_format_and_locale(reports, prefix):
+    log = reports[prefix].log
+    if not RUNS[prefix]:  # a post with only pasted predictions
+        assert "0 run(s)" in log._repr_html_()
+        return
+    rows = Tables(log._repr_html_()).named("run", "epochs")
+    assert [(int(r["epochs"]), r["format"], r["locale"]) for r in rows] == RUNS[prefix]
+    for run in log.runs:
+        tables = Tables(run._repr_html_())
+        (summary,) = tables.named("run", "epochs")
+        assert (int(summary["epochs"]), summary["format"]) == (len(run.epoch_records), run.meta["format"])
+        epochs_table = tables.tables[-1]
+        assert epochs_table[0][:2] == ["epoch", run.metrics[0]]
+        assert len(epochs_table) - 1 == min(len(run.epoch_records), 12)
+
+
+def test_seed001_log_html_lists_the_pasted_predictions(reports):
+    (row,) = Tables(reports["001"].log._repr_html_()).named("predictions at line", "shape")
+    assert row["shape"] == "6x5" and row["rows elided"] == "True"
+
+
+def test_text_from_the_log_is_escaped():
+    log = Log(runs=[Run(epoch_records=[{"epoch": 1, "loss": 1.0}], meta={"format": "<script>alert(1)</script>"})],
+              unparsed=[(3, "<b>x</b>")], warnings=["<img src=x onerror=alert(1)>"])
+    html = log._repr_html_()
+    assert "<script>" not in html and "<img" not in html
+    assert "&lt;script&gt;" in html and "&lt;img" in html
+
+
+def test_plain_reprs_stay_one_short_line(reports):
+    log = Log(runs=[Run(index=i, epoch_records=[{"epoch": 1, "loss": 1.0}]) for i in range(200)])
+    wide = Run(epoch_records=[{"epoch": 1, **{f"metric_{k}": 0.5 for k in range(40)}}])
+    for obj in (log, wide, *reports.values(), *(r.log for r in reports.values())):
+        text = repr(obj)
+        assert "\n" not in text and len(text) < 240, text
+    assert repr(reports["003"]) == ("Report(runs=2, symptoms=['divergence'], causes=['lr_too_high', 'healthy'], "
+                                    "top replay confirmed)")
+    assert repr(reports["003"].log.runs[1]) == ("Run(index=1, epochs=10 [1-10], steps=0, format='keras2', "
+                                                "locale='zh', metrics=['loss'])")
+
+
+# ------------------------------------------------------------------- plots
+
+def _titles(spec: dict) -> list[str]:
+    out = []
+    for chart in spec.get("vconcat", []):
+        title = chart.get("title")
+        out.append(title["text"] if isinstance(title, dict) else title)
+    return out
+
+
+def _has_fit_line(spec: dict) -> bool:
+    return any("fit" in (layer.get("encoding", {}).get("y", {}).get("field", ""),)
+               for chart in spec.get("vconcat", []) for layer in chart.get("layer", []))
+
+
+def test_report_plot_is_the_shared_report_chart_with_findings_and_replay(reports):
+    report = reports["003"]
+    chart = report.plot()
+    assert chart.to_dict() == plot.report_chart(report).to_dict()  # the page's chart, not a copy
+    spec = chart.to_dict()
+    assert _titles(spec) == ["run 0: loss", "run 1: loss", "lr_too_high: replay of loss"]
+    assert _has_fit_line(spec)  # the divergence finding drawn as its fitted curve
+    assert '"lr_too_high: replay of loss"' in chart.to_json()
+
+
+def test_report_plot_of_one_run_draws_that_runs_findings(reports):
+    report = reports["002"]
+    chart = report.plot(run=0, log_scale=True)
+    assert chart.to_dict() == plot.run_chart(report.log.runs[0], report.run_findings[0], log_scale=True).to_dict()
+    rules = [layer for c in chart.to_dict()["vconcat"] for layer in c["layer"]
+             if layer["mark"] == "rule" or layer["mark"].get("type") == "rule"]
+    assert rules  # the jumps at epoch 934
+    with pytest.raises(ValueError, match="no run 5"):
+        report.plot(run=5)
+
+
+def test_run_plot_detects_findings_unless_given(reports):
+    run = reports["003"].log.runs[1]
+    assert _has_fit_line(run.plot().to_dict())
+    assert not _has_fit_line(run.plot(findings=[]).to_dict())
+
+
+@pytest.mark.parametrize(("fmt", "magic"), [("png", b"\x89PNG"), ("svg", b"<svg")])
+def test_plots_save_as_images_without_a_browser(reports, fmt, magic):
+    image = plot.to_image(reports["003"].log.runs[1].plot(), fmt)
+    assert image.startswith(magic) and len(image) > 1000
