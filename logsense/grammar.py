@@ -279,9 +279,12 @@ def segments(text: str, locales: LocaleTable) -> Iterator[Segment]:
     if "\x1b" in text:
         text = _ANSI.sub("", text)
     candidate = _CANDIDATE.match
-    # Every piece of a capture passes here (a 20 MB capture has 100k): each test
-    # below is a C-level string method or one anchored match, none copies the piece.
+    # Every piece of a capture passes here (a 20 MB capture has 100k in 1.3k lines):
+    # what can be decided for a whole line is, and no test copies a piece.
     for number, line in _unwrap(text.split("\n")):
+        # Non-ASCII other than the Keras 3 bar: a translated log (or prose).
+        foreign_line = not line.isascii() and not line.replace("━", "").isascii()
+        glue_words = "Epoch" in line or "Batch" in line or "Restoring" in line
         for piece in line.split("\r") if "\r" in line else (line,):
             if "\b" in piece:
                 piece = piece.rstrip("\b")  # Keras erases before its next \r: nothing to apply
@@ -292,12 +295,13 @@ def segments(text: str, locales: LocaleTable) -> Iterator[Segment]:
                 continue
             found: tuple[str, ...] = ()
             start = candidate(piece)
-            # Non-ASCII other than the Keras 3 bar: a translated log (or prose).
-            if ((not piece.isascii() and not piece.replace("━", "").isascii())
+            if ((foreign_line and not piece.isascii() and not piece.replace("━", "").isascii())
                     or (start is None and any(ch.isdigit() for ch in piece))):
                 piece, found = locales.translate(piece)
                 start = candidate(piece)
-            if (piece.find("Epoch", 1) > 0 or "Batch" in piece or piece.find("Restoring", 1) > 0
+                glue_words = glue_words or "Epoch" in piece or "Batch" in piece or "Restoring" in piece
+            if ((glue_words and (piece.find("Epoch", 1) > 0 or "Batch" in piece
+                                 or piece.find("Restoring", 1) > 0))
                     or piece.count(" [") + piece.count(" ━") > 1):
                 for part in _GLUE.split(piece):
                     part = part.strip()
@@ -387,19 +391,19 @@ class _Assembler:
         return state
 
     def feed(self, kind: str, payload: Any, segment: Segment, metric_name: Any) -> None:
-        if kind == "pair":
+        if kind == "progress":  # nearly every record: tested first
+            if not self._progress(payload, segment, metric_name):
+                return
+        elif kind == "pair":
             for child_kind, child in payload:
                 self.feed(child_kind, child, segment, metric_name)
             return
-        if kind == "train_on":
+        elif kind == "train_on":
             self.current = None
             self.train_on = payload
             return
-        if kind == "header":
+        elif kind == "header":
             self._header(payload, segment)
-        elif kind == "progress":
-            if not self._progress(payload, segment, metric_name):
-                return
         elif kind == "event":
             self._event(payload, segment)
             return
