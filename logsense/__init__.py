@@ -1,6 +1,13 @@
 """logsense: read Keras training logs, detect what went wrong, confirm the cause by replay.
 
 Two verbs: ``logsense.parse(source) -> Log`` and ``logsense.diagnose(source) -> Report``.
+Charts are in `logsense.plot`, the live Keras callback in `logsense.keras`.
+
+Example:
+    >>> import logsense
+    >>> report = logsense.diagnose({"loss": [278.2014, 601.1653, 1299.0583, 2807.1353, 6065.9375]})
+    >>> report.top_cause.cause, report.top_cause.confirmed
+    ('lr_too_high', True)
 """
 from .api import diagnose, parse
 from .causes.base import Cause, Replay

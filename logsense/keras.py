@@ -5,8 +5,8 @@ callback is a plain class that speaks the callback protocol by method name,
 which is all ``model.fit`` relies on in both Keras 3 (``keras``) and tf.keras
 2.x (``tf_keras``). Subclassing one of them would tie the callback to whichever
 happened to be importable, and both are often installed side by side (recent
-TensorFlow pulls in Keras 3 next to ``tf_keras``), each rejecting the other's
-callbacks.
+TensorFlow pulls in Keras 3 next to ``tf_keras``): a Keras 3 callback breaks a
+tf.keras fit, which asks every callback for ``_implements_train_batch_hooks``.
 
 The detectors are the ones `logsense.diagnose` runs, applied to the epochs seen
 so far. They need a few epochs before a trend is significant: a loss that grows

@@ -8,7 +8,6 @@ the loss grows by (1 - lr*h)^2 per full-batch epoch.
 """
 from __future__ import annotations
 
-import importlib
 import importlib.util
 import os
 
@@ -18,7 +17,8 @@ import pytest
 import logsense
 from logsense.keras import LogsenseMonitor
 
-if "KERAS_BACKEND" not in os.environ and importlib.util.find_spec("tensorflow") is None:
+if ("KERAS_BACKEND" not in os.environ and importlib.util.find_spec("tensorflow") is None
+        and importlib.util.find_spec("torch") is not None):
     # Keras 3 defaults to TensorFlow; a machine with only torch needs to say so before the import.
     os.environ["KERAS_BACKEND"] = "torch"
 
