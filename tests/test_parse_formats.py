@@ -310,7 +310,8 @@ def _bar_segments() -> list[str]:
     texts += ["83968/86016 [============================>.] - ETA: 1:02:03 - loss: 0.3499 - acc: -inf",
               "1875/1875 [==============================] - 2s 946us/step - loss: 315.4696 - accuracy: 0.8432",
               "7500/7500 [==============================] - 2s - output: 2.1041 - val_output: 0.0096",
-              "5/Unknown ━━━━ 2s 3ms/step - loss: 0.1", "10/10 ━━━━ 1s 10ms/Schritt - Verlust: 0.5"]
+              "5/Unknown ━━━━ 2s 3ms/step - loss: 0.1", "10/10 ━━━━ 1s 10ms/Schritt - Verlust: 0.5",
+              "Epoch 3/10", "Epoch 0"]
     for path in sorted(KERAS.glob("*/*/pipe.txt"))[:6]:
         texts += [seg.text for seg in segments(path.read_bytes().decode("utf-8"), table())]
     return texts
