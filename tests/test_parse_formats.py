@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from unittest import mock
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from logsense import grammar
 from logsense.grammar import parse_text
 from logsense.locales import table
 
@@ -319,14 +323,20 @@ def _bar_segments() -> list[str]:
 
 def test_fast_path_agrees_with_the_grammar() -> None:
     from logsense.grammar import fast_progress, parser
-    checked = 0
+    checked = runs = 0
     for text in _bar_segments():
         fast = fast_progress(text)
         if fast is None:
             continue
-        assert repr(fast) == repr(parser().parse(text)), text  # repr: nan == nan
+        if fast[0] == "progress_run":  # a line of redraws: one record per piece segments() would cut
+            pieces = [p.rstrip("\b").strip() for p in text.split("\r")]
+            expected = [parser().parse(p) for p in pieces if p]
+            assert repr([("progress", grammar._bar_record(*g)) for g in fast[1]]) == repr(expected), text
+            runs += 1
+        else:
+            assert repr(fast) == repr(parser().parse(text)), text  # repr: nan == nan
         checked += 1
-    assert checked >= 6
+    assert checked >= 6 and runs >= 1
 
 
 def test_metric_cut_at_the_screen_edge_is_dropped_not_unparsed() -> None:
@@ -335,3 +345,35 @@ def test_metric_cut_at_the_screen_edge_is_dropped_not_unparsed() -> None:
     assert run.step_records == [{"epoch": 1, "step": 50, "total": 94, "eta_seconds": 0.0, "loss": 61325.9062}]
     assert run.series("accuracy").tolist() == [0.1083]
     assert unparsed == []
+
+
+
+_PIECES = st.sampled_from([
+    " 3/10 [======>.......................] - ETA: 2s - loss: 0.5000 - acc: 0.7500",
+    "10/10 [==============================] - 1s 5ms/step - loss: 0.4000 - val_loss: nan",
+    " 4/30 ━━━━━━━━━━━━━━━━━━━━ 1s 45ms/step - accuracy: 0.5000 - loss: 0.9000",
+    "30/30 ━━━━━━━━━━━━━━━━━━━━ 0s 3ms/step - accuracy: 0.9000 - loss: 0.2000",
+    "", "   ", "\b\b\b", " \t", "Epoch 2/5", "7/10 [====>...] - ETA: 1s - Verlust: 0.3",
+    "5/10 [===>....] - ETA: 1s - pérdida: 0.3", "5/10 [===>....] - ETA: 1s - loss: 0.3\b\bxy",
+    "5/10 [===>....] - ETA: 1s - loss: 0.3\x0b", "so the loss went to 0.3", "5/10 [=>..] - ETA: 1s - loss:",
+])
+
+
+def _described(result) -> str:
+    runs, unparsed = result
+    return repr(([(r.epoch_records, r.step_records, r.meta, [(e.kind, e.line, e.value) for e in r.events])
+                  for r in runs], unparsed))
+
+
+@settings(max_examples=150, deadline=None)
+@given(lines=st.lists(st.lists(st.tuples(_PIECES, st.integers(0, 3)), min_size=1, max_size=6),
+                      min_size=1, max_size=6))
+def test_a_line_of_redraws_read_at_once_reads_as_piece_by_piece(lines: list[list[tuple[str, int]]]) -> None:
+    # segments() reads a line of \r redraws in one scan when every piece is a bar update;
+    # with that shortcut switched off, every piece goes through the general path.
+    text = "Epoch 1/5\n" + "\n".join("".join("\r" + piece + "\b" * erase for piece, erase in line)
+                                     for line in lines) + "\n"
+    at_once = parse_text(text)
+    with mock.patch.object(grammar, "_read_run", return_value=None):
+        piece_by_piece = parse_text(text)
+    assert _described(at_once) == _described(piece_by_piece)
