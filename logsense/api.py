@@ -1,14 +1,16 @@
 """The two public verbs: `parse` (text -> Log) and `diagnose` (Log -> Report)."""
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Mapping
 from typing import Any, Callable
 
 from . import context as _context
-from . import decode, grammar, inputs
+from . import decode, inputs
 from .log import Log, Run
 from .predictions import extract_predictions
+from .stream import LogStream
 
 Source = "str | bytes | os.PathLike | Mapping | Log | Run"
 
@@ -37,25 +39,50 @@ def parse(source: Any, *, progress: Callable[[float], None] | None = None) -> Lo
     if isinstance(source, Mapping):
         return Log(runs=[inputs.run_from_history(dict(source))], source="history")
 
-    text, encoding, warnings, name = decode.read_source(source)
-    if progress is not None:
-        progress(0.1)
-    structured = inputs.read_structured(text)
-    if structured is not None:
-        log = Log(runs=structured, source=name)
+    source_text = decode.open_text(source)
+    head = next(source_text.chunks, "")
+    structured = None
+    if _may_be_structured(head):  # CSVLogger or history JSON: small, read whole
+        text = head + "".join(source_text.chunks)
+        structured = inputs.read_structured(text)
+        chunks: Any = iter([text])
     else:
-        runs, unparsed = grammar.parse_text(text)
-        log = Log(runs=runs, unparsed=unparsed, source=name)
-        log.predictions = extract_predictions(text)
-        blocks = _context.extract_context(text)
+        chunks = itertools.chain([head], source_text.chunks)
+    if structured is not None:
+        log = Log(runs=structured, source=source_text.name)
+    else:
+        # Read incrementally: memory follows the epochs, not the size of the file.
+        stream = LogStream()
+        for chunk in chunks:
+            stream.feed(chunk)
+            fraction = source_text.fraction()
+            if progress is not None and fraction is not None:
+                progress(fraction)
+        result = stream.finish()
+        log = Log(runs=result.runs, unparsed=result.unparsed, source=source_text.name)
+        log.warnings.extend(result.warnings)
+        side = result.side
+        log.predictions = extract_predictions(side.text)
+        blocks = _context.extract_context(side.text)
+        if side.lines is not None:  # the side text skipped training output: back to input lines
+            for item in [*log.predictions, *blocks]:
+                item.line = side.original_line(item.line)
         log.context = _context.attach_to_runs(log.runs, blocks)
+    encoding, warnings = source_text.encoding, source_text.warnings
     log.encoding = encoding
-    log.warnings.extend(warnings)
+    log.warnings[:0] = warnings  # decoding notes first, as before
     if not log.runs and not log.predictions:
         log.warnings.append("no Keras training output was recognised in this text")
     if progress is not None:
         progress(1.0)
     return log
+
+
+def _may_be_structured(head: str) -> bool:
+    """Whether `inputs.read_structured` could accept a text starting with ``head``
+    (JSON, or a CSVLogger header: ``epoch`` and a separator; ``Epoch 1/5`` is a console log)."""
+    body = head.lstrip("\ufeff \t\r\n")
+    return body[:1] in ("{", "[") or (body[:5] == "epoch" and body[5:6] in (",", ";", "\t", "|"))
 
 
 def diagnose(source: Any, **overrides: Any):

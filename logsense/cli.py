@@ -35,9 +35,35 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _read(file: str):
     if file == "-":
-        return sys.stdin.buffer.read()
+        return sys.stdin.buffer  # read incrementally, like a file
     from pathlib import Path
     return Path(file)
+
+
+#: Files at least this large get a progress bar (on a terminal's stderr only).
+PROGRESS_BYTES = 16 << 20
+
+
+def _progress_bar(file: str):
+    """A bar on stderr while a large file is read; None when stderr is not a terminal."""
+    import os
+
+    try:
+        if file == "-" or not sys.stderr.isatty() or os.path.getsize(file) < PROGRESS_BYTES:
+            return None
+    except OSError:
+        return None
+    shown = [-1]
+
+    def show(fraction: float) -> None:
+        percent = int(100 * fraction)
+        if percent != shown[0]:
+            shown[0] = percent
+            filled = percent * 30 // 100
+            end = "\n" if percent >= 100 else ""
+            print(f"\r[{'=' * filled}{'.' * (30 - filled)}] {percent:3d}% read", end=end, file=sys.stderr,
+                  flush=True)
+    return show
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -46,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _scan(args)
     from .api import diagnose, parse
     try:
-        log = parse(_read(args.file))
+        log = parse(_read(args.file), progress=_progress_bar(args.file))
     except UnusableInput as exc:
         print(f"logsense: {exc}", file=sys.stderr)
         return 2

@@ -4,12 +4,19 @@ People paste logs saved by Windows editors (UTF-16, GBK), by old terminals
 (Latin-1) or straight from a pipe (UTF-8 with control bytes). A short cascade
 decides: BOMs first, then UTF-16 by its NUL pattern, strict UTF-8, GB18030
 only when it yields CJK text, Latin-1 last. Binary files are refused.
+
+Files and streams are read incrementally (`open_text`): an input that fits in
+the first `SNIFF_BYTES` is decoded whole, exactly as `decode_bytes` does; a
+larger one is decoded chunk by chunk in the encoding its first `SNIFF_BYTES`
+call for, so a gigabyte capture is never held in memory.
 """
 from __future__ import annotations
 
 import codecs
 import os
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -20,6 +27,12 @@ _BINARY = re.compile(rb"[\x00-\x07\x0e-\x1a\x1c-\x1f]")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+#: Bytes read before deciding the encoding of a file or stream; anything smaller is decoded whole.
+SNIFF_BYTES = 4 << 20
+#: Bytes read per chunk after that.
+CHUNK_BYTES = 1 << 20
+_EDGE = 65536  # the binary check looks at this much of each end
 
 
 def read_source(source: Any) -> tuple[str, str | None, list[str], str | None]:
@@ -132,3 +145,190 @@ def _read_stream(stream: BinaryIO) -> bytes:
     if isinstance(data, str):
         return data.encode("utf-8")
     return bytes(data)
+
+
+@dataclass
+class TextChunks:
+    """The text of a source as an iterator of str chunks, with what decoding it found.
+
+    ``warnings`` grows while ``chunks`` is consumed; ``size`` (bytes, when known)
+    and ``consumed`` give the fraction read.
+    """
+
+    chunks: Iterator[str]
+    encoding: str | None
+    name: str | None
+    warnings: list[str] = field(default_factory=list)
+    size: int | None = None
+    consumed: int = 0
+
+    def fraction(self) -> float | None:
+        if not self.size:
+            return None
+        return min(self.consumed / self.size, 1.0)
+
+
+def open_text(source: Any, chunk_bytes: int | None = None) -> TextChunks:
+    """Like `read_source`, but a path or binary stream is read incrementally.
+
+    Text and bytes already in memory come back as one chunk; files are read
+    ``chunk_bytes`` (default `CHUNK_BYTES`) at a time. Raises
+    `UnusableInput` for a missing file or binary data (for a stream, binary
+    bytes at its end are only seen after reading it).
+    """
+    chunk_bytes = chunk_bytes or CHUNK_BYTES
+    if isinstance(source, str) and not ("\n" not in source and len(source) < 4096 and _is_file(source)):
+        return TextChunks(iter([source]), None, None, size=len(source), consumed=len(source))
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError:
+            raise UnusableInput(f"no such file: {path}") from None
+        except IsADirectoryError:
+            raise UnusableInput(f"{path} is a directory, not a log file") from None
+        except OSError as err:
+            raise UnusableInput(f"cannot read {path}: {err.strerror or err}") from None
+        try:
+            return _stream_binary(handle, str(path), chunk_bytes, close=True)
+        except BaseException:
+            handle.close()
+            raise
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        text, encoding, warnings = decode_bytes(bytes(source))
+        return TextChunks(iter([text]), encoding, None, warnings, size=len(source), consumed=len(source))
+    if hasattr(source, "read"):
+        return _stream_binary(source, getattr(source, "name", None), chunk_bytes, close=False)
+    raise UnusableInput(f"cannot read a log from a {type(source).__name__}")
+
+
+def _stream_binary(handle: Any, name: Any, chunk_bytes: int, close: bool) -> TextChunks:
+    name = name if isinstance(name, str) else None
+    size = _remaining_size(handle)
+    start = handle.tell() if size is not None else 0
+    head = _read(handle, SNIFF_BYTES)
+    if isinstance(head, str):  # a text stream: already decoded
+        def text_chunks() -> Iterator[str]:
+            piece: Any = head
+            while piece:
+                yield piece
+                piece = handle.read(chunk_bytes)
+        return TextChunks(text_chunks(), None, name)
+    more = _read(handle, chunk_bytes)
+    if not more:  # small enough to decode whole, as always
+        if close:
+            handle.close()
+        text, encoding, warnings = decode_bytes(head)
+        return TextChunks(iter([text]), encoding, name, warnings, size=len(head), consumed=len(head))
+    encoding = _sniff_encoding(head)
+    wide = encoding.startswith(("utf-16", "utf-32"))  # NUL bytes are their ASCII
+    if size is not None and not wide:
+        _check_tail(handle, start, size)
+    out = TextChunks(iter(()), encoding, name, size=size)
+    out.chunks = _decode_chunks(handle, [head, more], encoding, chunk_bytes, out, close,
+                                check_tail=size is None and not wide)
+    return out
+
+
+def _sniff_encoding(head: bytes) -> str:
+    """The encoding of a large input, judged by its first bytes as `decode_bytes` judges a whole one."""
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return encoding
+    utf16 = _utf16_without_bom(head)
+    if utf16:
+        return utf16
+    if _BINARY.search(head[:_EDGE]):
+        raise UnusableInput("the input is binary data, not a text log")
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        if _looks_chinese(codecs.getincrementaldecoder("gb18030")().decode(head, final=False)):
+            return "gb18030"
+    except UnicodeDecodeError:
+        pass
+    return "latin-1"
+
+
+def _decode_chunks(handle: Any, first: list[bytes], encoding: str, chunk_bytes: int, out: TextChunks,
+                   close: bool, check_tail: bool) -> Iterator[str]:
+    """Decode chunk by chunk; bytes the encoding rejects are replaced, once with a warning."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    if encoding == "latin-1":
+        out.warnings.append("the input is not UTF-8; read as Latin-1")
+    tail = b""
+    try:
+        pending = list(first)
+        while True:
+            data = pending.pop(0) if pending else _read(handle, chunk_bytes)
+            if not data:
+                break
+            out.consumed += len(data)
+            if check_tail:
+                tail = (tail + data)[-_EDGE:]
+            state = decoder.getstate()
+            try:
+                text = decoder.decode(data)
+            except UnicodeDecodeError:
+                out.warnings.append(f"the input is not clean {encoding}; undecodable bytes were replaced")
+                decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+                decoder.setstate(state)
+                text = decoder.decode(data)
+            if text:
+                yield text
+        try:
+            text = decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            text = ""
+            out.warnings.append("the input ends in the middle of a character; the last bytes were dropped")
+        if text:
+            yield text
+    finally:
+        if close:
+            handle.close()
+    if check_tail and _BINARY.search(tail):
+        raise UnusableInput("the input is binary data, not a text log")
+
+
+def _check_tail(handle: Any, start: int, size: int) -> None:
+    """The binary check on the last bytes of a seekable file, before reading it through."""
+    try:
+        here = handle.tell()
+        handle.seek(start + max(size - _EDGE, 0))
+        tail = handle.read(_EDGE)
+        handle.seek(here)
+    except (OSError, ValueError, AttributeError):
+        return
+    if _BINARY.search(tail):
+        raise UnusableInput("the input is binary data, not a text log")
+
+
+def _remaining_size(handle: Any) -> int | None:
+    try:
+        if not handle.seekable():
+            return None
+        here = handle.tell()
+        end = handle.seek(0, os.SEEK_END)
+        handle.seek(here)
+        return end - here
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _read(handle: Any, n: int) -> Any:
+    """Up to ``n`` bytes (fewer only at the end), from streams that return short reads too."""
+    data = handle.read(n)
+    if not data or isinstance(data, str) or len(data) >= n:
+        return data
+    parts = [data]
+    got = len(data)
+    while got < n:
+        more = handle.read(n - got)
+        if not more:
+            break
+        parts.append(more)
+        got += len(more)
+    return b"".join(parts)
