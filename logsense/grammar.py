@@ -258,7 +258,10 @@ def fast_progress(text: str) -> tuple[str, dict] | None:
 
 #: One piece of a line of ``\r`` redraws that is a plain bar update, as `segments`
 #: would cut it out: ``\r``, the bar, blanks, the backspaces Keras erases with.
-_RUN_PIECE = re.compile(rf"\r[ \t]*+(?:{_FAST_BAR.pattern})[ \t]*+\x08*+(?=\r|\Z)")
+#: A counter int() refuses (thousands of digits: hostile input) leaves the line to the
+#: general path, where the error is caught per segment.
+_RUN_PIECE = re.compile(rf"\r[ \t]*+(?=\d{{1,18}}/(?:\d{{1,18}}|Unknown) )(?:{_FAST_BAR.pattern})"
+                        r"[ \t]*+\x08*+(?=\r|\Z)")
 #: What pieces that `segments` drops as empty can hold.
 _BLANK_PIECE = " \t\r\x08"
 #: `segments` reads a whole line of redraws to learn that it holds bar updates only;
@@ -268,22 +271,35 @@ _READ_RUNS: dict[str, list[tuple[Any, ...]]] = {}
 
 
 def _read_run(text: str) -> list[tuple[Any, ...]] | None:
-    """The `_FAST_BAR` groups of every piece of ``\r``-led ``text``, or None unless all are plain bar updates.
+    """The `_FAST_BAR` groups of every piece of ``\\r``-led ``text``, or None unless all are plain bar updates.
 
     A 20 MB capture is 100k redraws in 1.3k lines: one C-level scan per line
     instead of a Python round (cut, strip, test, match, feed) per redraw halves
-    the parse. Pieces that `segments` would drop as blank may sit between.
+    the parse. Pieces that `segments` would drop as blank may sit between. A
+    piece the assembler could not take without an error (a time per unit no
+    locale knows) leaves the line to the general path, which reports it.
     """
     records = []
     pos = 0
     for m in _RUN_PIECE.finditer(text):
         if m.start() != pos and text[pos:m.start()].strip(_BLANK_PIECE):
             return None
-        records.append(m.groups())
+        groups = m.groups()
+        if groups[5] is not None and not _known_unit(groups[5]):
+            return None
+        records.append(groups)
         pos = m.end()
     if not records or text[pos:].strip(_BLANK_PIECE):
         return None
     return records
+
+
+def _known_unit(per: str) -> bool:
+    try:
+        _per_unit(per)
+    except ValueError:
+        return False
+    return True
 
 
 def _bar_record(step: str, total: str, bar: str, eta: str | None, elapsed: str | None, per: str | None,
@@ -515,25 +531,33 @@ class _Assembler:
         for groups in bars:
             state = self.current
             step, total, _, eta, elapsed, per, metrics = groups
-            if state is None or state.epoch is None or not state.evidence or (
-                    total != "Unknown" and int(step) >= int(total)):
+            step_n = int(step)
+            total_n = int(total) if total != "Unknown" else None
+            if (state is None or state.epoch is None or not state.evidence
+                    or (total_n is not None and step_n >= total_n)):
                 fed = self._progress(_bar_record(*groups), seg, metric_name) or fed
                 continue
             if per is not None:
                 codes = _per_unit(per)[1]
                 if codes:
                     state.locales.update(codes)
-            printed, values = _split_metrics(metrics)
-            layout = layouts.get(printed)
-            if layout is None:
-                layout = layouts[printed] = _canonical_names(printed, metric_name)
-            names, codes = layout
-            if codes:
-                state.locales.update(codes)
             # Keras 3 prints the remaining time on unfinished bars, without "ETA:".
-            record = {"epoch": state.epoch, "step": int(step), "total": int(total) if total != "Unknown" else None,
+            record = {"epoch": state.epoch, "step": step_n, "total": total_n,
                       "eta_seconds": _duration(eta if eta is not None else elapsed)}
-            record.update(zip(names, values))
+            if metrics:  # `_split_metrics`, inlined: this loop runs once per redraw
+                printed: list[str] = []
+                values: list[float] = []
+                for item in metrics[3:].split(" - "):
+                    name, _, value = item.partition(":")
+                    printed.append(name)
+                    values.append(float(value))
+                key = tuple(printed)
+                layout = layouts.get(key)
+                if layout is None:
+                    layout = layouts[key] = _canonical_names(key, metric_name)
+                if layout[1]:
+                    state.locales.update(layout[1])
+                record.update(zip(layout[0], values))
             state.run.step_records.append(record)
             fed = True
         return fed

@@ -356,6 +356,8 @@ _PIECES = st.sampled_from([
     "", "   ", "\b\b\b", " \t", "Epoch 2/5", "7/10 [====>...] - ETA: 1s - Verlust: 0.3",
     "5/10 [===>....] - ETA: 1s - pérdida: 0.3", "5/10 [===>....] - ETA: 1s - loss: 0.3\b\bxy",
     "5/10 [===>....] - ETA: 1s - loss: 0.3\x0b", "so the loss went to 0.3", "5/10 [=>..] - ETA: 1s - loss:",
+    "10/10 [=====] - 1s 10ms/fortnight - loss: 0.5", "5/Unknown ━━━━ 2s 3ms/step - loss: 0.1",
+    "10/10 ━━━━ 1s 10ms/Schritt - Verlust: 0.5",
 ])
 
 
@@ -377,3 +379,18 @@ def test_a_line_of_redraws_read_at_once_reads_as_piece_by_piece(lines: list[list
     with mock.patch.object(grammar, "_read_run", return_value=None):
         piece_by_piece = parse_text(text)
     assert _described(at_once) == _described(piece_by_piece)
+
+
+def test_a_counter_too_long_for_int_in_a_line_of_redraws_is_reported_not_raised() -> None:
+    huge = "9" * 5000
+    runs, unparsed = parse_text(f"Epoch 1/5\n\r{huge}/10 [==>...] - ETA: 1s - loss: 0.5"
+                                "\r 3/10 [==>...] - ETA: 1s - loss: 0.4\n")
+    assert [(s["step"], s["loss"]) for s in runs[0].step_records] == [(3, 0.4)]
+    assert [line for line, _ in unparsed] == [2]
+
+
+def test_an_unknown_unit_in_a_line_of_redraws_is_reported_not_raised() -> None:
+    runs, unparsed = parse_text("Epoch 1/5\n\r 3/10 [==>...] - ETA: 1s - loss: 0.4"
+                                "\r10/10 [=====] - 1s 10ms/fortnight - loss: 0.5\n")
+    assert [(s["step"], s["loss"]) for s in runs[0].step_records] == [(3, 0.4)]
+    assert unparsed == [(2, "10/10 [=====] - 1s 10ms/fortnight - loss: 0.5")]
