@@ -20,6 +20,7 @@ whole text at once: ``grammar.parse_text`` is the one-chunk case of this class.
 """
 from __future__ import annotations
 
+import bisect
 import gc
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,16 +32,16 @@ from .log import Run
 
 #: Text held before the first line is parsed: the wrap width of a copied screen is
 #: decided from it, so an input up to this size reads exactly as a whole text.
-PROBE_CHARS = 4 << 20
+PROBE_CHARS = 1 << 20
 #: An unfinished line longer than this is parsed up to its last ``\r`` (a capture
 #: that never prints a newline must not be held whole).
 MAX_PENDING_CHARS = 4 << 20
 #: Step records kept per epoch, and in all, before thinning starts.
 STEPS_PER_EPOCH = 1000
-STEP_BUDGET = 100_000
+STEP_BUDGET = 50_000
 #: Text kept whole for the prediction and context scans; past it, only lines that are
 #: not training output, up to the same amount again.
-SIDE_TEXT_CHARS = 8 << 20
+SIDE_TEXT_CHARS = 2 << 20
 #: Log-like lines that did not parse, reported at most.
 MAX_UNPARSED = 10_000
 
@@ -295,7 +296,7 @@ class _StepThinner:
         self._runs: list[Run] = []
         self._checked: dict[int, int] = {}  # id(run) -> records already looked at
         self._seen: dict[int, int] = {}  # id(run) -> progress updates seen
-        self._strides: dict[tuple[int, Any], int] = {}  # (id(run), epoch) -> stride in use
+        self._strides: dict[int, tuple[Any, int]] = {}  # id(run) -> (epoch, stride) of its latest thinning
         self._total = 0
         self._first_open = 0
 
@@ -330,22 +331,27 @@ class _StepThinner:
                 self._total += len(run.step_records)
 
     def _thin_from(self, run: Run, begin: int) -> None:
-        """Thin every epoch over the limit in ``run.step_records[begin:]`` (which starts an epoch)."""
+        """Thin every epoch over the limit in ``run.step_records[begin:]`` (which starts an epoch).
+
+        A run's epochs only increase (a lower one starts a new run), so each
+        epoch's records are found by bisection.
+        """
         records = run.step_records
-        if len(records) - begin <= self.limit:
+        end = len(records)
+        if end - begin <= self.limit:
             return
         out: list[dict] = []
         i = begin
-        while i < len(records):
+        while i < end:
             epoch = records[i]["epoch"]
-            j = i + 1
-            while j < len(records) and records[j]["epoch"] == epoch:
-                j += 1
-            group = records[i:j]
-            if len(group) > self.limit:
-                key = (id(run), epoch)
-                group, self._strides[key] = _even(group, max(2, self.limit // 2), self._strides.get(key, 2))
-            out.extend(group)
+            j = bisect.bisect_right(records, epoch, i, end, key=_epoch)
+            if j - i > self.limit:
+                last_epoch, stride = self._strides.get(id(run), (None, 2))
+                group, stride = _even(records[i:j], max(2, self.limit // 2), stride if last_epoch == epoch else 2)
+                self._strides[id(run)] = (epoch, stride)
+                out.extend(group)
+            else:
+                out.extend(records[i:j])
             i = j
         records[begin:] = out
 
@@ -361,12 +367,19 @@ class _StepThinner:
         return warnings
 
 
+def _epoch(record: dict) -> Any:
+    return record["epoch"]
+
+
 def _even(group: list[dict], target: int, stride: int) -> tuple[list[dict], int]:
     """At most ``target`` records of one epoch, spread evenly over the step numbers, and the stride used.
 
     One record per bucket of ``stride`` steps (the first in it), the stride
     doubling until they fit; the epoch's first and latest records are always kept.
     """
+    span = abs(group[-1]["step"] - group[0]["step"])
+    while (span // stride) + 2 > target and stride < span:  # start near the stride an evenly printed epoch needs
+        stride *= 2
     while True:
         kept: list[dict] = []
         bucket = None
