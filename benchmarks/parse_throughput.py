@@ -236,8 +236,9 @@ def scaling(sizes: list[float], repeat: int) -> None:
             peak = statistics.median(r["peak"] for r in ours)
             over = statistics.median(r["peak"] - r["imported"] for r in ours)
             per_mb.append(ours_s / mb)
+            base_peak = statistics.median(r["peak"] for r in base)
             print(f"{mb:7.0f}MB {base_s:8.2f}s {ours_s:8.2f}s {ours_s / mb:7.4f} {ours_s / base_s:5.2f}x "
-                  f"{peak / 2**20:7.0f}MB {over / 2**20:9.0f}MB {statistics.median(r['peak'] for r in base) / 2**20:10.0f}MB"
+                  f"{peak / 2**20:7.0f}MB {over / 2**20:9.0f}MB {base_peak / 2**20:10.0f}MB"
                   f"  {epochs}, {ours[0]['steps']}")
             path.unlink()
     print(f"linearity: time per MB at the largest size is {per_mb[-1] / per_mb[0]:.2f}x that at the smallest "

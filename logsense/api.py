@@ -48,6 +48,7 @@ def parse(source: Any, *, progress: Callable[[float], None] | None = None) -> Lo
         chunks: Any = iter([text])
     else:
         chunks = itertools.chain([head], source_text.chunks)
+    del head  # a file's first megabytes need not stay alive while the rest is read
     if structured is not None:
         log = Log(runs=structured, source=source_text.name)
     else:

@@ -261,9 +261,8 @@ def _decode_chunks(handle: Any, first: list[bytes], encoding: str, chunk_bytes: 
         out.warnings.append("the input is not UTF-8; read as Latin-1")
     tail = b""
     try:
-        pending = list(first)
-        while True:
-            data = pending.pop(0) if pending else _read(handle, chunk_bytes)
+        while True:  # `first` is emptied as it is decoded, so its bytes are not held to the end
+            data = first.pop(0) if first else _read(handle, chunk_bytes)
             if not data:
                 break
             out.consumed += len(data)

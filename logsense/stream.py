@@ -172,6 +172,8 @@ class LogStream:
         after_end, end = end, text.rfind("\n", 0, end)
         while end >= 0:
             after = text[end + 1:after_end]
+            if "\x1b" in after:
+                after = grammar._ANSI.sub("", after)
             if not grammar._CONTINUATION.match(after) or grammar._CANDIDATE.match(after):
                 return end
             after_end, end = end, text.rfind("\n", 0, end)

@@ -13,6 +13,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lark.exceptions import LarkError
 
 import logsense
@@ -87,6 +89,28 @@ def test_tiny_chunks_give_the_whole_text_result(path: Path) -> None:
         assert result.unparsed == expected_unparsed
         assert result.side.text == text and result.side.lines is None
         assert result.warnings == []
+
+
+#: The hardest cases for chunking: a screen copy re-joined at its width, a raw capture with
+#: \b erasures and ANSI colours, a translated post, each also with CRLF line ends.
+_HARD = [t for t in (_text(p) for p in TEXTS) if _width(t) > 0][:1] + \
+    [t for t in (_text(p) for p in TEXTS) if "\b" in t and "\x1b" in t][:1] + \
+    [t for t in (_text(p) for p in sorted((ROOT / "seeds").glob("*.txt"))) if not t.isascii()][:1]
+_HARD += [t.replace("\r\n", "\n").replace("\n", "\r\n") for t in _HARD]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(which=st.integers(0, len(_HARD) - 1), cuts=st.lists(st.floats(0, 1), max_size=30))
+def test_any_chunking_gives_the_whole_text_result(which: int, cuts: list[float]) -> None:
+    text = _HARD[which]
+    positions = sorted({int(c * len(text)) for c in cuts} | {0, len(text)})
+    s = LogStream(width=_width(text), probe_chars=0)
+    for a, b in zip(positions, positions[1:]):
+        s.feed(text[a:b])
+    result = s.finish()
+    runs, unparsed = _whole_text_oracle(text)
+    _same(result.runs, runs)
+    assert result.unparsed == unparsed
 
 
 @pytest.mark.parametrize("path", [p for p in TEXTS if "\r" in _text(p)][:12], ids=lambda p: p.name)
