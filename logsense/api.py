@@ -22,7 +22,12 @@ def parse(source: Any, *, progress: Callable[[float], None] | None = None) -> Lo
         source: the text itself (``str``), raw ``bytes``, a path (``str``/``Path``)
             to a file, a ``history.history`` dict, a Keras ``History`` object, or
             the text of a ``CSVLogger`` file or ``history`` JSON dump.
-        progress: optional callback receiving the fraction read so far.
+        progress: optional callback receiving the fraction read so far (of a
+            file's or seekable stream's bytes), after each chunk of about 1 MB.
+
+    Files and streams are read incrementally: memory follows the number of
+    epochs, not the file's size. On very long captures the intra-epoch progress
+    updates are thinned (see `logsense.stream`), which ``log.warnings`` says.
 
     Returns:
         A `Log`. Input that cannot be read at all (missing file, binary data)

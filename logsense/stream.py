@@ -358,15 +358,17 @@ class _StepThinner:
         records[begin:] = out
 
     def report(self, runs: list[Run]) -> list[str]:
-        warnings = []
+        """Mark thinned runs (``meta["step_updates_seen"]``); one warning for them all."""
+        thinned = kept = seen = 0
         for run in runs:
-            seen = self._seen.get(id(run), 0)
-            if seen > len(run.step_records):
-                run.meta["step_updates_seen"] = seen
-                warnings.append(f"run {run.index}: kept {len(run.step_records)} of {seen} progress updates "
-                                f"(at most {self.limit} per epoch, evenly spaced over the steps, the first "
-                                f"and last of each epoch kept)")
-        return warnings
+            run_seen = self._seen.get(id(run), 0)
+            if run_seen > len(run.step_records):
+                run.meta["step_updates_seen"] = run_seen
+                thinned, kept, seen = thinned + 1, kept + len(run.step_records), seen + run_seen
+        if not thinned:
+            return []
+        return [f"kept {kept} of {seen} progress updates in {thinned} run(s): at most {self.limit} per epoch, "
+                f"evenly spaced over the steps, the first and last of each epoch kept"]
 
 
 def _epoch(record: dict) -> Any:
