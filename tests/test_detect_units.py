@@ -221,6 +221,17 @@ def test_different_accuracy_or_similar_losses_are_not_lr_scaled():
     assert LrScaledLossDetector().fit(log).findings() == []
 
 
+def test_one_stray_epoch_does_not_hide_a_constant_multiple_but_a_drifting_ratio_is_not_one():
+    base, acc = decay(6), np.linspace(0.1, 0.7, 6)
+    steady = np.array([2.90, 3.04, 2.96, 3.08, 3.34, 4.69])  # tf.keras, unscaled images, lr 0.03 vs 0.01
+    log = Log(runs=[run_of(0, loss=base, accuracy=acc), run_of(1, loss=base * steady, accuracy=acc + 0.01)])
+    (f,) = LrScaledLossDetector().fit(log).findings()
+    assert f.stats["loss_ratio"] == pytest.approx(3.06, abs=0.01) and f.stats["log_ratio_spread"] < 0.15
+    drifting = np.geomspace(1.6, 6.0, 6)  # the multiple grows epoch by epoch: not a constant one
+    log = Log(runs=[run_of(0, loss=base, accuracy=acc), run_of(1, loss=base * drifting, accuracy=acc)])
+    assert LrScaledLossDetector().fit(log).findings() == []
+
+
 def test_collapse_only_for_near_identical_rows():
     rng = np.random.default_rng(5)
     varied = Log(predictions=[Prediction(line=1, values=rng.uniform(0, 1, (8, 4)))])

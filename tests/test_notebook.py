@@ -21,7 +21,7 @@ EXPECTED = {
     "000": {"findings": [("train_val_gap", "output")], "causes": [("l2_penalty_in_loss", "confirmed")]},
     "001": {"findings": [("collapse", "predictions")], "causes": [("collapse_to_mean", "not confirmed")]},
     "002": {"findings": [("jump", "loss"), ("jump", "val_loss")],
-            "causes": [("optimizer_instability", "not confirmed"), ("dropout_gap", "-")]},
+            "causes": [("optimizer_instability", "not confirmed"), ("dropout_gap", "not confirmed")]},
     "003": {"findings": [("divergence", "loss")], "causes": [("lr_too_high", "confirmed"), ("healthy", "-")]},
     "004": {"findings": [("loss_out_of_range", "loss"), ("lr_scaled_loss", "loss")],
             "causes": [("saturated_logits", "confirmed"), ("loss_activation_mismatch", "-")]},

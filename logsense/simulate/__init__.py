@@ -4,10 +4,12 @@ Each module simulates one way training goes wrong, small enough to run in well
 under a second, so a cause can show that its mechanism prints the log's numbers:
 gradient descent on a one-weight quadratic (`quadratic`), the L2 penalty of a
 freshly initialised network (`penalty`), softmax regression on unscaled inputs
-(`softmax`), a no-signal sigmoid regression (`collapse`) and an Adam-like
-optimizer hit by a rare large gradient (`instability`).
+(`softmax`), a no-signal sigmoid regression (`collapse`), an Adam-like
+optimizer hit by a rare large gradient (`instability`) and the training loss an
+epoch's averaging alone explains (`epoch_mean`).
 """
 from .collapse import CollapseResult, simulate_collapse
+from .epoch_mean import epoch_mean_curve, logarithmic_mean
 from .instability import ShockResult, simulate_shock
 from .penalty import LayerPenalty, expected_sq_norm, layer_penalties, penalty_at_init
 from .quadratic import Quadratic, ScalarGD, gd_losses
@@ -15,4 +17,4 @@ from .softmax import SoftmaxResult, train_softmax_regression
 
 __all__ = ["Quadratic", "ScalarGD", "gd_losses", "LayerPenalty", "expected_sq_norm", "layer_penalties",
            "penalty_at_init", "SoftmaxResult", "train_softmax_regression", "CollapseResult",
-           "simulate_collapse", "ShockResult", "simulate_shock"]
+           "simulate_collapse", "ShockResult", "simulate_shock", "epoch_mean_curve", "logarithmic_mean"]
