@@ -25,6 +25,8 @@ from .errors import UnusableInput
 #: Control bytes that never occur in text (tab, newline, CR, backspace, ESC, FF, VT do).
 _BINARY = re.compile(rb"[\x00-\x07\x0e-\x1a\x1c-\x1f]")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+#: A well-formed multi-byte UTF-8 character (Latin-1 text seldom contains one by accident).
+_UTF8_WIDE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
@@ -81,6 +83,9 @@ def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
     if utf8_error.start > len(data) - 4:  # a file cut in the middle of a character
         text = data[: utf8_error.start].decode("utf-8")
         return text, "utf-8", ["the input ends in the middle of a character; the last bytes were dropped"]
+    if _UTF8_WIDE.search(data):  # UTF-8 with a damaged or foreign piece (a GBK paste inside, say)
+        return (data.decode("utf-8", errors="replace"), "utf-8",
+                ["the input is not clean utf-8; undecodable bytes were replaced"])
     return data.decode("latin-1"), "latin-1", ["the input is not UTF-8; read as Latin-1"]
 
 
@@ -250,7 +255,7 @@ def _sniff_encoding(head: bytes) -> str:
             return "gb18030"
     except UnicodeDecodeError:
         pass
-    return "latin-1"
+    return "utf-8" if _UTF8_WIDE.search(head) else "latin-1"  # as `decode_bytes` decides
 
 
 def _decode_chunks(handle: Any, first: list[bytes], encoding: str, chunk_bytes: int, out: TextChunks,

@@ -6,6 +6,7 @@ it starts; a run sees every block above it, later blocks overriding earlier ones
 """
 from __future__ import annotations
 
+import bisect
 import copy
 import math
 from dataclasses import dataclass, field
@@ -115,14 +116,17 @@ def attach_to_runs(runs: list[Run], blocks: Iterable[ContextBlock]) -> dict[str,
     that produced it.
     """
     ordered = sorted(blocks, key=lambda b: b.line)
+    lines = [b.line for b in ordered]
     starts = sorted(_start(r) for r in runs)
     for run in runs:
+        # Bisection, not scans: a capture of thousands of runs must stay linear.
         start = _start(run)
-        before = [b for b in ordered if b.line < start]
+        before = ordered[:bisect.bisect_left(lines, start)]
         merged = merge_blocks(before)
         if not any(b.source in _SETUP_SOURCES for b in before):
-            following = min((s for s in starts if s > start), default=math.inf)
-            merge_blocks((b for b in ordered if start <= b.line < following), base=merged, only_missing=True)
+            at = bisect.bisect_right(starts, start)
+            following = starts[at] if at < len(starts) else math.inf
+            merge_blocks(ordered[len(before):bisect.bisect_left(lines, following)], base=merged, only_missing=True)
         run.context = with_defaults(merged)
     _apply_trailers(runs, ordered)
     if not runs:
@@ -150,7 +154,9 @@ def _apply_trailers(runs: list[Run], blocks: list[ContextBlock]) -> None:
         holders = [b for b in prose if key in b.values]
         if not holders or holders[0].line < starts[0]:
             continue
-        per_run = [[b for b in holders if starts[i] <= b.line < starts[i + 1]] for i in range(len(placed))]
+        held_at = [b.line for b in holders]  # in line order, as `blocks` is
+        per_run = [holders[bisect.bisect_left(held_at, starts[i]):bisect.bisect_left(held_at, starts[i + 1])]
+                   for i in range(len(placed))]
         if all(len(found) == 1 for found in per_run):
             for run, (block,) in zip(placed, per_run):
                 run.context[key] = block.values[key]
