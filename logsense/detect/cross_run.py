@@ -15,7 +15,6 @@ then 4.69), and one such epoch should not hide five steady ones.
 from __future__ import annotations
 
 import math
-from itertools import combinations
 from typing import Any
 
 import numpy as np
@@ -36,31 +35,38 @@ class LrScaledLossDetector(LogDetector):
         lr_tolerance: how close (as a factor) the loss ratio must be to the lr ratio.
         max_spread: largest (robust) spread of the per-epoch log ratio for "constant multiple".
         max_acc_diff: largest median accuracy difference for "accuracy matches".
+        max_gap: each run is compared with at most this many runs after it. Runs of one
+            experiment sit next to each other in a paste, and a capture of thousands of
+            runs must not cost a number of comparisons that grows with its square.
     """
 
     symptom = "lr_scaled_loss"
 
     def __init__(self, min_ratio: float = 1.5, lr_tolerance: float = 1.25, max_spread: float = 0.15,
-                 max_acc_diff: float = 0.02) -> None:
+                 max_acc_diff: float = 0.02, max_gap: int = 16) -> None:
         super().__init__()
         self.min_ratio = min_ratio
         self.lr_tolerance = lr_tolerance
         self.max_spread = max_spread
         self.max_acc_diff = max_acc_diff
+        self.max_gap = max_gap
 
     def _detect(self, log: Log) -> list[Finding]:
         out: list[Finding] = []
-        for a, b in combinations(log.runs, 2):
-            f = self._pair(a, b)
-            if f is not None:
-                out.append(f)
+        # Each run's loss curve is read once, not once per pair.
+        losses = [main_loss(run) for run in log.runs]
+        curves = [_by_epoch(run, loss) if loss is not None else {} for run, loss in zip(log.runs, losses)]
+        usable = [i for i, curve in enumerate(curves) if len(curve) >= 2]
+        for k, i in enumerate(usable):
+            for j in usable[k + 1:k + 1 + self.max_gap]:
+                if losses[i] != losses[j]:
+                    continue
+                f = self._pair(log.runs[i], log.runs[j], losses[i], curves[i], curves[j])
+                if f is not None:
+                    out.append(f)
         return out
 
-    def _pair(self, a: Run, b: Run) -> Finding | None:
-        la, lb = main_loss(a), main_loss(b)
-        if la is None or la != lb:
-            return None
-        ya, yb = _by_epoch(a, la), _by_epoch(b, lb)
+    def _pair(self, a: Run, b: Run, la: str, ya: dict[Any, float], yb: dict[Any, float]) -> Finding | None:
         common = sorted(set(ya) & set(yb))
         r = np.array([math.log(yb[e] / ya[e]) for e in common if ya[e] > 0 and yb[e] > 0])
         if r.size < 2:
