@@ -33,6 +33,13 @@ FAMILIES: dict[str, tuple[Callable[[int], str], int]] = {
                                   for i in range(n // 70)), 300_000),
     "huge_epochs": (lambda n: "".join(f"Epoch 99999999999/1\n1/1 [==] - 0s - loss: 0.{i}\n"
                                       for i in range(n // 40)), 40_000),
+    "code_lines": (lambda n: "model.add(Dense(8, activation='relu'))\n" * (n // 39), 200_000),
+    "prediction_arrays": (lambda n: "[[0.1 0.9]\n [0.8 0.2]]\n" * (n // 24), 200_000),
+    "runs_with_code": (lambda n: "".join(f"model.compile(optimizer=SGD(lr=0.{i % 9 + 1}), loss='mse')\nEpoch 1/2\n"
+                                         "1/1 [==] - 0s - loss: 0.5\nEpoch 2/2\n1/1 [==] - 0s - loss: 0.4\n"
+                                         for i in range(n // 125)), 100_000),
+    "ansi_steps": (lambda n: "Epoch 1/1\n" + "\x1b[1m1/9\x1b[0m \x1b[32m━━━━\x1b[0m\x1b[37m━━━━\x1b[0m - loss: 0.5\r" * (n // 60)
+                   + "\n", 500_000),
     "nul_bytes": (lambda n: "Epoch 1/2\n1/1 [==] - 0s - loss: 0.5\x00\x00\n" * (n // 36), 300_000),
 }
 

@@ -217,6 +217,15 @@ def test_huge_epoch_numbers_and_numbers_past_float_range() -> None:
     assert log.runs[0].epoch_records[0]["loss"] == 0.5
 
 
+def test_each_of_many_runs_takes_the_code_above_it() -> None:
+    """Context is folded once down the text (per-run refolding was quadratic), with the same result."""
+    text = "".join(f"model.compile(optimizer=SGD(lr=0.{i % 9 + 1}), loss='mse')\nEpoch 1/2\n"
+                   f"1/1 [==] - 0s - loss: 0.5\nEpoch 2/2\n1/1 [==] - 0s - loss: 0.4\n" for i in range(400))
+    log = _survive(text)
+    assert [run.context["lr"] for run in log.runs] == [round(0.1 * (i % 9 + 1), 1) for i in range(400)]
+    assert {run.context["loss"] for run in log.runs} == {"mse"}
+
+
 def test_thousands_of_runs_diagnose() -> None:
     """Cross-run comparison is not all pairs (once 5000 runs took minutes)."""
     text = "".join(f"Epoch 1/2\n1/1 [==] - 0s - loss: {1 + i % 7}.0\nEpoch 2/2\n1/1 [==] - 0s - loss: {i % 7}.5\n"

@@ -118,15 +118,20 @@ def attach_to_runs(runs: list[Run], blocks: Iterable[ContextBlock]) -> dict[str,
     ordered = sorted(blocks, key=lambda b: b.line)
     lines = [b.line for b in ordered]
     starts = sorted(_start(r) for r in runs)
-    for run in runs:
-        # Bisection, not scans: a capture of thousands of runs must stay linear.
+    # Runs in line order fold the blocks above them once, not once per run, and
+    # find their neighbours by bisection: a capture of thousands of runs stays linear.
+    above, folded, setup_above = _Merged(), 0, False
+    for run in sorted(runs, key=_start):
         start = _start(run)
-        before = ordered[:bisect.bisect_left(lines, start)]
-        merged = merge_blocks(before)
-        if not any(b.source in _SETUP_SOURCES for b in before):
+        upto = bisect.bisect_left(lines, start)
+        merge_blocks(ordered[folded:upto], base=above)
+        setup_above = setup_above or any(b.source in _SETUP_SOURCES for b in ordered[folded:upto])
+        folded = upto
+        merged = _Merged(values=dict(above.values), fit_call=above.fit_call)  # merging never edits values in place
+        if not setup_above:
             at = bisect.bisect_right(starts, start)
             following = starts[at] if at < len(starts) else math.inf
-            merge_blocks(ordered[len(before):bisect.bisect_left(lines, following)], base=merged, only_missing=True)
+            merge_blocks(ordered[upto:bisect.bisect_left(lines, following)], base=merged, only_missing=True)
         run.context = with_defaults(merged)
     _apply_trailers(runs, ordered)
     if not runs:
