@@ -274,3 +274,23 @@ def test_cli_on_a_directory_or_missing_file_exits_2_in_one_line(target: str, tmp
 def test_cli_stdin_binary_is_refused_in_one_line() -> None:
     result = _cli("diagnose", "-", stdin=bytes(range(256)) * 10)
     assert result.returncode == 2 and b"Traceback" not in result.stderr
+
+
+HOSTILE_SETUPS = [{"lr": 1e308, "batch_size": 10**12, "epochs": 10**9}, {"lr": -1.0, "batch_size": 0, "epochs": -5},
+                  {"lr": float("nan"), "l2": float("inf")}]
+HOSTILE_CODE = ("model.add(Dense(1000000000, input_dim=1000000000))\n"
+                "model.compile(optimizer=SGD(lr=1e308), loss='mse')\n"
+                "model.fit(x, y, epochs=1000000000, batch_size=10**12)\n")
+
+
+@pytest.mark.parametrize("seed", sorted((ROOT / "fixtures" / "seeds").glob("*.txt")), ids=lambda p: p.name[:3])
+def test_absurd_set_ups_in_code_or_overrides_do_not_break_the_replays(seed: Path) -> None:
+    """Replays size their simulations from the set-up: absurd sizes must not allocate or raise."""
+    text = seed.read_text("utf-8")
+    log = _survive(HOSTILE_CODE + text)
+    assert len(log.runs) == len(logsense.parse(text).runs)
+    for overrides in HOSTILE_SETUPS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            report = logsense.diagnose(text, **overrides)
+        assert all(0.0 <= cause.confidence <= 1.0 for cause in report.causes)
