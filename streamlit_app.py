@@ -17,6 +17,7 @@ import streamlit as st
 import logsense
 from logsense import plot
 from logsense.cli import OVERRIDES
+from logsense.context.layers import describe_sizes
 from logsense.samples import Sample, find_samples
 
 #: Largest upload (Streamlit enforces it too: server.maxUploadSize in .streamlit/config.toml).
@@ -77,6 +78,7 @@ def available_samples() -> list[Sample]:
 def _show(source: Source) -> None:
     st.session_state["source"] = source
     st.session_state["overrides"] = {}
+    st.session_state.pop("override_errors", None)
     st.session_state["log_id"] = st.session_state.get("log_id", 0) + 1
     st.session_state.pop("input_error", None)
 
@@ -250,10 +252,11 @@ def override_form(report: logsense.Report) -> None:
         cols = st.columns(len(OVERRIDES))
         for col, (flag, typ, key) in zip(cols, OVERRIDES):
             label = flag.lstrip("-").replace("-", " ")
-            said = context.get(key)
+            said = describe_sizes(context.get(key)) if key == "layers" else context.get(key)
             placeholder = f"text: {said}" if said is not None else "not in the text"
-            if typ is str:
-                col.text_input(label, value=current.get(key) or "", key=f"ov-{key}", placeholder=placeholder)
+            if typ not in (int, float):
+                col.text_input(label, value=current.get(key) or "", key=f"ov-{key}", placeholder=placeholder,
+                               help="widths of a Dense stack, input first: 64,512,1" if key == "layers" else None)
             elif typ is int:
                 col.number_input(label, value=current.get(key), min_value=1, step=1, key=f"ov-{key}",
                                  placeholder=placeholder)
@@ -263,22 +266,30 @@ def override_form(report: logsense.Report) -> None:
         left, right = st.columns([1, 5])
         left.form_submit_button("Re-run", type="primary", on_click=_apply_overrides)
         right.form_submit_button("Back to the text's set-up", on_click=_clear_overrides)
+    for problem in st.session_state.get("override_errors", []):
+        st.warning(md(problem))
     if current:
         st.caption("Diagnosed with: " + md(", ".join(f"{k}={v}" for k, v in current.items())))
 
 
 def _apply_overrides() -> None:
-    values = {}
-    for _, typ, key in OVERRIDES:
+    """Read the form; a field that does not check out is left out and named, the rest apply."""
+    values, problems = {}, []
+    for flag, typ, key in OVERRIDES:
         v = st.session_state.get(f"ov-{key}")
         if v is None or (isinstance(v, str) and not v.strip()):
             continue
-        values[key] = v.strip() if isinstance(v, str) else typ(v)
+        try:
+            values[key] = typ(v.strip() if isinstance(v, str) else v)
+        except Exception as exc:  # noqa: BLE001 - the type's own message says what is wrong
+            problems.append(f"{flag.lstrip('-')} ignored: {exc}")
     st.session_state["overrides"] = values
+    st.session_state["override_errors"] = problems
 
 
 def _clear_overrides() -> None:
     st.session_state["overrides"] = {}
+    st.session_state["override_errors"] = []
     for _, _, key in OVERRIDES:
         st.session_state.pop(f"ov-{key}", None)
 

@@ -97,7 +97,9 @@ def diagnose(source: Any, **overrides: Any):
     Args:
         source: a `Log`, a `Run`, or anything `parse` accepts.
         **overrides: training set-up that replaces or fills what the text said,
-            e.g. ``lr=0.01``, ``optimizer="sgd"``, ``batch_size=32``.
+            e.g. ``lr=0.01``, ``optimizer="sgd"``, ``batch_size=32``, ``l2=1e-3``,
+            ``layers="64,512,1"`` (a Dense stack's widths, input first, when the
+            post shows no model code). Bad layer sizes raise ``ValueError``.
 
     Returns:
         A `logsense.report.Report`.

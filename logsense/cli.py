@@ -8,10 +8,22 @@ from typing import Sequence
 
 from .errors import UnusableInput
 
-#: CLI flags that become `diagnose` overrides: (flag, type, context key).
+
+def layer_sizes_arg(text: str) -> str:
+    """``--layers 64,512,512,1``: the widths of a Dense stack, input first, checked and normalised."""
+    from .context.layers import layer_sizes
+
+    try:
+        return ",".join(str(w) for w in layer_sizes(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+#: CLI flags that become `diagnose` overrides: (flag, type, context key). The page's re-run
+#: form shows the same fields: a number box for int/float, a text box checked by the type otherwise.
 OVERRIDES = [("--lr", float, "lr"), ("--optimizer", str, "optimizer"), ("--batch-size", int, "batch_size"),
              ("--epochs", int, "epochs"), ("--loss", str, "loss"), ("--l2", float, "l2"),
-             ("--activation", str, "output_activation")]
+             ("--activation", str, "output_activation"), ("--layers", layer_sizes_arg, "layers")]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     pd_.add_argument("file", help="a log file, or - for standard input")
     pd_.add_argument("--json", action="store_true", help="print the JSON document")
     for flag, typ, key in OVERRIDES:
-        pd_.add_argument(flag, type=typ, dest=key, default=None, help=f"override the {key} read from the text")
+        what = "layer widths, input first (64,512,1)" if key == "layers" else key
+        pd_.add_argument(flag, type=typ, dest=key, default=None, help=f"override the {what} read from the text")
     ps = sub.add_parser("scan", help="parse and diagnose many logs; one table row per run")
     ps.add_argument("paths", nargs="+", help="files, directories or globs")
     ps.add_argument("--out", help="write the table to this .parquet or .csv file (default: print it)")

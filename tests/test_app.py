@@ -169,6 +169,21 @@ def test_override_form_reruns_the_diagnosis(fake):
     assert len(fake.overrides) == 2
 
 
+def test_override_form_takes_layer_sizes_and_names_a_bad_field(fake):
+    at = open_page().run()
+    at.text_input(key="ov-layers").set_value("64 -> 512 -> 1")
+    at.number_input(key="ov-l2").set_value(0.001)
+    next(b for b in at.button if b.label == "Re-run").click().run()
+    assert not at.exception and not at.warning
+    assert fake.overrides[-1] == {"layers": "64,512,1", "l2": 0.001}
+    at.text_input(key="ov-layers").set_value("64, wide, 1")
+    next(b for b in at.button if b.label == "Re-run").click().run()
+    assert not at.exception
+    assert fake.overrides[-1] == {"l2": 0.001}  # the rest of the form still applies
+    assert [w.value.replace("\\", "") for w in at.warning] == [  # markdown-escaped on the page
+        "layers ignored: layer sizes must be positive whole numbers, got 'wide'"]
+
+
 def test_pasted_text_is_diagnosed(fake):
     at = open_page().run()
     text = "Epoch 1/2\n1/1 [====] - 0s - loss: 0.5\nEpoch 2/2\n1/1 [====] - 0s - loss: 0.25\n"
@@ -332,20 +347,8 @@ def test_samples_are_discovered_with_readable_labels(tmp_path):
         ("keras-keras3-scalar_lr_0.01", "Keras 3: scalar lr 0.01 (SGD lr=0.01 on y = w*x)", "Keras capture")]
 
 
-#: Captures whose diagnosis on the page misses its meta.json expectation today (strict: an
-#: unexpected pass fails, so the entry is removed when the diagnosis catches up).
-KNOWN_GAPS = {
-    # Not a diagnosis gap: both Keras versions add the penalty to val_loss too, so the log shows no gap,
-    # and lambda alone (the form's --l2) cannot size the penalty. Healthy is the honest answer there;
-    # tests/test_causes_keras.py asserts it, and the share of the loss once the layer sizes are given.
-    "keras-keras3-l2_on": "the penalty's size needs the layer sizes, which the re-run form cannot enter",
-    "keras-tfkeras-l2_on": "the penalty's size needs the layer sizes, which the re-run form cannot enter",
-}
-
-
 def _capture_params() -> list:
-    return [pytest.param(s, id=s.key, marks=[pytest.mark.xfail(reason=KNOWN_GAPS[s.key], strict=True)]
-                         if s.key in KNOWN_GAPS else []) for s in keras_samples()]
+    return [pytest.param(s, id=s.key) for s in keras_samples()]
 
 
 @pytest.mark.parametrize("sample", _capture_params())
@@ -367,8 +370,11 @@ def test_keras_capture_on_the_page_meets_its_expectations(sample):
     setup = meta.get("setup", {})
     for _, typ, key in OVERRIDES:
         value = setup.get(key)
+        if key == "layers" and isinstance(value, list):
+            value = ", ".join(map(str, value))  # typed as a user would: 64, 512, 512, 1
         if isinstance(value, (int, float, str)) and not isinstance(value, bool):
-            (at.text_input(key=f"ov-{key}") if typ is str else at.number_input(key=f"ov-{key}")).set_value(value)
+            number = typ in (int, float)
+            (at.number_input(key=f"ov-{key}") if number else at.text_input(key=f"ov-{key}")).set_value(value)
     next(b for b in at.button if b.label == "Re-run").click().run()
     assert not at.exception
     assert set(meta.get("expected_symptoms", [])) <= set(findings_rows(at)["symptom"])

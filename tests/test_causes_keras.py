@@ -234,10 +234,13 @@ NO_TRAIN_ONLY_TERM = [p for p in SCENARIOS if p.name in ("healthy", "l2_off", "s
 
 @pytest.mark.parametrize("capture", [f / n for f in DROPOUT for n in catalog.CAPTURES if (f / n).exists()],
                          ids=lambda p: f"{catalog.case_id(p.parent)}/{p.name}")
-def test_dropout_gap_with_set_up_overrides_that_do_not_show_the_model(capture: Path):
-    """The page's re-run form gives lr/optimizer/loss but no layers: that says nothing against dropout."""
+@pytest.mark.parametrize("layers", [None, "20,256,256,4"], ids=["no layers", "typed widths"])
+def test_dropout_gap_with_set_up_overrides_that_do_not_show_the_model(capture: Path, layers):
+    """The page's re-run form gives lr/optimizer/loss and at most the layer widths: that says nothing
+    against dropout (a model read from code without a Dropout layer would)."""
     setup = _meta(capture.parent)["setup"]
-    report = logsense.diagnose(capture, lr=setup["lr"], optimizer=setup["optimizer"], loss=setup["loss"])
+    report = logsense.diagnose(capture, lr=setup["lr"], optimizer=setup["optimizer"], loss=setup["loss"],
+                               layers=layers)
     top = report.causes[0]
     assert top.cause == "dropout_gap" and not top.confirmed
     # The printed loss is about twice what the epoch averaging of the validation curve explains.

@@ -15,6 +15,7 @@ from logsense.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "fixtures" / "seeds").glob("*.txt"))
+KERAS = ROOT / "fixtures" / "keras"
 SYMPTOMS = {"divergence", "nan", "jump", "plateau", "oscillation", "overfitting", "train_val_gap",
             "loss_out_of_range", "lr_scaled_loss", "collapse"}
 CAUSES = {"lr_too_high", "l2_penalty_in_loss", "saturated_logits", "loss_activation_mismatch",
@@ -103,6 +104,19 @@ def test_cli_overrides_reach_the_replay(capsys):
                   if c["cause"] == "lr_too_high")
     assert plain["replay"]["params"]["lr"] == 0.01 and plain["replay"]["confirmed"] is True
     assert forced["replay"]["params"]["lr"] == 0.005 and forced["replay"]["confirmed"] is False
+
+
+def test_cli_layer_sizes_reach_the_l2_cause(capsys):
+    path = str(KERAS / "keras3" / "l2_on" / "pasted.txt")
+    causes = _run(capsys, "diagnose", path, "--json", "--l2", "0.001", "--layers", "64,512,512,1")["causes"]
+    assert causes[0]["cause"] == "l2_penalty_in_loss" and "0.628" in causes[0]["evidence"]
+
+
+def test_cli_bad_layer_sizes_exit_2_with_the_reason(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["diagnose", str(next(iter(SEEDS))), "--layers", "64"])
+    assert stop.value.code == 2
+    assert "argument --layers: give at least two layer sizes" in capsys.readouterr().err
 
 
 def test_non_finite_values_are_strings(capsys, tmp_path):

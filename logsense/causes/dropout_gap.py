@@ -85,8 +85,8 @@ class DropoutGap(CauseModel):
         if gap is None:
             return None
         rates = dropout_rates(context)
-        if not rates and layer_dicts(context):
-            return None  # the model is shown and has no dropout
+        if not rates and layer_dicts(context) and context.get("layers_source") != "override":
+            return None  # the model is shown and has no dropout (typed layer widths do not show it)
         ratio = number(gap.stats.get("ratio")) or 0.0
         evidence = [f"training {gap.metric} above validation all along (ratio {fmt(ratio, 3)})"]
         if rates:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Literal
 
 from ..log import Run
+from .layers import dense_stack, layer_sizes
 from .vocab import DEFAULT_LR
 
 Source = Literal["code", "json", "summary", "prose"]
@@ -173,6 +174,9 @@ def _apply_trailers(runs: list[Run], blocks: list[ContextBlock]) -> None:
 def apply_overrides(context: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     """Context with user overrides (API keywords, CLI flags) on top, sources marked."""
     clean = {k: v for k, v in overrides.items() if v is not None}
+    layers = clean.get("layers")
+    if layers is not None and not (isinstance(layers, list) and all(isinstance(l, dict) for l in layers)):
+        clean["layers"] = dense_stack(layer_sizes(layers))  # widths typed by a user
     out = {**context, **clean}
     if "lr" in clean:
         out["lr_source"] = "override"
@@ -183,4 +187,6 @@ def apply_overrides(context: dict[str, Any], overrides: dict[str, Any]) -> dict[
         out = with_defaults(_Merged(values=out))
     if "batch_size" in clean:
         out["batch_size_source"] = "override"
+    if "layers" in clean:
+        out["layers_source"] = "override"  # typed widths show the stack, not its dropout or regularisers
     return out

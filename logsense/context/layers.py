@@ -10,6 +10,7 @@ return_sequences, weights (custom layers), params, inputs (Graph nodes).
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from .vocab import GLOROT_DEFAULT_LAYERS, PASS_THROUGH_LAYERS, RECURRENT_LAYERS
@@ -119,3 +120,46 @@ def model_keys(layers: list[dict[str, Any]], activations_known: bool = True) -> 
     if _int(first.get("batch_size")):
         out["batch_size"] = first["batch_size"]
     return out
+
+
+_SIZE_SEPARATORS = re.compile(r"\s*(?:,|->|x|\s)\s*")
+
+
+def layer_sizes(value: Any) -> list[int]:
+    """Widths of a dense stack, input first: ``"64,512,512,1"``, ``"64 -> 512 -> 1"`` or ``[64, 512, 1]``.
+
+    What a user types when the post shows no model code (the page's re-run
+    form, ``--layers``). Raises ``ValueError`` naming the reason for anything
+    else: fewer than two widths, a width that is not a positive whole number.
+    """
+    if isinstance(value, str):
+        parts: list[Any] = _SIZE_SEPARATORS.split(value.strip()) if value.strip() else []
+    else:
+        parts = list(value)
+    sizes = []
+    for p in parts:
+        width = p if isinstance(p, int) and not isinstance(p, bool) else None
+        if isinstance(p, str) and p.isdigit():
+            width = int(p)
+        if not width or width < 1:
+            raise ValueError(f"layer sizes must be positive whole numbers, got {p!r}")
+        sizes.append(width)
+    if len(sizes) < 2:
+        raise ValueError("give at least two layer sizes, the input width first (e.g. 64,512,1)")
+    return sizes
+
+
+def dense_stack(sizes: list[int]) -> list[dict[str, Any]]:
+    """Layer dicts for a plain Dense stack with these widths (input first)."""
+    return propagate_fan_in([{"type": "Dense", "name": f"dense_{i}", "input_dim": a, "units": b}
+                             for i, (a, b) in enumerate(zip(sizes, sizes[1:]), start=1)])
+
+
+def describe_sizes(layers: Any) -> str | None:
+    """``"64,512,512,1"`` for a context's Dense-like stack whose widths are all known, else None."""
+    if not isinstance(layers, list):
+        return None
+    weighted = [l for l in layers if isinstance(l, dict) and l.get("type") in _DENSE_LIKE]
+    if not weighted or not all(_int(l.get("input_dim")) and _int(l.get("units")) for l in weighted):
+        return None
+    return ",".join(str(w) for w in [weighted[0]["input_dim"]] + [l["units"] for l in weighted])
