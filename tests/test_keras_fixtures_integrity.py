@@ -31,7 +31,8 @@ as_printed, case_id, histories, load_json = catalog.as_printed, catalog.case_id,
 SYMPTOMS = {"divergence", "nan", "jump", "plateau", "oscillation", "overfitting", "train_val_gap",
             "loss_out_of_range", "lr_scaled_loss", "collapse"}
 CAUSES = {"lr_too_high", "l2_penalty_in_loss", "saturated_logits", "loss_activation_mismatch",
-          "collapse_to_mean", "optimizer_instability", "dropout_gap", "healthy"}
+          "collapse_to_mean", "optimizer_instability", "dropout_gap", "healthy",
+          "memorization"}  # added after the contract's first list, shown by the overfitting captures
 FILES = [*CAPTURES, catalog.CSV_LOG, "history.json", "history.tty.json", "history.verbose2.json", "meta.json"]
 DIRS = catalog.scenario_dirs()
 

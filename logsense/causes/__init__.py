@@ -14,6 +14,7 @@ from .healthy import Healthy
 from .instability import OptimizerInstability
 from .l2_penalty import L2PenaltyInLoss
 from .loss_activation import LossActivationMismatch
+from .memorization import Memorization
 from .lr_too_high import LrTooHigh
 from .replay_log import replay_as_log
 from .saturated_logits import SaturatedLogits
@@ -26,6 +27,7 @@ REGISTRY: tuple[type[CauseModel], ...] = (
     CollapseToMean,
     OptimizerInstability,
     DropoutGap,
+    Memorization,
     Healthy,
 )
 
