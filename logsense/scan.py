@@ -59,9 +59,11 @@ def scan_file(path: str) -> list[dict[str, Any]]:
     if not rows:
         symptoms = sorted({f.symptom for f in report.log_findings})
         top = report.top_cause
+        nothing = not log.predictions  # a config, a notebook, prose: say so rather than leave a blank row
         rows.append(_row(path, epochs=0, symptoms=",".join(symptoms), top_cause=top.cause if top else None,
                          confidence=round(float(top.confidence), 4) if top else None,
-                         confirmed=bool(top.confirmed) if top else False))
+                         confirmed=bool(top.confirmed) if top else False,
+                         error="no Keras training output or predictions recognised" if nothing else None))
     return rows
 
 
@@ -92,7 +94,9 @@ def scan(patterns: Sequence[str], *, jobs: int | None = None, dask_address: str 
                 if progress:
                     progress(i, total)
     flat = [row for rows in results for row in rows]
-    return pd.DataFrame.from_records(flat, columns=COLUMNS)
+    table = pd.DataFrame.from_records(flat, columns=COLUMNS)
+    # Files without runs have no run index: a nullable integer keeps 0, 1, ... from printing as 0.0, 1.0.
+    return table.astype({"run": "Int64", "epochs": "Int64"})
 
 
 def write_table(df: pd.DataFrame, out: str) -> None:

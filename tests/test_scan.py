@@ -57,3 +57,16 @@ def test_cli_writes_csv(tmp_path):
     assert proc.returncode == 0, proc.stderr
     table = pd.read_csv(out)
     assert set(table["file"]) == {str(p) for p in SEEDS}
+
+
+def test_file_without_a_log_says_so_and_run_numbers_stay_integers(tmp_path):
+    config = ROOT / "fixtures" / "keras" / "keras3" / "healthy" / "meta.json"
+    table = scan([str(SEEDS[3]), str(config)], jobs=1)
+    assert str(table["run"].dtype) == "Int64" and str(table["epochs"].dtype) == "Int64"
+    logs = table[table["file"] == str(SEEDS[3])]
+    assert logs["run"].tolist() == [0, 1] and logs["error"].isna().all()
+    (row,) = table[table["file"] == str(config)].to_dict("records")
+    assert pd.isna(row["run"]) and row["epochs"] == 0
+    assert row["error"] == "no Keras training output or predictions recognised"
+    predictions_only = scan([str(SEEDS[1])], jobs=1)  # seed 001: predictions, no runs
+    assert predictions_only["error"].isna().all() and predictions_only["top_cause"].tolist() == ["collapse_to_mean"]
