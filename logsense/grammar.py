@@ -347,6 +347,31 @@ def parser() -> Lark:
 
 # --------------------------------------------------------------------------- segmenting
 
+#: What a web page or a paste adds around each line of a log: a markdown quote (``> ``), list
+#: bullet, line number (``12. `` or ``12 | ``), inline-code or bold marks, table pipes.
+_DECOR_PREFIX = re.compile(r"(?:>\s?|[-*+]\s+|\d{1,6}[.:)]\s+|\d{1,6}\s*\|\s?|[`*|]+\s*)+")
+_DECOR_END = "`*|"
+_DECOR_START = ">-*+`|0123456789"  # a line starting otherwise has no prefix to strip
+
+
+def _undecorate(line: str) -> str:
+    """``line`` without the marks a page or paste put around a Keras line, or unchanged.
+
+    Trailing marks (`` ` ``, ``*``, ``|``) end no Keras message and always go; a
+    prefix goes only when what it hides is a Keras message and the line as it
+    stands is not one (`` - 2s - loss: 0.3`` is Keras 2 verbose=2, not a bullet).
+    """
+    body = line.strip()
+    if not body:
+        return line
+    if body[-1] in _DECOR_END:
+        body = body.rstrip(_DECOR_END + " \t")
+    m = _DECOR_PREFIX.match(body)  # fails at once on the usual `  3/10 [==` or `Epoch 3/10`
+    if m is not None and _CANDIDATE.match(body, m.end()) and not _CANDIDATE.match(body):
+        body = body[m.end():]
+    return body if len(body) != len(line.strip()) else line
+
+
 def segments(text: str, locales: LocaleTable, width: int | None = None) -> Iterator[Segment]:
     """Candidate message segments of ``text``, in order, with line numbers.
 
@@ -358,7 +383,9 @@ def segments(text: str, locales: LocaleTable, width: int | None = None) -> Itera
     candidate = _CANDIDATE.match
     # Every piece of a capture passes here (a 20 MB capture has 100k in 1.3k lines):
     # what can be decided for a whole line is, and no test copies a piece.
-    for number, line in _unwrap(text.split("\n"), width):
+    lines = [_undecorate(line) if line[-1:] in _DECOR_END or line.lstrip()[:1] in _DECOR_START else line
+             for line in text.split("\n")]
+    for number, line in _unwrap(lines, width):
         # Non-ASCII other than the Keras 3 bar: a translated log (or prose).
         foreign_line = not line.isascii() and not line.replace("━", "").isascii()
         glue_words = "Epoch" in line or "Batch" in line or "Restoring" in line
@@ -455,6 +482,9 @@ class _RunState:
     first_header: int | None = None
     has_total: bool = False
     final_total: int | None = None
+    #: The run began with bars before any header (a paste cut above it): its epoch is a guess
+    #: until the first header says which epoch follows.
+    headerless: bool = False
 
 
 class _Assembler:
@@ -516,12 +546,26 @@ class _Assembler:
         if restart:
             state = self._new_run(seg.line)
         assert state is not None
+        if state.headerless:
+            state.headerless = False
+            self._renumber_headerless(state, h["epoch"] - 1)
+            state.first_header = None  # the header, not the guess, tells the numbering and the total
         if state.first_header is None:
             state.first_header = h["epoch"]
             state.run.meta["declared_epochs"] = h["total"]
             state.has_total = h["total"] is not None
         state.epoch = h["epoch"]
         state.epoch_done = False
+
+    @staticmethod
+    def _renumber_headerless(state: _RunState, epoch: int) -> None:
+        """Give what came before the first header the epoch just before it (all of it was one epoch:
+        a second one would have needed a header). Callback messages printed then go with it."""
+        run = state.run
+        for record in (*run.epoch_records, *run.step_records):
+            record["epoch"] = epoch
+        for event in run.events:
+            event.epoch = epoch
 
     def _bar_run(self, bars: list[tuple[Any, ...]], seg: Segment, metric_name: Any) -> bool:
         """Feed a line of `_FAST_BAR` groups; True if any was taken.
@@ -574,12 +618,14 @@ class _Assembler:
             # log cut above its first header. Only the latter has metrics and no earlier run.
             # A line that starts with a bare time (Keras 0/1 `2s - loss: 0.3`) is too
             # plain to start a run on its own: prose and tables can read like it.
-            if (state is not None or not p["names"] or (p["step"] is not None and p["step"] != p["total"])
-                    or (p["step"] is None and seg.text[0].isdigit())):
+            # Bars with metrics start a run even when unfinished: a paste of a few updates (the
+            # ones that show the NaN) is still training output.
+            if state is not None or not p["names"] or (p["step"] is None and seg.text[0].isdigit()):
                 return False
             state = self._new_run(seg.line)
             state.epoch = 1
             state.first_header = 1
+            state.headerless = True
         if p["locales"]:
             state.locales.update(p["locales"])
         layout = self._layouts.get(p["names"])

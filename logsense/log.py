@@ -120,6 +120,17 @@ class Run:
         """
         return _metric_names(self.epoch_records, EPOCH_KEYS)
 
+    @property
+    def step_metrics(self) -> list[str]:
+        """Metric names of the progress updates, in order of first appearance (a paste of a few
+        updates has metrics there and no epoch records).
+
+        Example:
+            >>> Run(step_records=[{"epoch": 1, "step": 2, "total": 9, "eta_seconds": 3.0, "loss": 0.5}]).step_metrics
+            ['loss']
+        """
+        return _metric_names(self.step_records, STEP_KEYS)
+
     def series(self, metric: str) -> np.ndarray:
         """The metric per epoch as a float array (NaN where an epoch lacks it).
 

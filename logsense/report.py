@@ -103,8 +103,10 @@ class Report:
             lines.append("nothing to diagnose: no training log or predictions were recognised")
         for run in self.log.runs:
             m = run.meta
+            names = ", ".join(run.metrics) or (f"{', '.join(run.step_metrics)} (progress updates only)"
+                                               if run.step_metrics else "-")
             lines.append(f"run {run.index}: {len(run.epoch_records)} epochs, format {m.get('format')}, "
-                         f"locale {m.get('locale')}, metrics {', '.join(run.metrics) or '-'}")
+                         f"locale {m.get('locale')}, metrics {names}")
             found = self.run_findings.get(run.index, [])
             if not found:
                 lines.append("  no symptoms")

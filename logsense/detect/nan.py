@@ -25,9 +25,11 @@ class NanDetector(RunDetector):
     def _detect(self, run: Run) -> list[Finding]:
         out: list[Finding] = []
         epochs = run.epoch_numbers()
-        for metric in run.metrics:
+        # A paste of a few progress updates has metrics in its steps only: they count too.
+        step_only = [m for m in run.step_metrics if m not in run.metrics]
+        for metric in run.metrics + step_only:
             y = run.series(metric)
-            present = np.array([metric in r for r in run.epoch_records])
+            present = np.array([metric in r for r in run.epoch_records], dtype=bool)
             bad = np.flatnonzero(present & ~np.isfinite(y))
             step_hit = self._first_bad_step(run, metric)
             if bad.size == 0 and step_hit is None:
