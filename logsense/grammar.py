@@ -261,6 +261,23 @@ def fast_progress(text: str) -> tuple[str, dict] | None:
     return "progress", _bar_record(*m.groups())
 
 
+def salvage_progress(text: str) -> tuple[tuple[str, dict], str] | None:
+    """A bar update with something glued after its last metric, and what was glued; None otherwise.
+
+    Training scripts print into the bar's line (``mse: 0.0486(683, 1024, 3)``,
+    ``accuracy: 0.0950WARNING:tensorflow:...``): the update is still readable up
+    to its last value. Only taken after the grammar refused the whole segment,
+    and never when the rest starts with a digit or a dash (a value or a metric list cut short).
+    """
+    m = _FAST_BAR.match(text)
+    if m is None or not m.group(7) or m.end() >= len(text):
+        return None
+    rest = text[m.end():]
+    if rest[0].isdigit() or rest[0] == "." or rest.lstrip().startswith("-"):
+        return None  # a value cut in two, or a metric list cut short (`- val_lo`): not glued output
+    return ("progress", _bar_record(*m.groups())), rest.strip()
+
+
 #: One piece of a line of ``\r`` redraws that is a plain bar update, as `segments`
 #: would cut it out: ``\r``, the bar, blanks, the backspaces Keras erases with.
 #: A counter int() refuses (thousands of digits: hostile input) leaves the line to the
@@ -438,20 +455,27 @@ def _unwrap(lines: list[str], width: int | None = None) -> Iterator[tuple[int, s
     A copied terminal screen breaks long bar lines at the column width
     (``... - val_a`` / ``ccuracy: 0.7469``). Nothing is longer than the width,
     so it is the longest line length, when several lines reach it; a line that
-    fills the width (one less when the copy dropped a trailing space) is joined with the next when the next reads as the
-    rest of a metric list.
+    fills the width (one less when the copy dropped a trailing space), or that `ends_open`, is joined with
+    the next when the next reads as the rest of a metric list.
     """
     if width is None:
         width = unwrap_width(lines)
     i = 0
     while i < len(lines):
         line, number = lines[i], i + 1
-        while (width and len(line) >= width - 1 and i + 1 < len(lines)
+        while (((width and len(line) >= width - 1) or ends_open(line)) and i + 1 < len(lines)
                and _CONTINUATION.match(lines[i + 1]) and not _CANDIDATE.match(lines[i + 1])):
             i += 1
             line += lines[i]
         yield number, line
         i += 1
+
+
+def ends_open(line: str) -> bool:
+    """A line that stops where a metric list cannot (``- val_loss:``, ``- acc: 0.5 -``): a page or
+    an editor wrapped it, whatever its width, and the next line holds the rest."""
+    end = line.rstrip()
+    return end.endswith((":", " -")) and " - " in end
 
 
 def _apply_backspaces(piece: str) -> str:
@@ -700,10 +724,15 @@ class _Assembler:
     # results ---------------------------------------------------------------------
     def finish(self) -> list[Run]:
         runs: list[Run] = []
+        self.quoted: list[tuple[int, int]] = []  # (start line, epochs) of runs left out as quotations
         for state in self.runs:
             if not state.run.epoch_records and not state.run.step_records:
                 continue
             run = state.run
+            if runs and _quotes(run, runs[-1]):
+                # "Here it got its best loss:" and an epoch copied from above: a quotation, not a run.
+                self.quoted.append((run.meta.get("start_line", 0), len(run.epoch_records)))
+                continue
             run.index = len(runs)
             # Keras 3 sometimes flushes an epoch's second update before its first;
             # the steps are a series over step numbers, so order them by step.
@@ -713,6 +742,23 @@ class _Assembler:
         if self.pending_events and runs:
             runs[-1].events.extend(self.pending_events)
         return runs
+
+
+def _record_key(record: dict[str, Any]) -> tuple:
+    """An epoch record as printed, minus its timing (a quotation may round or drop it)."""
+    return tuple(sorted((k, repr(v)) for k, v in record.items() if k != "seconds"))
+
+
+def _quotes(run: Run, before: Run) -> bool:
+    """Whether ``run`` is epochs of ``before`` copied again, not a new run: nothing but epoch records,
+    each one of ``before``'s, and not starting where ``before`` started (a rerun starts at its first
+    epoch, and a seeded rerun may print the same values)."""
+    if run.step_records or not run.epoch_records or not before.epoch_records:
+        return False
+    if run.epoch_records[0]["epoch"] <= before.epoch_records[0]["epoch"]:
+        return False
+    printed = {_record_key(r) for r in before.epoch_records}
+    return all(_record_key(r) in printed for r in run.epoch_records)
 
 
 def _canonical_names(printed: tuple[str, ...], metric_name: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:

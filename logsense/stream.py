@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import gc
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,8 @@ STEP_BUDGET = 50_000
 #: Text kept whole for the prediction and context scans; past it, only lines that are
 #: not training output, up to the same amount again.
 SIDE_TEXT_CHARS = 2 << 20
+#: Lines in a row that `grammar.ends_open` holds back before the text is split anyway.
+_OPEN_LINES = 8
 #: Log-like lines that did not parse, reported at most.
 MAX_UNPARSED = 10_000
 
@@ -95,6 +98,10 @@ class LogStream:
         self._unparsed_dropped = 0
         self._side = _SideText()
         self._thinner = _StepThinner()
+        self._last_line: tuple[int, str] = (0, "")  # number and text of the last line with text
+        self._ends_newline = True
+        self._glued = 0  # bar updates read up to text printed into them
+        self._first_glued: tuple[int, str] = (0, "")
         self.warnings: list[str] = []
 
     # feeding ------------------------------------------------------------------
@@ -102,6 +109,9 @@ class LogStream:
         if not chunk:
             return
         self._side.add_raw(chunk)
+        end = chunk.rstrip(" \t")
+        if end:
+            self._ends_newline = end[-1] in "\r\n"
         self._pending.append(chunk)
         self._pending_chars += len(chunk)
         if self._width is None:
@@ -117,7 +127,17 @@ class LogStream:
         self._parse_pending(final=True)
         runs = self._assembler.finish()
         warnings = list(self.warnings)
+        for line, epochs in self._assembler.quoted:
+            warnings.append(f"line {line}: {epochs} epoch(s) repeating what an earlier run printed were taken "
+                            f"as a quotation, not as a new run")
+        cut = _drop_cut_value(runs, *self._last_line, ended=self._ends_newline)
+        if cut:
+            warnings.append(cut)
         warnings += self._thinner.report(runs)
+        if self._glued:
+            line, glued = self._first_glued
+            warnings.append(f"{self._glued} progress update(s) had other output printed into them (first at line "
+                            f"{line}: {glued!r}); they were read up to their last metric")
         if self._unparsed_dropped:
             warnings.append(f"{self._unparsed_dropped} more log-like line(s) not understood were not listed "
                             f"(at most {MAX_UNPARSED} are)")
@@ -155,6 +175,9 @@ class LogStream:
                 return
             block, rest = text[:end], text[end + 1:]
         lines = block.count("\n") + 1
+        body = block.rstrip(" \t\r\n")
+        if body:  # the last line with text so far: a value the end of the input cut is in it
+            self._last_line = (self._next_line + body.count("\n"), body[body.rfind("\n") + 1:])
         self._parse_block(block, lines)
         self._pieces_done = False
         self._next_line += lines
@@ -167,6 +190,10 @@ class LogStream:
         cannot be its wrapped remainder (`grammar._unwrap` would join them).
         """
         end = text.rfind("\n")
+        for _ in range(_OPEN_LINES):  # a line that `ends_open` has its rest on the next, maybe not here yet
+            if end <= 0 or not grammar.ends_open(text[text.rfind("\n", 0, end) + 1:end]):
+                break
+            end = text.rfind("\n", 0, end)
         if not self._width or end < 0:
             return end
         after_end, end = end, text.rfind("\n", 0, end)
@@ -199,12 +226,15 @@ class LogStream:
                     result = fast(segment.text)
                     kind, payload = result if result is not None else lark.parse(segment.text)
                 except (LarkError, ValueError, IndexError, TypeError):
-                    if loglike(segment.text) and (not unparsed or unparsed[-1][0] != segment.line):
-                        if len(unparsed) < MAX_UNPARSED:
-                            unparsed.append((segment.line, segment.text))
-                        else:
-                            self._unparsed_dropped += 1
-                    continue
+                    salvaged = self._salvage(segment)
+                    if salvaged is None:
+                        if loglike(segment.text) and (not unparsed or unparsed[-1][0] != segment.line):
+                            if len(unparsed) < MAX_UNPARSED:
+                                unparsed.append((segment.line, segment.text))
+                            else:
+                                self._unparsed_dropped += 1
+                        continue
+                    kind, payload = salvaged
                 assembler.feed(kind, payload, segment, metric_name)
                 if segment.line != last_parsed:
                     last_parsed = segment.line
@@ -216,11 +246,75 @@ class LogStream:
         if lines:
             self._side.add_lines(block, self._next_line, parsed_lines, partial=self._pieces_done)
 
+    def _salvage(self, segment: grammar.Segment) -> tuple[str, Any] | None:
+        """A bar update the grammar refused because text was printed into it, counted for the warning."""
+        try:
+            salvaged = grammar.salvage_progress(segment.text)
+        except (ValueError, IndexError, TypeError):
+            return None
+        if salvaged is None:
+            return None
+        self._glued += 1
+        if self._glued == 1:
+            self._first_glued = (segment.line, salvaged[1][:60])
+        return salvaged[0]
+
     def _metric_name(self, name: str) -> tuple[str, tuple[str, ...]]:
         known = self._names.get(name)
         if known is None:
             known = self._names[name] = self._locales.metric(name)
         return known
+
+
+#: The last value of a line that the end of the text cut short: Keras prints 4 decimals
+#: (``0.4123``) or an exponent, so fewer digits at the very end are a value cut in two.
+_CUT_VALUE = re.compile(r"([^\W\d][\w.]*): ?([-+]?\d+(?:\.\d{0,3})?)\s*$")
+#: A metric list that stops at a name (``- val_lo``, ``- val_loss:``).
+_CUT_NAME = re.compile(r" - [^\W\d][\w.]*:?\s*$")
+
+
+def _drop_cut_value(runs: list[Run], line: int, text: str, ended: bool) -> str | None:
+    """Remove the metric that the end of the input cut short from the record it went into.
+
+    A paste or a log file that stops mid-line (``... - 96s 16ms/step - loss: 0.41``)
+    would otherwise give a complete-looking epoch with a wrong last value. The
+    other metrics of that line were printed whole and stay; an epoch record left
+    without metrics is dropped. ``text`` is the last line with text, number
+    ``line``. When the input ``ended`` with a newline the line may be whole (a
+    hand-written ``loss: 0.25``), so it counts as cut only when it also has fewer
+    metrics than the epoch before it. Returns the warning, or None.
+    """
+    piece = grammar._ANSI.sub("", text.rsplit("\r", 1)[-1]).rstrip("\b")
+    if not piece.strip() or not runs or runs[-1].meta.get("end_line") != line:
+        return None
+    run = runs[-1]
+    name = _CUT_NAME.search(piece)
+    if name is not None:  # Keras never ends a line on a bare name: the values before it were printed whole
+        return (f"the text ends inside line {line}: the metrics after {piece[:name.start()].rsplit(' - ', 1)[-1]!r} "
+                f"were cut off ({name.group(0).strip()!r} is all that is left of them)")
+    m = _CUT_VALUE.search(piece)
+    if m is None:
+        return None
+    printed = float(m.group(2))
+    for records in (run.epoch_records, run.step_records):
+        if not records:
+            continue
+        record = records[-1]
+        metrics = [k for k in record if k not in ("epoch", "seconds", "step", "total", "eta_seconds")]
+        if ended and not (len(records) > 1 and len(records[-2]) > len(record)):
+            continue
+        if metrics and record[metrics[-1]] == printed:
+            del record[metrics[-1]]
+            epoch_end = records is run.epoch_records
+            where = f"epoch {record['epoch']}" if epoch_end else f"step {record.get('step')} of epoch {record['epoch']}"
+            emptied = epoch_end and len(metrics) == 1  # an update keeps its step and ETA
+            if emptied:
+                records.pop()
+                if not run.epoch_records and not run.step_records:
+                    runs.pop()  # nothing of the run was printed whole
+            return (f"the text ends inside line {line} ({where}): {metrics[-1]} was printed as {m.group(2)!r}, "
+                    f"cut short, and was left out" + (" with the whole epoch record" if emptied else ""))
+    return None
 
 
 class _SideText:

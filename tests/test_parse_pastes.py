@@ -7,6 +7,8 @@ written here, in the shapes found in public posts.
 """
 from __future__ import annotations
 
+import math
+
 import pytest
 
 import logsense
@@ -92,3 +94,105 @@ def test_bars_without_metrics_before_a_header_start_no_run():
     """predict() prints bars without metrics: they are not training output."""
     text = "  1/20 [>.............................] - ETA: 3s\n20/20 [==============================] - 1s 4ms/step\n"
     assert logsense.parse(text).runs == []
+
+
+@pytest.mark.parametrize("glued, shown", [
+    ("(683, 1024, 3)", "(683, 1024, 3)"),  # a shape the data generator printed
+    ("WARNING:tensorflow:Can save best model only with val_acc available, skipping.", "WARNING:tensorflow:"),
+    ("      (405, 540, 3)", "(405, 540, 3)"),
+])
+def test_text_printed_into_a_bar_is_cut_off_and_the_update_kept(glued, shown):
+    text = ("Epoch 1/10\n"
+            f"  1/100 [..............................] - ETA: 12:52 - loss: 0.0838 - mse: 0.0486{glued}\n"
+            f"  2/100 [..............................] - ETA: 20:11 - loss: nan - mse: nan{glued}\n")
+    log = logsense.parse(text)
+    (run,) = log.runs
+    assert [(s["step"], s["mse"]) for s in run.steps.to_dict("records")][:1] == [(1, 0.0486)]
+    assert math.isnan(run.step_records[1]["loss"]) and log.unparsed == []
+    (warning,) = log.warnings
+    assert warning.startswith("2 progress update(s) had other output printed into them (first at line 2: ")
+    assert shown in warning
+
+
+def test_a_value_cut_in_two_is_not_salvaged():
+    """``loss: 0.4`` then ``2/9``: glued digits may be the next counter, so the line is reported instead."""
+    text = "Epoch 1/2\n1/9 [==>...] - ETA: 1s - loss: 0.42.5x\n"
+    log = logsense.parse(text)
+    assert log.unparsed and not any(r.step_records for r in log.runs)
+
+
+HEAD = "Epoch 1/2\n10/10 [==============================] - 0s - loss: 0.5000 - val_loss: 0.6000\nEpoch 2/2\n"
+
+
+@pytest.mark.parametrize("last, kept, warning", [
+    ("10/10 [==============================] - 0s - loss: 0.4000 - val_loss: 0.5",
+     {"loss": 0.4}, "the text ends inside line 4 (epoch 2): val_loss was printed as '0.5', cut short, and was left out"),
+    ("10/10 [==============================] - 0s - loss: 0.41", None,
+     "the text ends inside line 4 (epoch 2): loss was printed as '0.41', cut short, and was left out with the whole "
+     "epoch record"),
+    ("10/10 [==============================] - 0s - loss: 0.4000 - val_loss: 0.5000", {"loss": 0.4, "val_loss": 0.5},
+     None),
+])
+def test_a_text_that_ends_inside_a_line_drops_the_value_it_cut(last, kept, warning):
+    """A log file still being written (or a paste cut short) ends mid-value: Keras prints 4 decimals."""
+    log = logsense.parse(HEAD + last)
+    (run,) = log.runs
+    second = [{k: v for k, v in r.items() if k not in ("epoch", "seconds")} for r in run.epoch_records[1:]]
+    assert second == ([kept] if kept else [])
+    assert log.warnings == ([warning] if warning else [])
+
+
+def test_a_cut_progress_update_keeps_its_step():
+    log = logsense.parse("Epoch 1/2\n 3/10 [======>.......................] - ETA: 1s - loss: 0.5")
+    assert log.runs[0].step_records == [{"epoch": 1, "step": 3, "total": 10, "eta_seconds": 1.0}]
+    assert log.warnings == ["the text ends inside line 2 (step 3 of epoch 1): loss was printed as '0.5', cut short, "
+                            "and was left out"]
+
+
+def test_a_hand_written_log_ending_in_a_newline_is_taken_as_written():
+    (run,) = logsense.parse(HEAD + "10/10 [==] - 0s - loss: 0.4 - val_loss: 0.5\n").runs
+    assert run.series("val_loss").tolist() == [0.6, 0.5]
+
+
+def test_a_run_whose_only_line_was_cut_is_no_run():
+    log = logsense.parse("Epoch 1/2\n10/10 [==============================] - 0s - loss: 0.4")
+    assert log.runs == [] and log.warnings[0].startswith("the text ends inside line 2 (epoch 1)")
+
+
+def test_a_metric_list_cut_at_a_name_keeps_the_values_before_it_and_says_so():
+    log = logsense.parse(HEAD + "10/10 [==============================] - 0s - loss: 0.4000 - val_lo\n")
+    (run,) = log.runs
+    assert run.epoch_records[-1] == {"epoch": 2, "loss": 0.4, "seconds": 0.0}
+    assert log.warnings == ["the text ends inside line 4: the metrics after 'loss: 0.4000' were cut off "
+                            "('- val_lo' is all that is left of them)"]
+
+
+@pytest.mark.parametrize("cut", ["val_loss: ", "val_loss:", "val_loss: 7.9712 -"])
+def test_a_line_wrapped_inside_its_metric_list_is_joined(cut):
+    """A page (or an editor) broke the line where no metric list ends; the next line holds the rest."""
+    whole = "30/30 [==============================] - 18s 593ms/step - loss: 7.9712 - acc: 0.5000 - val_loss: 7.9712 - val_acc: 0.5000"
+    head, rest = whole[:whole.index(cut) + len(cut)], whole[whole.index(cut) + len(cut):]
+    text = f"Epoch 1/25\n{head}\n{rest.lstrip()}\nEpoch 2/25\n{whole}\n"
+    (run,) = logsense.parse(text).runs
+    assert run.epoch_records[0] == run.epoch_records[1] | {"epoch": 1}
+
+
+def test_an_epoch_quoted_again_below_the_log_is_not_a_second_run():
+    lines = [f"Epoch {e}/50\n1/1 ━━━━━━━━━━━━━━━━━━━━ 0s 140ms/step - loss: {40 - e:.4f}" for e in (5, 6, 7)]
+    quote = "Epoch 6/50\n1/1 ━━━━━━━━━━━━━━━━━━━━ 0s 132ms/step - loss: 34.0000"
+    text = "\n".join(lines) + "\nEpoch 7: early stopping\n```\nThe best loss is at this line:\n```\n" + quote + "\n"
+    log = logsense.parse(text)
+    assert [r.epoch_numbers().tolist() for r in log.runs] == [[5, 6, 7]]
+    assert log.warnings == ["line 11: 1 epoch(s) repeating what an earlier run printed were taken as a quotation, "
+                            "not as a new run"]
+
+
+def test_a_second_run_with_its_own_values_stays_a_run():
+    one = "Epoch 1/2\n1/1 [==] - 0s - loss: 0.5000\nEpoch 2/2\n1/1 [==] - 0s - loss: 0.4000\n"
+    two = one.replace("0.4000", "0.3000")
+    assert len(logsense.parse(one + two).runs) == 2
+
+
+def test_a_seeded_rerun_that_prints_the_same_values_stays_a_run():
+    one = "Epoch 1/2\n1/1 [==] - 0s - loss: 0.5000\nEpoch 2/2\n1/1 [==] - 0s - loss: 0.4000\n"
+    assert len(logsense.parse(one + "model.fit(x, y)  # again, same seed\n" + one).runs) == 2
