@@ -509,6 +509,8 @@ class _RunState:
     #: The run began with bars before any header (a paste cut above it): its epoch is a guess
     #: until the first header says which epoch follows.
     headerless: bool = False
+    #: Started by a bare-time line (`13s - loss: 0.3`): a run only once a header follows.
+    tentative: bool = False
 
 
 class _Assembler:
@@ -571,7 +573,7 @@ class _Assembler:
             state = self._new_run(seg.line)
         assert state is not None
         if state.headerless:
-            state.headerless = False
+            state.headerless = state.tentative = False
             self._renumber_headerless(state, h["epoch"] - 1)
             state.first_header = None  # the header, not the guess, tells the numbering and the total
         if state.first_header is None:
@@ -641,15 +643,17 @@ class _Assembler:
             # Bars before any Epoch header: evaluate()/predict() output, or a verbose=2
             # log cut above its first header. Only the latter has metrics and no earlier run.
             # A line that starts with a bare time (Keras 0/1 `2s - loss: 0.3`) is too
-            # plain to start a run on its own: prose and tables can read like it.
-            # Bars with metrics start a run even when unfinished: a paste of a few updates (the
-            # ones that show the NaN) is still training output.
-            if state is not None or not p["names"] or (p["step"] is None and seg.text[0].isdigit()):
+            # plain to start a run on its own (prose and tables can read like it): it is
+            # kept only if an Epoch header follows it. Bars with metrics start a run even
+            # when unfinished: a paste of a few updates (the ones that show the NaN) is
+            # still training output.
+            if state is not None or not p["names"]:
                 return False
             state = self._new_run(seg.line)
             state.epoch = 1
             state.first_header = 1
             state.headerless = True
+            state.tentative = p["step"] is None and seg.text[0].isdigit()
         if p["locales"]:
             state.locales.update(p["locales"])
         layout = self._layouts.get(p["names"])
@@ -726,7 +730,7 @@ class _Assembler:
         runs: list[Run] = []
         self.quoted: list[tuple[int, int]] = []  # (start line, epochs) of runs left out as quotations
         for state in self.runs:
-            if not state.run.epoch_records and not state.run.step_records:
+            if state.tentative or (not state.run.epoch_records and not state.run.step_records):
                 continue
             run = state.run
             if runs and _quotes(run, runs[-1]):

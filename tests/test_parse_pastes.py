@@ -196,3 +196,16 @@ def test_a_second_run_with_its_own_values_stays_a_run():
 def test_a_seeded_rerun_that_prints_the_same_values_stays_a_run():
     one = "Epoch 1/2\n1/1 [==] - 0s - loss: 0.5000\nEpoch 2/2\n1/1 [==] - 0s - loss: 0.4000\n"
     assert len(logsense.parse(one + "model.fit(x, y)  # again, same seed\n" + one).runs) == 2
+
+
+def test_a_verbose2_line_cut_above_its_header_is_kept_once_a_header_follows():
+    text = ("13s - loss: 0.7772 - acc: 0.5680 - val_loss: 0.6657 - val_acc: 0.6048\nEpoch 2/5\n"
+            "15s - loss: 0.6654 - acc: 0.5952 - val_loss: 0.6552 - val_acc: 0.6048\n")
+    (run,) = logsense.parse(text).runs
+    assert run.epoch_numbers().tolist() == [1, 2] and run.series("loss").tolist() == [0.7772, 0.6654]
+    assert run.meta["declared_epochs"] == 5
+
+
+def test_a_lone_line_that_reads_like_verbose2_is_no_run():
+    """`2s - loss: 0.3` in a table or a sentence, with no Epoch header after it."""
+    assert logsense.parse("2s - loss: 0.3000 - acc: 0.9000\nand that was all\n").runs == []
