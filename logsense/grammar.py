@@ -378,7 +378,7 @@ def _undecorate(line: str) -> str:
     prefix goes only when what it hides is a Keras message and the line as it
     stands is not one (`` - 2s - loss: 0.3`` is Keras 2 verbose=2, not a bullet).
     """
-    body = line.strip()
+    stripped = body = line.strip()
     if not body:
         return line
     if body[-1] in _DECOR_END:
@@ -386,7 +386,7 @@ def _undecorate(line: str) -> str:
     m = _DECOR_PREFIX.match(body)  # fails at once on the usual `  3/10 [==` or `Epoch 3/10`
     if m is not None and _CANDIDATE.match(body, m.end()) and not _CANDIDATE.match(body):
         body = body[m.end():]
-    return body if len(body) != len(line.strip()) else line
+    return line if body == stripped else body
 
 
 def segments(text: str, locales: LocaleTable, width: int | None = None) -> Iterator[Segment]:
@@ -521,6 +521,8 @@ class _Assembler:
         self.current: _RunState | None = None
         self.pending_events: list[Event] = []
         self.train_on: dict | None = None
+        #: (start line, epochs) of runs `finish` left out as quotations of the run before
+        self.quoted: list[tuple[int, int]] = []
         #: printed metric names of a bar -> (canonical names, locales that spelled them)
         self._layouts: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
@@ -728,7 +730,7 @@ class _Assembler:
     # results ---------------------------------------------------------------------
     def finish(self) -> list[Run]:
         runs: list[Run] = []
-        self.quoted: list[tuple[int, int]] = []  # (start line, epochs) of runs left out as quotations
+        self.quoted = []
         for state in self.runs:
             if state.tentative or (not state.run.epoch_records and not state.run.step_records):
                 continue

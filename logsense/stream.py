@@ -29,7 +29,7 @@ from typing import Any
 from lark.exceptions import LarkError
 
 from . import grammar
-from .log import Run
+from .log import EPOCH_KEYS, STEP_KEYS, Run
 
 #: Text held before the first line is parsed: the wrap width of a copied screen is
 #: decided from it, so an input up to this size reads exactly as a whole text.
@@ -267,10 +267,14 @@ class LogStream:
 
 
 #: The last value of a line that the end of the text cut short: Keras prints 4 decimals
-#: (``0.4123``) or an exponent, so fewer digits at the very end are a value cut in two.
-_CUT_VALUE = re.compile(r"([^\W\d][\w.]*): ?([-+]?\d+(?:\.\d{0,3})?)\s*$")
+#: (``0.4123``) or a two-digit exponent (``3.5193e-04``), so fewer digits at the very end
+#: are a value cut in two.
+_CUT_VALUE = re.compile(r"([^\W\d][\w.]*): ?([-+]?\d+(?:\.\d{0,3})?|[-+]?\d+\.\d+[eE][-+]?\d?)\s*$")
 #: A metric list that stops at a name (``- val_lo``, ``- val_loss:``).
 _CUT_NAME = re.compile(r" - [^\W\d][\w.]*:?\s*$")
+
+
+_NOT_METRICS = frozenset(EPOCH_KEYS) | frozenset(STEP_KEYS)
 
 
 def _drop_cut_value(runs: list[Run], line: int, text: str, ended: bool) -> str | None:
@@ -300,7 +304,7 @@ def _drop_cut_value(runs: list[Run], line: int, text: str, ended: bool) -> str |
         if not records:
             continue
         record = records[-1]
-        metrics = [k for k in record if k not in ("epoch", "seconds", "step", "total", "eta_seconds")]
+        metrics = [k for k in record if k not in _NOT_METRICS]
         if ended and not (len(records) > 1 and len(records[-2]) > len(record)):
             continue
         if metrics and record[metrics[-1]] == printed:

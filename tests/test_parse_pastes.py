@@ -209,3 +209,9 @@ def test_a_verbose2_line_cut_above_its_header_is_kept_once_a_header_follows():
 def test_a_lone_line_that_reads_like_verbose2_is_no_run():
     """`2s - loss: 0.3` in a table or a sentence, with no Epoch header after it."""
     assert logsense.parse("2s - loss: 0.3000 - acc: 0.9000\nand that was all\n").runs == []
+
+
+def test_an_exponent_cut_short_is_not_read_as_a_smaller_number():
+    log = logsense.parse(HEAD + "10/10 [==============================] - 0s - loss: 0.4000 - val_loss: 3.5193e-0")
+    assert "val_loss" not in log.runs[0].epoch_records[-1]
+    assert "val_loss was printed as '3.5193e-0', cut short" in log.warnings[0]
