@@ -61,3 +61,74 @@ def test_report_json_has_replays():
     doc = _diagnose("003").to_dict()
     assert doc["causes"][0]["replay"]["confirmed"] is True
     assert len(doc["causes"][0]["replay"]["predicted"]) == 10
+
+
+# ------------------------------------------------ shapes seen in real posts (examples written here)
+
+def _bars(rows: list[str], total: int = 3) -> str:
+    return "".join(f"Epoch {i}/{total}\n100/100 [==============================] - 1s 9ms/step - {row}\n"
+                   for i, row in enumerate(rows, 1))
+
+
+def test_negative_cross_entropy_is_the_targets_not_the_logits():
+    code = "model.compile(loss='binary_crossentropy', optimizer='adam', metrics=['accuracy'])\n"
+    text = code + _bars(["loss: -117944.7500 - accuracy: 3.8897e-05", "loss: -128001.2500 - accuracy: 3.8897e-05"])
+    report = logsense.diagnose(text)
+    top = report.top_cause
+    assert top.cause == "loss_activation_mismatch" and "targets lie outside [0, 1]" in top.evidence
+    assert "loss='mse'" in top.fix
+    assert all(c.cause != "saturated_logits" for c in report.causes)
+
+
+def test_an_accuracy_metric_on_a_regression_does_not_make_its_loss_a_cross_entropy():
+    """`metrics=['accuracy']` with MSE prints accuracies near 0; an MSE of 262 is no impossible cross-entropy."""
+    text = _bars(["loss: 262.8366 - acc: 0.0716 - val_loss: 114.7868 - val_acc: 0.0843",
+                  "loss: 230.1200 - acc: 0.0750 - val_loss: 110.2000 - val_acc: 0.0843"])
+    report = logsense.diagnose(text)
+    assert all(f.symptom != "loss_out_of_range" for f in report.findings)
+    assert all(c.cause != "saturated_logits" for c in report.causes)
+
+
+def test_a_classifier_with_an_impossible_loss_is_still_flagged_without_code():
+    text = _bars(["loss: 315.4696 - accuracy: 0.8432", "loss: 301.2000 - accuracy: 0.8510"])
+    (found,) = [f for f in logsense.diagnose(text).findings if f.symptom == "loss_out_of_range"]
+    assert found.stats["loss_fn_inferred"] is True and found.confidence > 0.5
+
+
+def test_single_output_predictions_that_never_vary_are_a_collapse_and_the_run_is_not_healthy():
+    text = _bars(["loss: 0.0416", "loss: 0.0399", "loss: 0.0384"])
+    text += "The predictions are [[ 0.72903597]\n [ 0.72903597]\n [ 0.72903597]\n [ 0.72903597]]\n"
+    report = logsense.diagnose(text)
+    (found,) = [f for f in report.findings if f.symptom == "collapse"]
+    assert found.stats["shape"] == [4, 1] and found.stats["relative_spread"] == 0
+    assert _ids(report) == ["collapse_to_mean"]
+    assert "around 0.729" in report.top_cause.evidence
+
+
+def test_single_output_predictions_that_vary_are_no_collapse():
+    text = _bars(["loss: 0.0416", "loss: 0.0399", "loss: 0.0384"])
+    text += "preds:\n[[0.61]\n [0.72]\n [0.55]\n [0.80]]\n"
+    assert all(f.symptom != "collapse" for f in logsense.diagnose(text).findings)
+
+
+@pytest.mark.parametrize("rows", [
+    ["loss: 5.3727 - acc: 0.6667", "loss: 5.3727 - acc: 0.6667"],            # frozen from the first epoch
+    ["loss: 1.5870", "loss: 1.6100", "loss: 1.7000"],                          # rising epoch after epoch
+])
+def test_a_short_run_that_never_improved_is_not_called_healthy(rows):
+    assert "healthy" not in _ids(logsense.diagnose(_bars(rows)))
+
+
+def test_three_identical_losses_are_a_frozen_plateau():
+    report = logsense.diagnose(_bars(["loss: 380192.1799", "loss: 374605.0454", "loss: 374605.0454",
+                                      "loss: 374605.0454"], total=4))
+    (flat,) = [f for f in report.findings if f.symptom == "plateau"]
+    assert flat.stats["frozen"] and (flat.start_epoch, flat.end_epoch) == (2, 4)
+
+
+def test_a_frozen_validation_loss_is_a_plateau_even_when_training_moves_in_its_last_digit():
+    report = logsense.diagnose(_bars(["loss: 7.1742 - val_loss: 6.9442", "loss: 7.1726 - val_loss: 6.9442",
+                                      "loss: 7.1726 - val_loss: 6.9442"]))
+    (flat,) = [f for f in report.findings if f.symptom == "plateau"]
+    assert flat.metric == "val_loss" and flat.stats["frozen"]
+    assert "healthy" not in _ids(report)

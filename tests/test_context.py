@@ -536,3 +536,20 @@ def test_a_bare_reassignment_after_the_log_reruns_the_model_code():
     attach_to_runs(runs, extract_context(text))
     assert [r.context["l2"] for r in runs] == [0.01, 0]
     assert runs[1].context["layers"][0]["regularizers"] == {"kernel": {"l2": 0.0}}
+
+
+def test_commented_out_code_is_not_the_set_up_but_a_remark_is():
+    from logsense.context import extract_context
+
+    def merged(text):
+        out = {}
+        for block in extract_context(text):
+            out.update(block.values)
+        return out
+
+    code = ("model = Sequential()\nmodel.add(Dense(1, input_dim=35))\n"
+            "#model.compile(loss='categorical_crossentropy', optimizer='rmsprop')\n"
+            "model.compile(loss='mean_absolute_error', optimizer='sgd')  # lr = 0.001 worked better\n")
+    ctx = merged(code)
+    assert ctx["loss"] == "mae" and ctx["optimizer"] == "sgd" and ctx["lr"] == 0.001
+    assert merged(code.replace("# lr = 0.001 worked better", "#lr = 0.001")).get("lr") != 0.001

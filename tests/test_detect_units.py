@@ -236,8 +236,13 @@ def test_collapse_only_for_near_identical_rows():
     rng = np.random.default_rng(5)
     varied = Log(predictions=[Prediction(line=1, values=rng.uniform(0, 1, (8, 4)))])
     assert CollapseDetector().fit(varied).findings() == []
+    # One output per sample (a regression): the same value for every row is the plainest collapse there
+    # is; a spread of a few percent of the value is a model that uses its inputs.
     single = Log(predictions=[Prediction(line=1, values=np.full((8, 1), 0.5))])
-    assert CollapseDetector().fit(single).findings() == []
+    (found,) = CollapseDetector().fit(single).findings()
+    assert found.stats["relative_spread"] == 0 and found.stats["shape"] == [8, 1]
+    spread = Log(predictions=[Prediction(line=1, values=rng.uniform(0.45, 0.55, (8, 1)))])
+    assert CollapseDetector().fit(spread).findings() == []
 
 
 # --- interface and bad input ------------------------------------------------------------------------

@@ -54,8 +54,11 @@ def rank_causes(log: Log, run_findings: dict[int, list[Finding]], log_findings: 
         for run in log.runs:
             own = list(run_findings.get(run.index, [])) + [f for f in log_findings if run.index in f.runs]
             found += _safe(log, cls.id, lambda: model.assess(run, own, run_context(log, run)))
-    covered = {r for c in found if c.cause != "healthy" and c.confidence >= COVERED for r in c.runs}
-    found = [c for c in found if not (c.cause == "healthy" and set(c.runs) & covered)]
+    confident = [c for c in found if c.cause != "healthy" and c.confidence >= COVERED]
+    covered = {r for c in confident for r in c.runs}
+    # A cause of the whole paste (its pasted predictions, say) speaks for the model its runs trained.
+    whole = any(not c.runs for c in confident)
+    found = [c for c in found if not (c.cause == "healthy" and (whole or set(c.runs) & covered))]
     return sorted(found, key=lambda c: -c.confidence)
 
 

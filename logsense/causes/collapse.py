@@ -36,11 +36,16 @@ class CollapseToMean(CauseModel):
             return None
         s = found.stats
         means = numbers(s.get("column_means"))
-        evidence = [f"pasted predictions ({'x'.join(str(int(d)) for d in numbers(s.get('shape')))}"
-                    f"{', rows elided' if s.get('elided') else ''}) vary across samples by "
-                    f"{fstat(s, 'between_sample_std', 3)} but across outputs by "
-                    f"{fstat(s, 'between_column_std', 3)} (ratio {fstat(s, 'ratio', 3)})"]
-        if means:
+        shown = (f"pasted predictions ({'x'.join(str(int(d)) for d in numbers(s.get('shape')))}"
+                 f"{', rows elided' if s.get('elided') else ''}) vary across samples by {fstat(s, 'between_sample_std', 3)}")
+        if s.get("between_column_std") is None:  # one output per sample
+            evidence = [f"{shown} around {fmt(means[0]) if means else '?'} "
+                        f"({100 * (number(s.get('relative_spread')) or 0):.2g}% of the value): every input gets the "
+                        f"same prediction"]
+        else:
+            evidence = [f"{shown} but across outputs by {fstat(s, 'between_column_std', 3)} "
+                        f"(ratio {fstat(s, 'ratio', 3)})"]
+        if means and len(means) > 1:
             evidence.append(f"column means {fmt(min(means), 2)}-{fmt(max(means), 2)}: the same vector for every input")
         act = str(context.get("output_activation") or "")
         if act == "sigmoid" and str(context.get("loss") or "") in ("mse", "mean_squared_error"):

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..findings import Finding
 from ..log import Log, Run
-from .base import Cause, CauseModel, layer_dicts, run_context
+from .base import Cause, CauseModel, fstat, layer_dicts, run_context
 
 
 def mismatch(context: dict[str, Any]) -> str | None:
@@ -42,6 +42,10 @@ class LossActivationMismatch(CauseModel):
     def assess(self, target: Run | Log, findings: list[Finding], context: dict[str, Any]) -> Cause | None:
         assert isinstance(target, Log)
         log = target
+        negative = [f for f in findings if f.symptom == "loss_out_of_range" and f.stats.get("reason") == "negative"
+                    and "crossentropy" in str(f.stats.get("loss_fn", ""))]
+        if negative:
+            return self._targets_outside(negative)
         reasons = {r.index: mismatch(run_context(log, r)) for r in log.runs}
         runs = [i for i, why in reasons.items() if why]
         why = next((w for w in reasons.values() if w), None) or mismatch(context)
@@ -54,3 +58,16 @@ class LossActivationMismatch(CauseModel):
                "(sparse_categorical_crossentropy for integer labels); for independent labels sigmoid with "
                "binary_crossentropy")
         return self.cause(confidence, runs, [why] + [f"seen with {s}" for s in symptoms], fix, None, symptoms)
+
+    def _targets_outside(self, negative: list[Finding]) -> Cause:
+        """A cross-entropy below zero: no output can do that, only targets outside [0, 1] can
+        (``-y ln p`` with ``y`` a price or a count), so the loss does not fit the data."""
+        first = min(negative, key=lambda f: (f.run if f.run is not None else -1, f.start_epoch or 0))
+        runs = sorted({f.run for f in negative if f.run is not None})
+        evidence = [f"{first.metric} is negative ({fstat(first.stats, 'value')} at epoch {first.start_epoch}): a "
+                    f"cross-entropy cannot be, whatever the outputs, unless the targets lie outside [0, 1]",
+                    "a classification loss on regression targets"]
+        fix = ("for real-valued targets use loss='mse' (or 'mae') with a linear output; for classes, give "
+               "labels in [0, 1] (one-hot or 0/1) or integer labels with sparse_categorical_crossentropy")
+        return self.cause(0.5 + 0.4 * max(f.confidence for f in negative), runs, evidence, fix, None,
+                          ["loss_out_of_range"])

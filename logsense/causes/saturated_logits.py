@@ -43,8 +43,10 @@ class SaturatedLogits(CauseModel):
     def assess(self, target: Run | Log, findings: list[Finding], context: dict[str, Any]) -> Cause | None:
         assert isinstance(target, Log)
         log = target
+        # Unbounded logits make a cross-entropy huge, never negative: that is the targets (loss_activation).
         ranges = [f for f in findings if f.symptom == "loss_out_of_range" and f.metric
-                  and not f.metric.startswith("val_") and "crossentropy" in str(f.stats.get("loss_fn", ""))]
+                  and not f.metric.startswith("val_") and "crossentropy" in str(f.stats.get("loss_fn", ""))
+                  and f.stats.get("reason") != "negative"]
         scaled = next((f for f in findings if f.symptom == "lr_scaled_loss"), None)
         frozen = [f for f in findings if f.symptom == "plateau" and f.stats.get("frozen")]
         frozen_unscaled = [f for f in frozen if inputs_unscaled(run_context(log, _run(log, f.run))) is True]

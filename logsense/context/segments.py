@@ -124,9 +124,24 @@ def find_code(lines: list[str], skip: set[int] | None = None) -> CodeScan:
             text = lines[k]
             if "#" in text:
                 comment = _comment(text)
-                if comment:
+                if comment and not _disabled_code(comment):
                     scan.comments.append((k + 1, comment))
     return scan
+
+
+def _disabled_code(comment: str) -> bool:
+    """A commented-out statement (``#model.compile(loss='mse')``): what the script no longer does,
+    so not a remark about the set-up to read as prose."""
+    body = comment.strip()
+    if len(body) > MAX_FRAGMENT_CHARS or not ("(" in body or "=" in body):
+        return False
+    try:
+        tree = ast.parse(body)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return bool(tree.body) and all(
+        isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Import, ast.ImportFrom))
+        or (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)) for node in tree.body)
 
 
 def _comment(line: str) -> str | None:

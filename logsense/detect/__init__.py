@@ -59,8 +59,16 @@ def detect_run(run: Run) -> list[Finding]:
     if main is not None and main not in diverged:
         chance = chance_level(run, main)
         det = PlateauDetector(*(chance or (None, None)))
-        found += _safe(lambda: det.fit(run.series(main), epochs, metric=main, run=run.index).findings(),
-                       "plateau", run)
+        flat = _safe(lambda: det.fit(run.series(main), epochs, metric=main, run=run.index).findings(), "plateau", run)
+        val = "val_" + main
+        if not flat and val in run.metrics:
+            # A validation loss printed identically epoch after epoch: the outputs no longer change,
+            # even where the training loss (an average over the updates) still moves in its last digit.
+            frozen_only = PlateauDetector(min_epochs=len(epochs) + 1)
+            flat = [f for f in _safe(lambda: frozen_only.fit(run.series(val), epochs, metric=val,
+                                                              run=run.index).findings(), "plateau", run)
+                    if f.stats.get("frozen")]
+        found += flat
     found += _safe(lambda: OverfittingDetector().fit(run).findings(), "overfitting", run)
     found += _safe(lambda: TrainValGapDetector().fit(run).findings(), "train_val_gap", run)
     found += _safe(lambda: LossRangeDetector().fit(run).findings(), "loss_out_of_range", run)

@@ -41,7 +41,7 @@ class PlateauDetector(SeriesDetector):
 
     def __init__(self, chance_level: float | None = None, chance_source: str | None = None,
                  min_epochs: int = 5, max_rel_change: float = 0.03, chance_tol: float = 0.03,
-                 min_frozen: int = 4) -> None:
+                 min_frozen: int = 3) -> None:
         super().__init__()
         self.min_frozen = min_frozen
         self.chance_level = chance_level

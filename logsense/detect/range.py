@@ -116,13 +116,23 @@ class LossRangeDetector(RunDetector):
         return None, ""
 
 
+#: The accuracy a run must reach before an unnamed loss is taken to be a cross-entropy.
+INFER_MIN_ACCURACY = 0.3
+
+
 def _loss_function(run: Run, metric: str) -> tuple[str | None, bool]:
     """The canonical loss-function name for ``metric`` and whether it was inferred."""
     fn = loss_function(run.context or {}, base_name(metric))
     if fn is not None:
         return fn, False
-    if accuracy_metric(run) is not None:
-        return "crossentropy", True
+    acc = accuracy_metric(run)
+    if acc is not None:
+        # `metrics=['accuracy']` on a regression prints an accuracy too, near 0 (exact matches of
+        # floats); a classifier whose cross-entropy is to be judged gets at least some right.
+        values = run.series(acc)
+        values = values[np.isfinite(values)]
+        if values.size and float(values.max()) >= INFER_MIN_ACCURACY:
+            return "crossentropy", True
     return None, False
 
 
