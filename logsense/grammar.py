@@ -576,7 +576,7 @@ class _Assembler:
         assert state is not None
         if state.headerless:
             state.headerless = state.tentative = False
-            self._renumber_headerless(state, h["epoch"] - 1)
+            self._renumber_headerless(state, h["epoch"] - 1 - (state.epoch or 1))
             state.first_header = None  # the header, not the guess, tells the numbering and the total
         if state.first_header is None:
             state.first_header = h["epoch"]
@@ -586,14 +586,24 @@ class _Assembler:
         state.epoch_done = False
 
     @staticmethod
-    def _renumber_headerless(state: _RunState, epoch: int) -> None:
-        """Give what came before the first header the epoch just before it (all of it was one epoch:
-        a second one would have needed a header). Callback messages printed then go with it."""
+    def _renumber_headerless(state: _RunState, shift: int) -> None:
+        """Move what came before the first header by ``shift`` epochs, so that its last epoch is the one
+        just before the header. Callback messages printed then go with their epochs."""
         run = state.run
         for record in (*run.epoch_records, *run.step_records):
-            record["epoch"] = epoch
+            record["epoch"] += shift
         for event in run.events:
-            event.epoch = epoch
+            if event.epoch is not None:
+                event.epoch += shift
+
+    @staticmethod
+    def _next_headerless_epoch(state: _RunState, total: int | None) -> None:
+        """A paste without headers: a bar of the epoch's length starting over after the epoch ended
+        is the next epoch (evaluate() output has another length, and starts no epoch)."""
+        if state.headerless and state.epoch_done and total is not None and total == state.final_total:
+            assert state.epoch is not None
+            state.epoch += 1
+            state.epoch_done = False
 
     def _bar_run(self, bars: list[tuple[Any, ...]], seg: Segment, metric_name: Any) -> bool:
         """Feed a line of `_FAST_BAR` groups; True if any was taken.
@@ -614,6 +624,8 @@ class _Assembler:
                     or (total_n is not None and step_n >= total_n)):
                 fed = self._progress(_bar_record(*groups), seg, metric_name) or fed
                 continue
+            if state.headerless:
+                self._next_headerless_epoch(state, total_n)
             if per is not None:
                 codes = _per_unit(per)[1]
                 if codes:
@@ -655,6 +667,8 @@ class _Assembler:
             state.epoch = 1
             state.first_header = 1
             state.headerless = True
+            for event in state.run.events:  # printed before the first bar: they belong to its epoch
+                event.epoch = 1
             state.tentative = p["step"] is None and seg.text[0].isdigit()
         if p["locales"]:
             state.locales.update(p["locales"])
@@ -669,6 +683,7 @@ class _Assembler:
         if final or not state.evidence:  # one partial bar tells as much as all of them
             self._note_format(state, p)
         if not final:
+            self._next_headerless_epoch(state, total)
             # Keras 3 prints the remaining time on unfinished bars, without "ETA:".
             eta = p["eta"] if p["eta"] is not None else p["time"]
             record = {"epoch": state.epoch, "step": step, "total": total, "eta_seconds": eta}

@@ -215,3 +215,18 @@ def test_an_exponent_cut_short_is_not_read_as_a_smaller_number():
     log = logsense.parse(HEAD + "10/10 [==============================] - 0s - loss: 0.4000 - val_loss: 3.5193e-0")
     assert "val_loss" not in log.runs[0].epoch_records[-1]
     assert "val_loss was printed as '3.5193e-0', cut short" in log.warnings[0]
+
+
+def test_a_paste_without_any_header_counts_its_epochs_by_the_bars_that_start_over():
+    """Old Keras with a checkpoint message printed into the last update of every epoch, headers not copied."""
+    epochs = [("1.6080", "1.5564", "00001: val_loss improved from inf to 1.55635, saving model to best.h5"),
+              ("1.5307", "1.5285", "00002: val_loss improved from 1.55635 to 1.52850, saving model to best.h5"),
+              ("1.4806", "1.5510", "00003: val_loss did not improve")]
+    text = "".join(f"12299/12300 [============================>.] - ETA: 0s - loss: {loss}Epoch {msg}\n"
+                   f"12300/12300 [==============================] - 2773s 225ms/step - loss: {loss} - val_loss: {val}\n"
+                   for loss, val, msg in epochs)
+    text += "313/313 [==============================] - 1s 2ms/step - loss: 1.5000\n"  # evaluate(): no epoch
+    (run,) = logsense.parse(text).runs
+    assert run.epoch_numbers().tolist() == [1, 2, 3]
+    assert run.series("val_loss").tolist() == [1.5564, 1.5285, 1.551]
+    assert [(e.epoch, e.kind) for e in run.events] == [(1, "checkpoint"), (2, "checkpoint"), (3, "checkpoint")]
