@@ -283,3 +283,19 @@ def test_frozen_loss_is_a_plateau():
     (f,) = [f for f in detect_run(run) if f.symptom == "plateau"]
     assert f.stats["frozen"] is True and f.start_epoch == 2 and f.stats["n_epochs"] == 5
     assert f.stats["stuck"] is False  # 6.1 is not ln 10
+
+
+def test_a_loss_that_rises_epoch_after_epoch_is_a_sustained_divergence():
+    """Training reverses (1.09 -> 1.24 over five rises): too slow for the geometric test, still a symptom."""
+    y = np.array([1.587, 1.302, 1.151, 1.0933, 1.1043, 1.1402, 1.1855, 1.2136, 1.2371])
+    (f,) = DivergenceDetector().fit(y, np.arange(1, 10, dtype=float), metric="loss").findings()
+    assert f.stats["sustained_rise"] and (f.start_epoch, f.end_epoch) == (4, 9)
+    assert f.stats["p_value"] == pytest.approx(1 / 720, rel=1e-2) and f.confidence < 0.8
+
+
+@pytest.mark.parametrize("y", [
+    [1.0, 0.8, 0.7, 0.71, 0.72, 0.73, 0.74],   # five rises but only 4 % in all: noise at a floor
+    [1.0, 0.8, 0.9, 0.85, 1.0, 0.95, 1.1],     # up and down
+])
+def test_small_or_broken_rises_are_no_divergence(y):
+    assert DivergenceDetector().fit(np.array(y), np.arange(1, len(y) + 1, dtype=float), metric="loss").findings() == []

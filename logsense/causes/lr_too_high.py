@@ -51,7 +51,15 @@ class LrTooHigh(CauseModel):
         weights: list[float] = []
         symptoms: list[str] = []
         growth = number(div.stats.get("growth_factor")) if div else None
-        if div is not None:
+        if div is not None and div.stats.get("sustained_rise"):
+            # Rising, but not by a constant factor: the lr*h arithmetic of a quadratic does not apply.
+            symptoms.append("divergence")
+            weights.append(0.5 * div.confidence)
+            evidence.append(f"{div.metric} rose in each of the last {int(div.stats.get('n_epochs', 1)) - 1} epochs "
+                            f"(epochs {div.start_epoch}-{div.end_epoch}, x{fmt(1 + (number(div.stats.get('total_rise')) or 0), 3)}): "
+                            f"the updates now overshoot instead of descending")
+            growth = None
+        elif div is not None:
             symptoms.append("divergence")
             weights.append(0.6 * div.confidence)
             ci = numbers(div.stats.get("growth_ci"))

@@ -12,6 +12,8 @@ ones from which the loss still grows ``min_total_growth``-fold), so a run that
 first converges and then blows up is judged on the part that blows up. A run-up
 of only a few epochs is too short for a rank test; after a long enough history
 its mean log increment is z-tested against the history's own noise instead.
+A loss that is not growing geometrically but rose in each of its last epochs
+(``min_rises``, by ``min_rise`` in all) is reported too, flagged ``sustained_rise``.
 """
 from __future__ import annotations
 
@@ -25,6 +27,10 @@ from .base import SeriesDetector, clip01, epoch_int, noise_sigma, p_value, rfloa
 from .trend import thin
 
 
+#: A rise that is not geometric is a weaker sign than one that is: its confidence is capped here.
+SUSTAINED_CONFIDENCE = 0.8
+
+
 class DivergenceDetector(SeriesDetector):
     """Flag geometric growth of a loss.
 
@@ -33,12 +39,17 @@ class DivergenceDetector(SeriesDetector):
             much over the window (slow drifts are overfitting or noise, not divergence).
         alpha: the confidence interval's level is ``1 - alpha``; its lower bound must exceed 1.
         min_r2: the geometric model must explain at least this share of log-loss variance.
+        min_rises: rises in a row at the end that count as a sustained (non-geometric) rise.
+        min_rise: relative rise over them that matters.
     """
 
     symptom = "divergence"
 
-    def __init__(self, min_total_growth: float = 3.0, alpha: float = 0.05, min_r2: float = 0.3) -> None:
+    def __init__(self, min_total_growth: float = 3.0, alpha: float = 0.05, min_r2: float = 0.3,
+                 min_rises: int = 4, min_rise: float = 0.1) -> None:
         super().__init__()
+        self.min_rises = min_rises
+        self.min_rise = min_rise
         self.min_total_growth = min_total_growth
         self.alpha = alpha
         self.min_r2 = min_r2
@@ -59,7 +70,7 @@ class DivergenceDetector(SeriesDetector):
                 break
         explosive = inf_after.size > 0
         if fit is None and not explosive:
-            return []
+            return self._sustained_rise(y[idx], epochs[idx], metric)
         if fit is None and idx.size - start >= 3:
             fit = self._fit(z, epochs[idx], start)
         win = idx[start:]
@@ -89,6 +100,31 @@ class DivergenceDetector(SeriesDetector):
             msg += f"; overflows to inf at epoch {stats_['inf_epoch']}"
         return [Finding(symptom=self.symptom, metric=metric, start_epoch=epoch_int(epochs[win[0]]),
                         end_epoch=epoch_int(epochs[end]), confidence=clip01(conf), stats=stats_, message=msg)]
+
+    def _sustained_rise(self, y: np.ndarray, epochs: np.ndarray, metric: str) -> list[Finding]:
+        """The loss rose in each of the last ``min_rises`` epochs or more, by ``min_rise`` in all: too
+        slow for the geometric test, yet training has reversed. Under noise around a level, ``k + 1``
+        values come out strictly increasing with probability ``1/(k+1)!``: that is the p-value."""
+        rises = 0
+        while rises + 1 < y.size and y[-1 - rises] > y[-2 - rises]:
+            rises += 1
+        if rises < self.min_rises:
+            return []
+        first, last = float(y[-1 - rises]), float(y[-1])
+        total = last / first - 1.0
+        if total < self.min_rise:
+            return []
+        p = 1.0 / math.factorial(rises + 1)
+        span = max(float(epochs[-1] - epochs[-1 - rises]), 1.0)
+        gf = (last / first) ** (1.0 / span)
+        e0, e1 = epoch_int(epochs[-1 - rises]), epoch_int(epochs[-1])
+        st = {"growth_factor": rfloat(gf), "growth_ci": None, "r2": None, "n_epochs": rises + 1,
+              "p_value": rfloat(p, 3), "test": "monotone_rise", "explosive": False, "sustained_rise": True,
+              "total_rise": rfloat(total, 4)}
+        msg = (f"{metric} rose in each of the last {rises} epochs, x{last / first:.3g} from {first:.4g} (epoch {e0}) "
+               f"to {last:.4g} (epoch {e1}): training reversed, slower than a geometric blow-up")
+        return [Finding(symptom=self.symptom, metric=metric, start_epoch=e0, end_epoch=e1,
+                        confidence=clip01(SUSTAINED_CONFIDENCE * (1.0 - p)), stats=st, message=msg)]
 
     def _starts(self, z: np.ndarray, limit: int = 8) -> list[int]:
         """Candidate starts of the run-up: points below everything after them, from which the
