@@ -132,3 +132,16 @@ def test_a_frozen_validation_loss_is_a_plateau_even_when_training_moves_in_its_l
     (flat,) = [f for f in report.findings if f.symptom == "plateau"]
     assert flat.metric == "val_loss" and flat.stats["frozen"]
     assert "healthy" not in _ids(report)
+
+
+def test_a_nan_while_validation_stays_finite_is_not_pinned_on_the_learning_rate():
+    text = _bars(["loss: 0.9000 - val_loss: 0.8000", "loss: nan - val_loss: 2.7528"], total=2)
+    top = logsense.diagnose(text).top_cause
+    assert top.cause == "lr_too_high" and top.confidence <= 0.25
+    assert "the validation loss stayed finite in that epoch: the weights are not NaN" in top.evidence
+
+
+def test_a_nan_after_a_long_stable_stretch_says_so():
+    rows = [f"loss: {1 / (i + 1) + 0.1:.4f}" for i in range(30)] + ["loss: nan"]
+    top = logsense.diagnose(_bars(rows, total=31)).top_cause
+    assert "after 30 finite epochs without divergence" in top.evidence and top.confidence <= 0.25

@@ -78,8 +78,9 @@ class LrTooHigh(CauseModel):
                             f"{fmt(lr_h_from_growth(creep)[-1], 5)}")
         if nan is not None:
             symptoms.append("nan")
-            weights.append(0.5 * nan.confidence)
+            weights.append(_nan_weight(run, nan, div))
             evidence.append(f"the loss became non-finite at epoch {nan.stats.get('epoch', nan.start_epoch)}")
+            evidence.extend(_nan_caveats(run, nan, div))
         if lr_h is not None and quad is not None and lr is not None:
             weights.append(0.5 if lr_h >= 2 else 0.0)
             evidence.append(f"the set-up gives h = 2*mean(x^2) = {fmt(quad.h)}, so lr*h = {fmt(lr)}*{fmt(quad.h)} = "
@@ -157,6 +158,44 @@ class LrTooHigh(CauseModel):
                 text += f": with lr = {fmt(lr)}, use less than {fmt(2 * lr / lr_h, 2)}, ideally {fmt(lr / lr_h, 2)}"
             return text
         return "lower the learning rate (try 10x smaller) and clip gradients (clipnorm=1.0)"
+
+
+#: Finite epochs before a NaN that make "always too high" unlikely.
+STABLE_EPOCHS = 20
+
+
+def _nan_facts(run: Run, nan: Finding) -> tuple[bool, int]:
+    """(whether the validation loss stayed finite in the NaN's epoch, finite epochs before it)."""
+    epoch = nan.stats.get("epoch", nan.start_epoch)
+    metric = nan.metric or ""
+    val = run.series("val_" + metric) if not metric.startswith("val_") and "val_" + metric in run.metrics else None
+    epochs = run.epoch_numbers()
+    at = np.flatnonzero(epochs == epoch) if epoch is not None else np.array([], dtype=int)
+    val_finite = bool(val is not None and at.size and np.isfinite(val[at[0]]))
+    return val_finite, int(np.sum(epochs < epoch)) if epoch is not None else 0
+
+
+def _nan_weight(run: Run, nan: Finding, div: Finding | None) -> float:
+    """A NaN while validation stays finite, or after a long stable stretch, says less about the learning rate."""
+    val_finite, before = _nan_facts(run, nan)
+    if div is None and (val_finite or before >= STABLE_EPOCHS):
+        return 0.25 * nan.confidence
+    return 0.5 * nan.confidence
+
+
+def _nan_caveats(run: Run, nan: Finding, div: Finding | None) -> list[str]:
+    if div is not None:
+        return []
+    val_finite, before = _nan_facts(run, nan)
+    out = []
+    if val_finite:
+        out.append("but the validation loss stayed finite in that epoch: the weights are not NaN, so the NaN comes "
+                   "from the training loss on some batch (a log(0), a division by zero, a bad sample), not from "
+                   "divergence")
+    if before >= STABLE_EPOCHS:
+        out.append(f"after {before} finite epochs without divergence: one exploding gradient or bad batch is more "
+                   f"likely than a learning rate that was always too high (clipnorm=1.0 guards against both)")
+    return out
 
 
 def scalar_problem(context: dict[str, Any]) -> Quadratic | None:
