@@ -6,6 +6,7 @@ from typing import Any
 import numpy as np
 
 from ..detect.metrics import main_loss
+from ..detect.trend import rising_tail
 from ..findings import Finding
 from ..log import Log, Run
 from .base import Cause, CauseModel, fmt
@@ -13,16 +14,6 @@ from .base import Cause, CauseModel, fmt
 
 #: Rises in a row at the end of a run that keep it from being called healthy.
 RISING_EPOCHS = 2
-
-
-def _rising_tail(y: np.ndarray) -> int:
-    """How many of the last epochs each raised the loss."""
-    rises = 0
-    for a, b in zip(y[-2::-1], y[:0:-1]):
-        if b <= a:
-            break
-        rises += 1
-    return rises
 
 
 class Healthy(CauseModel):
@@ -36,7 +27,7 @@ class Healthy(CauseModel):
         metric = main_loss(target)
         y = target.series(metric) if metric else np.array([])
         y = y[np.isfinite(y)]
-        if y.size >= 2 and (np.all(y == y[0]) or _rising_tail(y) >= min(RISING_EPOCHS, y.size - 1)):
+        if y.size >= 2 and (np.all(y == y[0]) or rising_tail(y) >= min(RISING_EPOCHS, y.size - 1)):
             # Too few epochs for a finding, but a loss that never moved, or that rose epoch after
             # epoch to the end, is not a healthy run: say nothing rather than "nothing to fix".
             return None

@@ -78,9 +78,11 @@ class LrTooHigh(CauseModel):
                             f"{fmt(lr_h_from_growth(creep)[-1], 5)}")
         if nan is not None:
             symptoms.append("nan")
-            weights.append(_nan_weight(run, nan, div))
+            caveats = _nan_caveats(run, nan) if div is None else []
+            # A NaN while validation stays finite, or after a long stable stretch, says less about the lr.
+            weights.append((0.25 if caveats else 0.5) * nan.confidence)
             evidence.append(f"the loss became non-finite at epoch {nan.stats.get('epoch', nan.start_epoch)}")
-            evidence.extend(_nan_caveats(run, nan, div))
+            evidence.extend(caveats)
         if lr_h is not None and quad is not None and lr is not None:
             weights.append(0.5 if lr_h >= 2 else 0.0)
             evidence.append(f"the set-up gives h = 2*mean(x^2) = {fmt(quad.h)}, so lr*h = {fmt(lr)}*{fmt(quad.h)} = "
@@ -164,34 +166,21 @@ class LrTooHigh(CauseModel):
 STABLE_EPOCHS = 20
 
 
-def _nan_facts(run: Run, nan: Finding) -> tuple[bool, int]:
-    """(whether the validation loss stayed finite in the NaN's epoch, finite epochs before it)."""
+def _nan_caveats(run: Run, nan: Finding) -> list[str]:
+    """What speaks against a NaN from divergence: validation still finite in that epoch, a long stable run."""
     epoch = nan.stats.get("epoch", nan.start_epoch)
-    metric = nan.metric or ""
-    val = run.series("val_" + metric) if not metric.startswith("val_") and "val_" + metric in run.metrics else None
-    epochs = run.epoch_numbers()
-    at = np.flatnonzero(epochs == epoch) if epoch is not None else np.array([], dtype=int)
-    val_finite = bool(val is not None and at.size and np.isfinite(val[at[0]]))
-    return val_finite, int(np.sum(epochs < epoch)) if epoch is not None else 0
-
-
-def _nan_weight(run: Run, nan: Finding, div: Finding | None) -> float:
-    """A NaN while validation stays finite, or after a long stable stretch, says less about the learning rate."""
-    val_finite, before = _nan_facts(run, nan)
-    if div is None and (val_finite or before >= STABLE_EPOCHS):
-        return 0.25 * nan.confidence
-    return 0.5 * nan.confidence
-
-
-def _nan_caveats(run: Run, nan: Finding, div: Finding | None) -> list[str]:
-    if div is not None:
+    if epoch is None:
         return []
-    val_finite, before = _nan_facts(run, nan)
+    metric = nan.metric or ""
+    epochs = run.epoch_numbers()
     out = []
-    if val_finite:
+    val = "val_" + metric
+    at = np.flatnonzero(epochs == epoch)
+    if not metric.startswith("val_") and val in run.metrics and at.size and np.isfinite(run.series(val)[at[0]]):
         out.append("but the validation loss stayed finite in that epoch: the weights are not NaN, so the NaN comes "
                    "from the training loss on some batch (a log(0), a division by zero, a bad sample), not from "
                    "divergence")
+    before = int(np.sum(epochs < epoch))
     if before >= STABLE_EPOCHS:
         out.append(f"after {before} finite epochs without divergence: one exploding gradient or bad batch is more "
                    f"likely than a learning rate that was always too high (clipnorm=1.0 guards against both)")

@@ -24,7 +24,7 @@ from scipy import stats
 
 from ..findings import Finding
 from .base import SeriesDetector, clip01, epoch_int, noise_sigma, p_value, rfloat
-from .trend import thin
+from .trend import rising_tail, thin
 
 
 #: A rise that is not geometric is a weaker sign than one that is: its confidence is capped here.
@@ -105,9 +105,7 @@ class DivergenceDetector(SeriesDetector):
         """The loss rose in each of the last ``min_rises`` epochs or more, by ``min_rise`` in all: too
         slow for the geometric test, yet training has reversed. Under noise around a level, ``k + 1``
         values come out strictly increasing with probability ``1/(k+1)!``: that is the p-value."""
-        rises = 0
-        while rises + 1 < y.size and y[-1 - rises] > y[-2 - rises]:
-            rises += 1
+        rises = rising_tail(y)
         if rises < self.min_rises:
             return []
         first, last = float(y[-1 - rises]), float(y[-1])

@@ -58,3 +58,16 @@ def running_median(y: np.ndarray, width: int) -> np.ndarray:
     if y.size == 0:
         return y
     return median_filter(y, size=min(width, y.size), mode="nearest")
+
+
+def rising_tail(y: np.ndarray) -> int:
+    """How many of the last values each rose above the one before (0 when the last one did not).
+
+    Example:
+        >>> rising_tail(np.array([1.0, 0.5, 0.6, 0.7]))
+        2
+    """
+    rises = 0
+    while rises + 1 < y.size and y[-1 - rises] > y[-2 - rises]:
+        rises += 1
+    return rises
