@@ -83,3 +83,12 @@ def test_overfitting_capture_names_the_best_epoch_from_the_history(framework):
     top = logsense.diagnose(folder / "pasted.txt").top_cause
     assert top.cause == "memorization" and not top.confirmed
     assert f"keep the weights of epoch {best} (val_loss " in top.fix
+
+
+def test_a_layer_of_unknown_size_gives_no_parameter_count():
+    """An LSTM's weights are not counted from the code: a total of the Dense layers alone would be wrong."""
+    code = CODE.replace("model.add(Dense(512, activation='relu', input_dim=20))",
+                        "model.add(LSTM(64, input_shape=(10, 20)))")
+    top = logsense.diagnose(_post(code)).top_cause
+    assert top.cause == "memorization" and "parameters" not in top.evidence
+    assert "200 training samples" in top.evidence

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..context.layers import has_weights
 from ..findings import Finding
 from ..log import Log, Run
 from .base import Cause, CauseModel, combine, fmt, layer_dicts, mapping, number
@@ -56,11 +57,10 @@ class Memorization(CauseModel):
         weights = [FINDING_WEIGHT * found.confidence]
 
         kept = _kept_epoch(run)
+        agrees = kept is not None and abs(kept[1] - best_epoch) <= 1
         if kept is not None:
-            who, epoch = kept
-            agrees = abs(epoch - best_epoch) <= 1
-            evidence.append(f"{who} kept the weights of epoch {epoch}" + (", the same turn" if agrees else
-                                                                          f", not of the best epoch {best_epoch}"))
+            evidence.append(f"{kept[0]} kept the weights of epoch {kept[1]}" + (
+                ", the same turn" if agrees else f", not of the best epoch {best_epoch}"))
 
         params, samples = _parameters(context), _training_samples(run, context)
         if params is not None and samples is not None:
@@ -85,7 +85,7 @@ class Memorization(CauseModel):
         keep = (f"keep the weights of epoch {best_epoch} ({found.metric} {fmt(best)}): "
                 f"EarlyStopping(monitor='{found.metric}', patience=3, restore_best_weights=True) "
                 f"or ModelCheckpoint(save_best_only=True)")
-        if kept is not None and abs(kept[1] - best_epoch) <= 1:
+        if kept is not None and agrees:
             keep = f"the weights {kept[0]} kept (epoch {kept[1]}) are the ones to use"
         shrink = "more training data or augmentation, dropout or an L2 penalty"
         if params is not None and samples is not None and params > samples:
@@ -108,8 +108,8 @@ def _kept_epoch(run: Run) -> tuple[str, int] | None:
 
 def _parameters(context: dict[str, Any]) -> int | None:
     """Trainable weights of the model when every weighted layer's count is known."""
-    counts = [number(layer.get("params")) for layer in layer_dicts(context) if "params" in layer]
-    if not counts or any(c is None for c in counts):
+    counts = [number(layer.get("params")) for layer in layer_dicts(context) if has_weights(layer)]
+    if not counts or any(c is None for c in counts):  # an LSTM or Conv layer of unknown size: no total
         return None
     total = int(sum(c for c in counts if c is not None))
     return total or None

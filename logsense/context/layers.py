@@ -77,14 +77,15 @@ def propagate_fan_in(layers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return layers
 
 
-def _weighted(layer: dict[str, Any]) -> bool:
+def has_weights(layer: dict[str, Any]) -> bool:
+    """Whether the layer has trainable weights (Dense, Conv, LSTM, ...; not Dropout, Flatten, Input)."""
     return layer.get("type") not in _NO_WEIGHTS
 
 
 def model_keys(layers: list[dict[str, Any]], activations_known: bool = True) -> dict[str, Any]:
     """Model-wide context from the layer list."""
     out: dict[str, Any] = {"layers": layers}
-    weighted = [l for l in layers if _weighted(l)]
+    weighted = [l for l in layers if has_weights(l)]
     for layer in reversed(layers):
         kind = layer.get("type")
         if kind in PASS_THROUGH_LAYERS - {"Activation"} or kind in {"Flatten", "Reshape"}:
