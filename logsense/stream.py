@@ -175,9 +175,9 @@ class LogStream:
                 return
             block, rest = text[:end], text[end + 1:]
         lines = block.count("\n") + 1
-        body = block.rstrip(" \t\r\n")
-        if body:  # the last line with text so far: a value the end of the input cut is in it
-            self._last_line = (self._next_line + body.count("\n"), body[body.rfind("\n") + 1:])
+        last = _last_text_line(block, self._next_line + lines - 1)
+        if last is not None:  # the last line with text so far: a value the end of the input cut is in it
+            self._last_line = last
         self._parse_block(block, lines)
         self._pieces_done = False
         self._next_line += lines
@@ -264,6 +264,19 @@ class LogStream:
         if known is None:
             known = self._names[name] = self._locales.metric(name)
         return known
+
+
+def _last_text_line(block: str, last_number: int) -> tuple[int, str] | None:
+    """Number and text (trailing blanks off) of the last line of ``block`` that has any, whose last
+    line is number ``last_number``; read from the end, so a block is neither copied nor counted again."""
+    end = len(block)
+    while end >= 0:
+        start = block.rfind("\n", 0, end) + 1
+        line = block[start:end].rstrip(" \t\r")
+        if line:
+            return last_number - block.count("\n", end), line
+        end = start - 1
+    return None
 
 
 #: The last value of a line that the end of the text cut short: Keras prints 4 decimals

@@ -26,8 +26,8 @@ class NanDetector(RunDetector):
         out: list[Finding] = []
         epochs = run.epoch_numbers()
         # A paste of a few progress updates has metrics in its steps only: they count too.
-        step_only = [m for m in run.step_metrics if m not in run.metrics]
-        for metric in run.metrics + step_only:
+        metrics = run.metrics  # a property that reads every epoch record: once
+        for metric in metrics + [m for m in run.step_metrics if m not in metrics]:
             y = run.series(metric)
             present = np.array([metric in r for r in run.epoch_records], dtype=bool)
             bad = np.flatnonzero(present & ~np.isfinite(y))
