@@ -7,7 +7,6 @@ notebooks can never disagree. Run it with ``streamlit run streamlit_app.py``.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,8 +15,10 @@ import streamlit as st
 
 import logsense
 from logsense import plot
-from logsense.cli import OVERRIDES
+from logsense.context import OVERRIDES
 from logsense.context.layers import describe_sizes
+from logsense.display import findings_frame, fmt, replay_figures, replay_status
+from logsense.display import markdown_literal as md
 from logsense.samples import Sample, find_samples
 
 #: Largest upload (Streamlit enforces it too: server.maxUploadSize in .streamlit/config.toml).
@@ -142,36 +143,6 @@ def initial_source(samples: list[Sample]) -> Source | None:
 
 # ------------------------------------------------------------------ display
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]<>()#+\-!|$~:])")
-
-
-def md(text: Any) -> str:
-    """Text from logsense or the user, shown literally: ``lr*h`` must not turn into italics."""
-    return _MARKDOWN.sub(r"\\\1", str(text))
-
-
-def fmt_number(v: Any) -> str:
-    if isinstance(v, bool) or v is None:
-        return str(v)
-    if isinstance(v, (int, float)):
-        return f"{v:.6g}"
-    if isinstance(v, (list, tuple)) and len(v) <= 4 and all(isinstance(x, (int, float)) for x in v):
-        return "[" + ", ".join(f"{x:.6g}" for x in v) + "]"
-    return str(v)
-
-
-def findings_table(findings: list[logsense.Finding]) -> pd.DataFrame:
-    rows = []
-    for f in findings:
-        span = "" if f.start_epoch is None else (
-            str(f.start_epoch) if f.end_epoch in (None, f.start_epoch) else f"{f.start_epoch}–{f.end_epoch}")
-        numbers = ", ".join(f"{k}={fmt_number(v)}" for k, v in f.stats.items()
-                            if not isinstance(v, (dict, list)) or len(str(v)) < 40)
-        rows.append({"symptom": f.symptom, "metric": f.metric or f.source, "epochs": span,
-                     "confidence": round(float(f.confidence), 3), "numbers": numbers, "message": f.message})
-    return pd.DataFrame(rows, columns=["symptom", "metric", "epochs", "confidence", "numbers", "message"])
-
-
 def summary(report: logsense.Report) -> None:
     log = report.log
     top = report.top_cause
@@ -190,9 +161,7 @@ def summary(report: logsense.Report) -> None:
 def cause_card(rank: int, cause: logsense.Cause, report: logsense.Report) -> None:
     runs = {r.index: r for r in report.log.runs}
     with st.container(border=True, key="top-cause" if rank == 0 else f"cause-{rank}"):
-        status = ""
-        if cause.replay is not None:
-            status = " · replay confirmed" if cause.replay.confirmed else " · replay not confirmed"
+        status = f" · replay {replay_status(cause)}" if cause.replay is not None else ""
         st.markdown(f"#### {rank + 1}. `{cause.cause}`{status}")
         left, right = st.columns([2, 3]) if cause.replay is not None else (st.container(), None)
         with left:
@@ -209,19 +178,18 @@ def cause_card(rank: int, cause: logsense.Cause, report: logsense.Report) -> Non
             if cause.fix:
                 st.markdown(f"**Fix.** {md(cause.fix)}")
             if cause.replay is not None:
-                replay_figures(cause.replay)
+                replay_table(cause.replay)
         if right is not None:
             with right:
                 replay_panel(cause, runs.get(cause.runs[0]) if cause.runs else None, key=f"cause{rank}")
 
 
-def replay_figures(replay: logsense.Replay) -> None:
+def replay_table(replay: logsense.Replay) -> None:
     """The replay's parameters and the scalar figures it produced, as a small table."""
-    figures = {**{f"param {k}": v for k, v in replay.params.items()},
-               **{k: v for k, v in replay.extra.items() if not isinstance(v, (list, dict))}}
+    figures = replay_figures(replay)
     if figures:
         st.dataframe(pd.DataFrame({"replay figure": list(figures),
-                                   "value": [fmt_number(v) for v in figures.values()]}),
+                                   "value": [fmt(v) for v in figures.values()]}),
                      hide_index=True, width="stretch", height=min(36 + 35 * len(figures), 250))
 
 
@@ -250,8 +218,8 @@ def override_form(report: logsense.Report) -> None:
     with st.form("overrides_form", border=True):
         st.markdown("**Re-run the diagnosis with another set-up.** Empty fields keep what the text says.")
         cols = st.columns(len(OVERRIDES))
-        for col, (flag, typ, key) in zip(cols, OVERRIDES):
-            label = flag.lstrip("-").replace("-", " ")
+        for col, spec in zip(cols, OVERRIDES):
+            label, key, typ = spec.label, spec.key, spec.kind
             said = describe_sizes(context.get(key)) if key == "layers" else context.get(key)
             placeholder = f"text: {said}" if said is not None else "not in the text"
             if typ not in (int, float):
@@ -275,14 +243,14 @@ def override_form(report: logsense.Report) -> None:
 def _apply_overrides() -> None:
     """Read the form; a field that does not check out is left out and named, the rest apply."""
     values, problems = {}, []
-    for flag, typ, key in OVERRIDES:
-        v = st.session_state.get(f"ov-{key}")
+    for spec in OVERRIDES:
+        v = st.session_state.get(f"ov-{spec.key}")
         if v is None or (isinstance(v, str) and not v.strip()):
             continue
         try:
-            values[key] = typ(v.strip() if isinstance(v, str) else v)
-        except Exception as exc:  # noqa: BLE001 - the type's own message says what is wrong
-            problems.append(f"{flag.lstrip('-')} ignored: {exc}")
+            values[spec.key] = spec.check(v.strip() if isinstance(v, str) else v)
+        except ValueError as exc:  # the check's own message names the field and what it accepts
+            problems.append(f"{spec.label} ignored: {exc}")
     st.session_state["overrides"] = values
     st.session_state["override_errors"] = problems
 
@@ -290,8 +258,8 @@ def _apply_overrides() -> None:
 def _clear_overrides() -> None:
     st.session_state["overrides"] = {}
     st.session_state["override_errors"] = []
-    for _, _, key in OVERRIDES:
-        st.session_state.pop(f"ov-{key}", None)
+    for spec in OVERRIDES:
+        st.session_state.pop(f"ov-{spec.key}", None)
 
 
 def run_panel(run: logsense.Run, findings: list[logsense.Finding]) -> None:
@@ -305,7 +273,7 @@ def run_panel(run: logsense.Run, findings: list[logsense.Finding]) -> None:
                  f"{len(run.events)} callback events")
     st.markdown(" · ".join(facts))
     if findings:
-        st.dataframe(findings_table(findings), hide_index=True, width="stretch")
+        st.dataframe(findings_frame(findings), hide_index=True, width="stretch")
     else:
         st.success("No symptoms in this run.")
 
@@ -367,7 +335,7 @@ def compare_runs(report: logsense.Report) -> None:
             for m in run.metrics[:4]:
                 s = run.series(m)
                 if s.size:
-                    st.caption(md(f"{m}: {fmt_number(float(s[0]))} → {fmt_number(float(s[-1]))}"))
+                    st.caption(md(f"{m}: {fmt(float(s[0]))} → {fmt(float(s[-1]))}"))
             st.markdown(", ".join(sorted({f.symptom for f in found})) or "no symptoms")
 
 
@@ -432,7 +400,7 @@ def show_report(report: logsense.Report, source: Source) -> None:
     if report.log_findings or log.predictions:
         st.header("Across runs and pasted predictions")
         if report.log_findings:
-            st.dataframe(findings_table(report.log_findings), hide_index=True, width="stretch")
+            st.dataframe(findings_frame(report.log_findings), hide_index=True, width="stretch")
         for p in log.predictions:
             st.caption(f"Pasted array at line {p.line}: shape {'x'.join(map(str, p.shape))}"
                        + (", rows elided" if p.elided else ""))

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import logsense
-from logsense.grammar import parse_text
+from logsense.parse.stream import parse_text
 
 BAR3 = "━" * 20
 
@@ -158,7 +158,7 @@ def in_memory(megabytes: float = 20.0, repeat: int = 3) -> None:
     print(f"logsense.parse : {mb / ours_s:8.1f} MB/s  (median {ours_s:.3f} s of {repeat}; "
           f"{steps} step records, {sum(len(r.events) for r in log.runs)} events as well)")
     core_s, _ = _median_seconds(parse_text, text, repeat)
-    print(f"  parse core   : {mb / core_s:8.1f} MB/s  (grammar.parse_text alone: segmenting, prefilter, parsing, "
+    print(f"  parse core   : {mb / core_s:8.1f} MB/s  (parse_text alone: segmenting, prefilter, parsing, "
           f"runs; parse() adds the prediction and context scans)")
     print(f"ratio          : logsense.parse takes {ours_s / base_s:.2f}x the baseline's time, the parse core "
           f"{core_s / base_s:.2f}x (goal: within 2x)")

@@ -16,10 +16,15 @@ import time
 from pathlib import Path
 from typing import Callable
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
 
+import seeds  # noqa: E402 - the seed posts and their truth (fixtures/seeds/truth.json): tests/seeds.py
+
+import logsense  # noqa: E402
 from logsense import detect  # noqa: E402
-from logsense.causes import REGISTRY  # noqa: E402
+from logsense.causes import REGISTRY, LogCause  # noqa: E402
+from logsense.causes.base import run_context  # noqa: E402
 from logsense.log import Log  # noqa: E402
 
 
@@ -36,14 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=7)
     args = ap.parse_args(argv)
-    import test_causes_seeds as seeds  # the seed logs with the posts' own context
-
-    logs: dict[str, Log] = {"000": seeds.seed000(), "003": seeds.seed003(), "004": seeds.seed004()}
-    s001 = seeds.S.seed001()
-    s001.context = {"loss": "mse", "output_activation": "sigmoid"}
-    s002 = seeds.S.seed002()
-    s002.runs[0].context = seeds._blocks("002")[0]
-    logs.update({"001": s001, "002": s002})
+    # Each seed as a user pastes it: its runs and the set-up read from its own text.
+    logs: dict[str, Log] = {prefix: logsense.parse(seeds.path(prefix)) for prefix in seeds.PREFIXES}
     print(f"{'seed':5} {'run':>3} {'cause':22} {'median ms':>10} {'x detectors':>12}")
     worst = 0.0
     for name, log in sorted(logs.items()):
@@ -54,8 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         every = [f for fs in rf.values() for f in fs] + lf
         for cls in REGISTRY:
             model = cls(log)
-            targets = [(log, every, log.context)] if cls.scope == "log" else [
-                (r, rf[r.index] + [f for f in lf if r.index in f.runs], {**log.context, **r.context}) for r in log.runs]
+            targets = [(log, every, log.context)] if isinstance(model, LogCause) else [
+                (r, rf[r.index] + [f for f in lf if r.index in f.runs], run_context(log, r)) for r in log.runs]
             for target, found, ctx in targets:
                 if model.replay(target, found, ctx) is None:
                     continue

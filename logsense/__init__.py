@@ -1,7 +1,8 @@
 """logsense: read Keras training logs, detect what went wrong, confirm the cause by replay.
 
 Two verbs: ``logsense.parse(source) -> Log`` and ``logsense.diagnose(source) -> Report``.
-Charts are in `logsense.plot`, the live Keras callback in `logsense.keras`.
+Charts are in `logsense.plot` (``plot.report_chart(report)``), the live Keras callback in
+`logsense.keras`.
 
 Example:
     >>> import logsense
@@ -11,8 +12,9 @@ Example:
 """
 from typing import TYPE_CHECKING, Any
 
+from . import display as _display  # noqa: F401 - registers the notebook tables of Log, Run and Report
 from .api import diagnose, parse
-from .errors import LogsenseError, UnusableInput
+from .errors import InvalidSetup, LogsenseError, UnusableInput
 from .findings import Finding
 from .log import Event, Log, Prediction, Run
 
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
     from .report import Report
 
 __all__ = ["parse", "diagnose", "Log", "Run", "Event", "Prediction", "Finding", "Cause",
-           "Replay", "Report", "LogsenseError", "UnusableInput"]
+           "Replay", "Report", "LogsenseError", "UnusableInput", "InvalidSetup"]
 __version__ = "0.1.0"
 
 #: Names whose modules pull in the detectors and scipy.stats (about 0.9 s): imported on first

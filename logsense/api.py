@@ -2,17 +2,14 @@
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Mapping
 from typing import Any, Callable
 
 from . import context as _context
-from . import decode, inputs
 from .log import Log, Run
-from .predictions import extract_predictions
-from .stream import LogStream
-
-Source = "str | bytes | os.PathLike | Mapping | Log | Run"
+from .parse import decode, structured
+from .parse.arrays import extract_predictions
+from .parse.stream import LogStream
 
 
 def parse(source: Any, *, progress: Callable[[float], None] | None = None) -> Log:
@@ -27,7 +24,7 @@ def parse(source: Any, *, progress: Callable[[float], None] | None = None) -> Lo
 
     Files and streams are read incrementally: memory follows the number of
     epochs, not the file's size. On very long captures the intra-epoch progress
-    updates are thinned (see `logsense.stream`), which ``log.warnings`` says.
+    updates are thinned (see `logsense.parse.stream`), which ``log.warnings`` says.
 
     Returns:
         A `Log`. Input that cannot be read at all (missing file, binary data)
@@ -42,20 +39,20 @@ def parse(source: Any, *, progress: Callable[[float], None] | None = None) -> Lo
     if isinstance(history, Mapping):  # a keras.callbacks.History object
         source = history
     if isinstance(source, Mapping):
-        return Log(runs=[inputs.run_from_history(dict(source))], source="history")
+        return Log(runs=[structured.run_from_history(dict(source))], source="history")
 
     source_text = decode.open_text(source)
     head = next(source_text.chunks, "")
-    structured = None
+    records = None
     if _may_be_structured(head):  # CSVLogger or history JSON: small, read whole
         text = head + "".join(source_text.chunks)
-        structured = inputs.read_structured(text)
+        records = structured.read_structured(text)
         chunks: Any = iter([text])
     else:
         chunks = itertools.chain([head], source_text.chunks)
     del head  # a file's first megabytes need not stay alive while the rest is read
-    if structured is not None:
-        log = Log(runs=structured, source=source_text.name)
+    if records is not None:
+        log = Log(runs=records, source=source_text.name)
     else:
         # Read incrementally: memory follows the epochs, not the size of the file.
         stream = LogStream()
@@ -85,7 +82,7 @@ def parse(source: Any, *, progress: Callable[[float], None] | None = None) -> Lo
 
 
 def _may_be_structured(head: str) -> bool:
-    """Whether `inputs.read_structured` could accept a text starting with ``head``
+    """Whether `structured.read_structured` could accept a text starting with ``head``
     (JSON, or a CSVLogger header: ``epoch`` and a separator; ``Epoch 1/5`` is a console log)."""
     body = head.lstrip("\ufeff \t\r\n")
     return body[:1] in ("{", "[") or (body[:5] == "epoch" and body[5:6] in (",", ";", "\t", "|"))
@@ -123,7 +120,7 @@ def diagnose(source: Any, **overrides: Any):
         log.context = _context.apply_overrides(log.context, overrides)
         for run in log.runs:
             run.context = _context.apply_overrides(run.context, overrides)
-    run_findings = {run.index: _detect.detect_run(run) for run in log.runs}
+    run_findings = {run.index: _detect.detect_run(run, log.warnings) for run in log.runs}
     log_findings = _detect.detect_log(log, run_findings)
     ranked = _causes.rank_causes(log, run_findings, log_findings)
     return Report(log=log, run_findings=run_findings, log_findings=log_findings, causes=ranked)

@@ -6,24 +6,19 @@ import json
 import sys
 from typing import Sequence
 
+from .context.overrides import OVERRIDES, Override
 from .errors import UnusableInput
 
 
-def layer_sizes_arg(text: str) -> str:
-    """``--layers 64,512,512,1``: the widths of a Dense stack, input first, checked and normalised."""
-    from .context.layers import layer_sizes
-
-    try:
-        return ",".join(str(w) for w in layer_sizes(text))
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-#: CLI flags that become `diagnose` overrides: (flag, type, context key). The page's re-run
-#: form shows the same fields: a number box for int/float, a text box checked by the type otherwise.
-OVERRIDES = [("--lr", float, "lr"), ("--optimizer", str, "optimizer"), ("--batch-size", int, "batch_size"),
-             ("--epochs", int, "epochs"), ("--loss", str, "loss"), ("--l2", float, "l2"),
-             ("--activation", str, "output_activation"), ("--layers", layer_sizes_arg, "layers")]
+def _argument(spec: Override):  # type: ignore[no-untyped-def]
+    """An argparse type for one set-up field: its own check, its message on a bad value."""
+    def parse(text: str):  # type: ignore[no-untyped-def]
+        try:
+            return spec.check(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    parse.__name__ = spec.key
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,9 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     pd_ = sub.add_parser("diagnose", help="find symptoms and rank their causes")
     pd_.add_argument("file", help="a log file, or - for standard input")
     pd_.add_argument("--json", action="store_true", help="print the JSON document")
-    for flag, typ, key in OVERRIDES:
-        what = "layer widths, input first (64,512,1)" if key == "layers" else key
-        pd_.add_argument(flag, type=typ, dest=key, default=None, help=f"override the {what} read from the text")
+    for spec in OVERRIDES:
+        pd_.add_argument(spec.flag, type=_argument(spec), dest=spec.key, default=None,
+                         help=f"override {spec.help} read from the text")
     ps = sub.add_parser("scan", help="parse and diagnose many logs; one table row per run")
     ps.add_argument("paths", nargs="+", help="files, directories or globs")
     ps.add_argument("--out", help="write the table to this .parquet or .csv file (default: print it)")
@@ -95,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print(_parse_summary(log))
         return 0
-    overrides = {key: getattr(args, key) for _, _, key in OVERRIDES if getattr(args, key) is not None}
+    overrides = {spec.key: getattr(args, spec.key) for spec in OVERRIDES if getattr(args, spec.key) is not None}
     report = diagnose(log, **overrides)
     print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else report.to_text())
     return 0

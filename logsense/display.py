@@ -1,16 +1,23 @@
-"""Compact HTML for Jupyter (`_repr_html_`): the facts the terminal report gives, as small tables.
+"""How a diagnosis is shown to people: the one formatter per concept, and the notebook tables.
 
-Plain tables with inline styles only: notebook front ends (Jupyter, VS Code,
-Colab) strip ``<style>`` blocks and scripts from output, and their themes set
-the colours. Every piece of text from a log is escaped.
+The page, the notebook tables and the terminal read their numbers, epoch spans
+and replay states from here, so they never disagree. The notebook HTML
+(`_repr_html_`) is plain tables with inline styles only: notebook front ends
+(Jupyter, VS Code, Colab) strip ``<style>`` blocks and scripts from output, and
+their themes set the colours. Every piece of text from a log is escaped.
 """
 from __future__ import annotations
 
 import math
+import re
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from .log import HTML_RENDERERS
+
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from .causes.base import Cause, Replay
     from .findings import Finding
     from .log import Log, Run
@@ -100,7 +107,7 @@ def report_html(report: "Report") -> str:
             f"{len(report.causes)} cause(s)")
     if top is not None:
         head += f"; most likely <b>{escape(top.cause)}</b>" + (
-            "" if top.replay is None else f" (replay {'confirmed' if top.replay.confirmed else 'not confirmed'})")
+            "" if top.replay is None else f" (replay {replay_status(top)})")
     parts = [head]
     if report.log.runs:
         rows = [[r.index, len(r.epoch_records), r.meta.get("format"), r.meta.get("locale"), ", ".join(r.metrics),
@@ -131,7 +138,7 @@ def finding_row(f: "Finding") -> list[Any]:
 def cause_row(rank: int, c: "Cause") -> list[Any]:
     """#, cause, runs, confidence, replay status, max rel. error, tolerance, evidence, fix."""
     rp = c.replay
-    status = "-" if rp is None else ("confirmed" if rp.confirmed else "not confirmed")
+    status = "-" if rp is None else replay_status(c)
     return [rank, c.cause, ",".join(map(str, c.runs)) or "-", f"{c.confidence:.2f}", status,
             None if rp is None else rp.max_rel_error, None if rp is None else rp.tolerance, c.evidence, c.fix]
 
@@ -163,10 +170,51 @@ def stats_text(stats: dict[str, Any]) -> str:
 
 
 def fmt(v: Any) -> str:
-    """A cell: floats to 6 significant digits, None as empty."""
+    """A number in a table cell: floats to 6 significant digits (3 below 1e-3), short lists of numbers
+    in brackets, None as empty.
+
+    Example:
+        >>> fmt(2.160912345), fmt(0.000123456), fmt([1.5, 2.0]), fmt(None)
+        ('2.16091', '0.000123', '[1.5, 2]', '')
+    """
     if isinstance(v, float):
         return f"{v:.6g}" if abs(v) >= 1e-3 or v == 0 or not math.isfinite(v) else f"{v:.3g}"
+    if isinstance(v, (list, tuple)) and len(v) <= 4 and all(isinstance(x, (int, float)) for x in v):
+        return "[" + ", ".join(fmt(float(x)) for x in v) + "]"
     return "" if v is None else str(v)
+
+
+def replay_status(cause: "Cause") -> str:
+    """The replay's state in words: ``confirmed``, ``consistent``, ``contradicted`` or ``not run``.
+
+    Example:
+        >>> from logsense import Cause
+        >>> replay_status(Cause("healthy", 0.8))
+        'not run'
+    """
+    return cause.replay_status.replace("_", " ")
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]<>()#+\-!|$~:])")
+
+
+def markdown_literal(text: Any) -> str:
+    r"""Text from logsense or the user for a Markdown surface, shown literally: ``lr*h`` must not
+    turn into italics.
+
+    Example:
+        >>> markdown_literal("lr*h = 2.47")
+        'lr\\*h = 2.47'
+    """
+    return _MARKDOWN.sub(r"\\\1", str(text))
+
+
+def findings_frame(findings: "list[Finding]") -> "pd.DataFrame":
+    """The findings as a table for the page: the columns of `finding_row`."""
+    import pandas as pd
+
+    columns = ["run", "symptom", "metric", "epochs", "confidence", "numbers", "message"]
+    return pd.DataFrame([finding_row(f) for f in findings], columns=columns)
 
 
 def _replay_part(rank: int, c: "Cause", *, open_: bool) -> str:
@@ -198,3 +246,6 @@ def _div(parts: list[str]) -> str:
 
 def _is_scalar(v: Any) -> bool:
     return isinstance(v, (int, float, str, bool)) or v is None
+
+
+HTML_RENDERERS.update(Log=log_html, Run=run_html, Report=report_html)

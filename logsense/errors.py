@@ -10,3 +10,10 @@ class UnusableInput(LogsenseError):
 
     The message is one line meant for people (the CLI prints it and exits 2).
     """
+
+
+class InvalidSetup(LogsenseError, ValueError):
+    """A set-up value given by the user (API keyword, CLI flag, page field) is outside what it can be.
+
+    The message is one line naming the field and what it accepts (the CLI prints it and exits 2).
+    """

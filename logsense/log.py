@@ -6,17 +6,14 @@ pandas DataFrames are built on demand for people, numpy arrays for the maths.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Iterable
+from html import escape
+from typing import Any
 
 import numpy as np
 import pandas as pd
-
-if TYPE_CHECKING:  # pragma: no cover
-    import altair as alt
-
-    from .findings import Finding
 
 #: Keys of an epoch record that are not metrics.
 EPOCH_KEYS = ("epoch", "seconds")
@@ -71,7 +68,8 @@ class Run:
     with metric names canonical English. ``step_records``: intra-epoch updates
     (running means as printed). ``meta``: format, verbose, locale,
     declared_epochs, step_unit ("batch"/"sample"), start_line, end_line.
-    ``context``: the training set-up that preceded this run in the text.
+    ``context``: the training set-up that preceded this run in the text. Charts of a run
+    are drawn by `logsense.plot.run_chart`.
 
     Example:
         >>> run = Run(epoch_records=[{"epoch": 1, "loss": 0.5, "val_loss": 0.6}, {"epoch": 2, "loss": 0.25}])
@@ -178,29 +176,9 @@ class Run:
             "events": [e.to_dict() for e in self.events],
         }
 
-    def plot(self, findings: "Iterable[Finding] | None" = None, **kwargs: Any) -> "alt.VConcatChart":
-        """An Altair chart of every metric per epoch, train and validation paired, findings drawn on top.
-
-        ``findings`` default to what the detectors see in this run; pass ``[]``
-        for the bare curves. Keyword arguments go to `logsense.plot.run_chart`
-        (``log_scale=True``, ``groups=["loss"]``). Save it without a browser with
-        ``logsense.plot.to_image(chart, "png")``.
-
-        Example:
-            >>> run = Run(epoch_records=[{"epoch": e, "loss": 2.0 ** e} for e in range(1, 7)])
-            >>> chart = run.plot(log_scale=True)
-            >>> chart.to_dict()["vconcat"][0]["title"]
-            'run 0: loss (log scale)'
-        """
-        from . import plot
-        if findings is None:
-            from .detect import detect_run
-            findings = detect_run(self)
-        return plot.run_chart(self, findings, **kwargs)
 
     def _repr_html_(self) -> str:
-        from .display import run_html
-        return run_html(self)
+        return to_html(self)
 
     def __repr__(self) -> str:
         m = self.meta
@@ -292,13 +270,23 @@ class Log:
         })
 
     def _repr_html_(self) -> str:
-        from .display import log_html
-        return log_html(self)
+        return to_html(self)
 
     def __repr__(self) -> str:
         source = f", source={self.source!r}" if self.source else ""
         return (f"Log(runs={len(self.runs)}, epochs={_few([len(r.epoch_records) for r in self.runs])}, "
                 f"unparsed={len(self.unparsed)}, predictions={len(self.predictions)}{source})")
+
+
+#: How Jupyter shows the data model: type name -> a function returning HTML. Filled by
+#: `logsense.display` (imported by ``logsense/__init__``), so the data model names no consumer.
+HTML_RENDERERS: dict[str, Callable[[Any], str]] = {}
+
+
+def to_html(obj: Any) -> str:
+    """The notebook HTML of a `Log`, `Run` or `Report`: its registered renderer, else its repr."""
+    render = HTML_RENDERERS.get(type(obj).__name__)
+    return render(obj) if render is not None else f"<pre>{escape(repr(obj))}</pre>"
 
 
 def _few(items: list[Any], limit: int = 8) -> str:

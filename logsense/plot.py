@@ -25,14 +25,15 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from .findings import DivergenceStats, JumpStats
+from .metrics import base_name, is_validation
+
 if TYPE_CHECKING:  # pragma: no cover
     from .causes.base import Cause, Replay
     from .findings import Finding
     from .log import Prediction, Run
     from .report import Report
 
-#: Prefix Keras gives validation metrics.
-VAL_PREFIX = "val_"
 #: Most points one series contributes to a chart; longer series are thinned
 #: evenly (Vega-Lite slows down, and Altair refuses data above 5000 rows).
 MAX_POINTS = 2000
@@ -68,9 +69,9 @@ def metric_groups(metrics: Iterable[str]) -> dict[str, list[str]]:
     names = list(metrics)
     groups: dict[str, list[str]] = {}
     for name in names:
-        base = name[len(VAL_PREFIX):] if name.startswith(VAL_PREFIX) else name
+        base = base_name(name)
         groups.setdefault(base, []).append(name)
-    return {base: sorted(members, key=lambda m: m.startswith(VAL_PREFIX)) for base, members in groups.items()}
+    return {base: sorted(members, key=is_validation) for base, members in groups.items()}
 
 
 def split_of(metric: str) -> str:
@@ -80,7 +81,7 @@ def split_of(metric: str) -> str:
         >>> split_of("val_loss"), split_of("loss")
         ('validation', 'train')
     """
-    return "validation" if metric.startswith(VAL_PREFIX) else "train"
+    return "validation" if is_validation(metric) else "train"
 
 
 def epochs_long(run: "Run", metrics: Sequence[str] | None = None) -> pd.DataFrame:
@@ -100,7 +101,7 @@ def epochs_long(run: "Run", metrics: Sequence[str] | None = None) -> pd.DataFram
     long["value"] = pd.to_numeric(long["value"], errors="coerce")
     long = long[np.isfinite(long["value"].to_numpy(dtype=float))]
     long["split"] = long["metric"].map(split_of)
-    long["group"] = long["metric"].map(lambda m: m[len(VAL_PREFIX):] if m.startswith(VAL_PREFIX) else m)
+    long["group"] = long["metric"].map(base_name)
     return _thin(long.reset_index(drop=True), by="metric")
 
 
@@ -202,8 +203,8 @@ def finding_layers(findings: Iterable["Finding"], run: "Run", metrics: Sequence[
                 fits.append(fit.assign(symptom=f.symptom, finding=label))
                 continue
         if f.symptom in POINT_SYMPTOMS or f.end_epoch in (None, f.start_epoch):
-            at = f.stats.get("epoch")  # a jump's onset can precede the span's start
-            epoch = at if isinstance(at, (int, float)) else f.start_epoch
+            at = JumpStats.of(f).epoch  # a jump's onset can precede the span's start
+            epoch = at if at is not None else f.start_epoch
             rules.append({"epoch": epoch, "symptom": f.symptom, "finding": label})
         else:
             bands.append({"start": f.start_epoch, "end": f.end_epoch, "symptom": f.symptom, "finding": label})
@@ -243,8 +244,8 @@ def divergence_fit(run: "Run", finding: "Finding") -> pd.DataFrame:
         >>> divergence_fit(run, div)["fit"].round(6).tolist()
         [2.0, 4.0, 8.0, 16.0, 32.0]
     """
-    growth = finding.stats.get("growth_factor")
-    if not isinstance(growth, (int, float)) or not math.isfinite(growth) or growth <= 0 or finding.metric is None:
+    growth = DivergenceStats.of(finding).growth_factor
+    if growth is None or growth <= 0 or finding.metric is None:
         return pd.DataFrame(columns=["epoch", "fit"])
     epochs = run.epoch_numbers()
     y = run.series(finding.metric)
@@ -481,15 +482,25 @@ def predictions_chart(prediction: "Prediction", *, height: int = 220) -> alt.Cha
     ).properties(title=title, height=height, width="container")
 
 
-def report_chart(report: "Report", *, log_scale: bool = False) -> alt.VConcatChart:
+def report_chart(report: "Report", run: "int | Run | None" = None, *, log_scale: bool = False) -> alt.VConcatChart:
     """A whole diagnosis: every run with its findings, then the replay of each cause that has one.
+
+    With ``run`` (its index or the `Run`): that run's metrics with its findings (`run_chart`).
 
     Example:
         >>> import logsense
         >>> report = logsense.diagnose({"loss": [278.2014, 601.1653, 1299.0583, 2807.1353, 6065.9375]})
         >>> [chart["title"] for chart in report_chart(report).to_dict()["vconcat"]][1]["text"]
         'lr_too_high: replay of loss'
+        >>> [c["title"] for c in report_chart(report, run=0).to_dict()["vconcat"]]
+        ['run 0: loss']
     """
+    if run is not None:
+        index = run if isinstance(run, int) else run.index
+        chosen = next((r for r in report.log.runs if r.index == index), None)
+        if chosen is None:
+            raise ValueError(f"no run {index} in this report (runs: {[r.index for r in report.log.runs]})")
+        return run_chart(chosen, report.run_findings.get(index, []), log_scale=log_scale)
     charts: list[alt.TopLevelMixin] = []
     for run in report.log.runs:
         found = report.run_findings.get(run.index, [])

@@ -2,14 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .causes.base import Cause
 from .findings import Finding
-from .log import Log, Run, jsonable
-
-if TYPE_CHECKING:  # pragma: no cover
-    import altair as alt
+from .log import Log, jsonable, to_html
 
 
 @dataclass
@@ -18,7 +15,8 @@ class Report:
 
     In Jupyter a `Report` shows as tables (findings with their numbers; causes
     with confidence, replay status, max relative error and tolerance; the top
-    replay's figures); ``repr`` is one line for a terminal.
+    replay's figures); ``repr`` is one line for a terminal. Charts of it are
+    drawn by `logsense.plot.report_chart`.
 
     Example:
         >>> import logsense
@@ -129,33 +127,9 @@ class Report:
                     lines.append(f"    fix: {c.fix}")
         return "\n".join(lines)
 
-    def plot(self, run: "int | Run | None" = None, **kwargs: Any) -> "alt.VConcatChart":
-        """An Altair chart of the diagnosis, drawn by `logsense.plot` (the chart code the page uses).
-
-        Without ``run``: every run with its findings, then each cause's replay
-        over the observed values (`logsense.plot.report_chart`). With a run (its
-        index or the `Run`): that run's metrics with its findings
-        (`logsense.plot.run_chart`). Keyword arguments go to those functions
-        (``log_scale=True``). ``logsense.plot.to_image(chart, "svg")`` saves it.
-
-        Example:
-            >>> import logsense
-            >>> report = logsense.diagnose({"loss": [776.5, 1678.0, 3625.8, 7835.0, 16931.0]})
-            >>> [c["title"] for c in report.plot(run=0).to_dict()["vconcat"]]
-            ['run 0: loss']
-        """
-        from . import plot
-        if run is None:
-            return plot.report_chart(self, **kwargs)
-        index = run.index if isinstance(run, Run) else int(run)
-        chosen = next((r for r in self.log.runs if r.index == index), None)
-        if chosen is None:
-            raise ValueError(f"no run {index} in this report (runs: {[r.index for r in self.log.runs]})")
-        return plot.run_chart(chosen, self.run_findings.get(index, []), **kwargs)
 
     def _repr_html_(self) -> str:
-        from .display import report_html
-        return report_html(self)
+        return to_html(self)
 
     def __repr__(self) -> str:
         symptoms = list(dict.fromkeys(f.symptom for f in self.findings))

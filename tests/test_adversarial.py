@@ -276,8 +276,12 @@ def test_cli_stdin_binary_is_refused_in_one_line() -> None:
     assert result.returncode == 2 and b"Traceback" not in result.stderr
 
 
-HOSTILE_SETUPS = [{"lr": 1e308, "batch_size": 10**12, "epochs": 10**9}, {"lr": -1.0, "batch_size": 0, "epochs": -5},
-                  {"lr": float("nan"), "l2": float("inf")}]
+HOSTILE_SETUPS = [{"lr": 1e308, "batch_size": 10**12, "epochs": 10**9}, {"lr": 1e-300, "batch_size": 1, "epochs": 1},
+                  {"l2": 1e300, "layers": "1000000000,1000000000,1"}]
+#: Values no training can have: refused with a message naming the field, never passed to a replay.
+IMPOSSIBLE_SETUPS = [({"lr": -1.0}, "lr"), ({"batch_size": 0}, "batch size"), ({"epochs": -5}, "epochs"),
+                     ({"lr": float("nan")}, "lr"), ({"l2": float("inf")}, "l2"), ({"batch_size": 2.5}, "batch size"),
+                     ({"layers": "64,x"}, "layer sizes")]
 HOSTILE_CODE = ("model.add(Dense(1000000000, input_dim=1000000000))\n"
                 "model.compile(optimizer=SGD(lr=1e308), loss='mse')\n"
                 "model.fit(x, y, epochs=1000000000, batch_size=10**12)\n")
@@ -294,3 +298,11 @@ def test_absurd_set_ups_in_code_or_overrides_do_not_break_the_replays(seed: Path
             warnings.simplefilter("ignore", RuntimeWarning)
             report = logsense.diagnose(text, **overrides)
         assert all(0.0 <= cause.confidence <= 1.0 for cause in report.causes)
+
+
+@pytest.mark.parametrize(("overrides", "field"), IMPOSSIBLE_SETUPS, ids=lambda v: str(v))
+def test_impossible_set_ups_are_refused_naming_the_field(overrides: dict, field: str) -> None:
+    text = (ROOT / "fixtures" / "seeds" / "003_9c859962b7b1f775.txt").read_text("utf-8")
+    with pytest.raises(logsense.InvalidSetup) as err:
+        logsense.diagnose(text, **overrides)
+    assert field in str(err.value) and "\n" not in str(err.value)

@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+from synthetic import synthetic_report
 
 import logsense
 from logsense.samples import find_samples, keras_samples, seed_samples
-from synthetic import synthetic_report
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "streamlit_app.py"
@@ -359,7 +359,7 @@ def test_keras_capture_on_the_page_meets_its_expectations(sample):
     to val_loss leaves no gap), so the set-up the script used is entered in the
     page's re-run form, as a user who knows it would.
     """
-    from logsense.cli import OVERRIDES
+    from logsense.context import OVERRIDES
 
     at = open_page().run()
     at.selectbox(key="sample").select(sample.key).run()
@@ -368,7 +368,8 @@ def test_keras_capture_on_the_page_meets_its_expectations(sample):
     meta = json.loads((sample.path.parent / "meta.json").read_text())
     assert summary(at)["Runs"] == str(meta["n_runs"])
     setup = meta.get("setup", {})
-    for _, typ, key in OVERRIDES:
+    for spec in OVERRIDES:
+        typ, key = spec.kind, spec.key
         value = setup.get(key)
         if key == "layers" and isinstance(value, list):
             value = ", ".join(map(str, value))  # typed as a user would: 64, 512, 512, 1

@@ -35,8 +35,8 @@ def test_combine_only_adds(ws: list[float]):
 def test_cause_json_keeps_contract_keys():
     r = Replay(metric="loss", predicted=[1.0], observed=[1.0], max_rel_error=0.0, tolerance=1e-3, confirmed=True)
     d = Cause(cause="lr_too_high", confidence=0.9, runs=[1], replay=r).to_dict()
-    assert set(d) == {"cause", "runs", "confidence", "evidence", "fix", "symptoms", "replay"}
-    assert d["replay"]["confirmed"] is True
+    assert set(d) == {"cause", "runs", "confidence", "evidence", "fix", "symptoms", "replay", "replay_status"}
+    assert d["replay"]["confirmed"] is True and d["replay"]["status"] == d["replay_status"] == "confirmed"
 
 
 def test_replay_as_run_and_log():
@@ -44,7 +44,7 @@ def test_replay_as_run_and_log():
     run = replay_run(r)
     assert run.series("loss").tolist() == [278.2, 601.2, 1299.1]
     assert run.epoch_numbers().tolist() == [1, 2, 3]
-    pytest.importorskip("logsense.render")
+    
     text = replay_as_log(r, fmt="keras2")
     import logsense
 

@@ -136,9 +136,10 @@ def test_a_frozen_validation_loss_is_a_plateau_even_when_training_moves_in_its_l
 
 def test_a_nan_while_validation_stays_finite_is_not_pinned_on_the_learning_rate():
     text = _bars(["loss: 0.9000 - val_loss: 0.8000", "loss: nan - val_loss: 2.7528"], total=2)
-    top = logsense.diagnose(text).top_cause
-    assert top.cause == "lr_too_high" and top.confidence <= 0.25
-    assert "the validation loss stayed finite in that epoch: the weights are not NaN" in top.evidence
+    report = logsense.diagnose(text)
+    lr = next(c for c in report.causes if c.cause == "lr_too_high")
+    assert lr.confidence <= 0.25  # listed, with its caveat, but never a confident verdict
+    assert "the validation loss stayed finite in that epoch: the weights are not NaN" in lr.evidence
 
 
 def test_a_nan_after_a_long_stable_stretch_says_so():

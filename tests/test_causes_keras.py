@@ -6,10 +6,10 @@ Healthy scenarios must come out with no cause confirmed.
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
+import keras_catalog as catalog
 import numpy as np
 import pytest
 
@@ -20,9 +20,6 @@ from logsense.causes.lr_too_high import replay_scalar
 from logsense.log import Log, Run
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "keras"
-_spec = importlib.util.spec_from_file_location("keras_catalog", FIXTURES / "catalog.py")
-catalog = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(catalog)  # type: ignore[union-attr]
 
 SCENARIOS = [p for p in catalog.scenario_dirs() if (p / "meta.json").exists()]
 SCALAR = [p for p in SCENARIOS if p.name.startswith("scalar_lr_")]
@@ -161,8 +158,6 @@ def test_l2_penalty_needs_the_setup_and_then_accounts_for_the_loss_floor(folder:
 
 def test_saturated_logits_replay_on_real_tfkeras_ratio():
     folder = FIXTURES / "tfkeras" / "unscaled"
-    if not folder.exists():
-        pytest.skip("no unscaled capture")
     top = _rank(Log(runs=_runs_with_lr(folder)))[0]
     assert top.cause == "saturated_logits" and top.confirmed
     assert abs(top.replay.predicted[0] - top.replay.observed[0]) <= 0.1 * top.replay.observed[0]
@@ -170,8 +165,6 @@ def test_saturated_logits_replay_on_real_tfkeras_ratio():
 
 def test_keras3_unscaled_frozen_plateau_is_saturation_but_not_confirmed():
     folder = FIXTURES / "keras3" / "unscaled"
-    if not folder.exists():
-        pytest.skip("no unscaled capture")
     runs = _runs_with_lr(folder)
     for run in runs:
         run.context = {**run.context, "inputs_scaled": False, "loss": "categorical_crossentropy"}
@@ -310,8 +303,6 @@ def test_tfkeras_unscaled_lr_scaled_loss_from_the_log_alone():
     """Without the learning rates the two fits are a constant multiple (x3.06) with equal accuracy;
     the last epoch's 4.69 does not hide the five steady ones."""
     folder = FIXTURES / "tfkeras" / "unscaled"
-    if not folder.exists():
-        pytest.skip("no unscaled capture")
     report = logsense.diagnose(folder / "pasted.txt")
     (scaled,) = [f for f in report.log_findings if f.symptom == "lr_scaled_loss"]
     assert scaled.stats["matched_by"] == "shape" and scaled.stats["loss_ratio"] == pytest.approx(3.06, abs=0.02)

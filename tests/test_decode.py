@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 import logsense
-from logsense.decode import decode_bytes, read_source
+from logsense.parse.decode import decode_bytes, open_text
+
+
+def read_source(source):
+    """The whole text of ``source`` as `open_text` reads it: (text, encoding, warnings, name)."""
+    got = open_text(source)
+    text = "".join(got.chunks)
+    return text, got.encoding, got.warnings, got.name
 from logsense.errors import UnusableInput
 
 LOG = "大纪元1/2 10/10 [====] - 0s - 损失：257.6145\n大纪元2/2 10/10 [====] - 0s - 损失：47.6329\n"

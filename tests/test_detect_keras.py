@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 import logsense
-from logsense import grammar
 from logsense.detect import detect_log, detect_run
 from logsense.log import Log, Run
 
@@ -64,7 +63,6 @@ def check(meta: dict[str, Any], per_run: dict[int, list], log_found: list) -> No
         assert expected & LOG_LEVEL <= every
 
 
-@pytest.mark.skipif(not CASES, reason="no Keras captures in fixtures/keras yet")
 @pytest.mark.parametrize("case", CASES, ids=[f"{p.parent.name}/{p.name}" for p in CASES])
 def test_keras_history_shows_its_symptoms(case: Path):
     meta = json.loads((case / "meta.json").read_text())
@@ -73,8 +71,6 @@ def test_keras_history_shows_its_symptoms(case: Path):
     check(meta, per_run, detect_log(Log(runs=runs), per_run))
 
 
-@pytest.mark.skipif(not CASES or (grammar.__doc__ or "").startswith("Placeholder"),
-                    reason="needs the Keras captures and the log grammar")
 @pytest.mark.parametrize("case", CASES, ids=[f"{p.parent.name}/{p.name}" for p in CASES])
 def test_keras_printed_log_shows_its_symptoms(case: Path):
     """The same through the parser, from what a user would paste (the set-up given as context)."""

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from logsense.datasets import make
 from logsense.detect import DivergenceDetector, JumpDetector, detect_run
-from logsense.detect.changepoint import _PrefixSums, pelt
+from logsense.detect.changepoint import PrefixSums, pelt
 from logsense.detect.steps import deaverage
 from logsense.log import Run
 
@@ -19,7 +19,7 @@ signals = st.lists(st.floats(-5, 5, allow_nan=False, allow_infinity=False), min_
 
 def brute_force_cost(y: np.ndarray, penalty: float, model: str, min_size: int) -> float:
     """Optimal penalised cost over every segmentation (exponential, for tiny n)."""
-    n, sums, best = y.size, _PrefixSums(y), np.inf
+    n, sums, best = y.size, PrefixSums(y), np.inf
     for k in range(n):
         for cps in itertools.combinations(range(1, n), k):
             b = [0, *cps, n]
@@ -38,7 +38,7 @@ def test_pelt_finds_the_optimal_segmentation(values, penalty, model):
     cps = pelt(y, penalty, model=model, min_size=min_size)
     b = [0, *cps, y.size]
     assert all(e - s >= min_size for s, e in zip(b[:-1], b[1:]))
-    sums = _PrefixSums(y)
+    sums = PrefixSums(y)
     got = sum(float(sums.cost(np.array([s]), e, model)[0]) for s, e in zip(b[:-1], b[1:])) + penalty * len(cps)
     assert got == pytest.approx(brute_force_cost(y, penalty, model, min_size), rel=1e-6, abs=1e-6)
 

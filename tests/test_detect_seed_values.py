@@ -1,4 +1,4 @@
-"""The casebook's required detector results, on the seed numbers typed in by hand.
+"""The casebook's required detector results, on the seed numbers typed in by hand (fixtures/seeds/truth.json).
 
 test_detect_seeds.py checks the same through logsense.parse on the seed files.
 """
@@ -7,11 +7,10 @@ from __future__ import annotations
 import json
 
 import pytest
+import seeds
 
 import logsense
 from logsense.log import jsonable
-
-from _seed_values import seed000, seed001, seed002, seed003, seed004
 
 ALARMING = {"divergence", "nan", "jump", "oscillation", "overfitting", "loss_out_of_range", "plateau"}
 
@@ -21,7 +20,7 @@ def symptoms(findings, run=None):
 
 
 def test_002_jump_at_934_in_loss_and_val_loss_without_recovery():
-    report = logsense.diagnose(seed002())
+    report = logsense.diagnose(seeds.log("002"))
     jumps = {f.metric: f for f in report.findings if f.symptom == "jump"}
     assert set(jumps) == {"loss", "val_loss"}
     for f in jumps.values():
@@ -40,7 +39,7 @@ def test_002_last_batch_of_epoch_934_already_jumped():
     """De-averaging the 83968/86016 running mean: the last 2048 samples of epoch 934 averaged
     (86016*0.3664 - 83968*0.3650)/2048 = 0.4238, the post-jump level, so the shift happened
     at the very end of epoch 934."""
-    (f,) = [f for f in logsense.diagnose(seed002()).findings if f.symptom == "jump" and f.metric == "loss"]
+    (f,) = [f for f in logsense.diagnose(seeds.log("002")).findings if f.symptom == "jump" and f.metric == "loss"]
     assert f.stats["deaveraged"] is True
     first, last = f.stats["onset_epoch_segments"]
     assert first["steps"] == [0, 83968] and first["mean"] == pytest.approx(0.3650)
@@ -50,12 +49,12 @@ def test_002_last_batch_of_epoch_934_already_jumped():
 
 
 def test_002_gap_between_train_and_val():
-    gaps = [f for f in logsense.diagnose(seed002()).findings if f.symptom == "train_val_gap"]
+    gaps = [f for f in logsense.diagnose(seeds.log("002")).findings if f.symptom == "train_val_gap"]
     assert len(gaps) == 1 and gaps[0].stats["ratio"] == pytest.approx(1.27, abs=0.02)
 
 
 def test_003_run1_diverges_with_growth_2_1609_and_run0_is_clean():
-    report = logsense.diagnose(seed003())
+    report = logsense.diagnose(seeds.log("003"))
     assert not (symptoms(report.run_findings[0]) & ALARMING)
     (div,) = [f for f in report.run_findings[1] if f.symptom == "divergence"]
     assert round(div.stats["growth_factor"], 4) == 2.1609
@@ -68,7 +67,7 @@ def test_003_run1_diverges_with_growth_2_1609_and_run0_is_clean():
 
 
 def test_000_gap_on_run0_only():
-    report = logsense.diagnose(seed000())
+    report = logsense.diagnose(seeds.log("000"))
     (gap,) = [f for f in report.run_findings[0] if f.symptom == "train_val_gap"]
     assert gap.metric == "output"
     assert gap.stats["ratio"] > 100
@@ -78,7 +77,7 @@ def test_000_gap_on_run0_only():
 
 @pytest.mark.parametrize("with_context", [True, False])
 def test_004_out_of_range_and_lr_scaled_loss(with_context):
-    report = logsense.diagnose(seed004(with_context))
+    report = logsense.diagnose(seeds.log("004", with_context))
     out = [f for f in report.findings if f.symptom == "loss_out_of_range"]
     assert {(f.run, f.metric) for f in out} >= {(0, "loss"), (1, "loss")}
     first = next(f for f in out if f.run == 0 and f.metric == "loss")
@@ -94,20 +93,20 @@ def test_004_out_of_range_and_lr_scaled_loss(with_context):
 
 
 def test_004_is_not_divergent():
-    assert "divergence" not in symptoms(logsense.diagnose(seed004()).findings)
+    assert "divergence" not in symptoms(logsense.diagnose(seeds.log("004")).findings)
 
 
 def test_001_collapse():
-    (f,) = logsense.diagnose(seed001()).findings
+    (f,) = logsense.diagnose(seeds.log("001")).findings
     assert f.symptom == "collapse" and f.source == "predictions"
     assert f.stats["ratio"] < 0.02
     assert f.stats["shape"] == [6, 5]
     assert f.stats["between_sample_std"] < 0.005 < 0.1 < f.stats["between_column_std"]
 
 
-@pytest.mark.parametrize("make", [seed000, seed001, seed002, seed003, seed004])
-def test_reports_are_strict_json(make):
-    doc = logsense.diagnose(make()).to_dict()
+@pytest.mark.parametrize("prefix", seeds.PREFIXES)
+def test_reports_are_strict_json(prefix):
+    doc = logsense.diagnose(seeds.log(prefix)).to_dict()
     json.dumps(doc, allow_nan=False)
     for run in doc["runs"]:
         for f in run["findings"]:

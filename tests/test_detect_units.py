@@ -8,9 +8,20 @@ import warnings
 import numpy as np
 import pytest
 
-from logsense.detect import (CollapseDetector, DivergenceDetector, JumpDetector, LossRangeDetector,
-                             LrScaledLossDetector, NanDetector, OscillationDetector, OverfittingDetector,
-                             PlateauDetector, TrainValGapDetector, detect_log, detect_run)
+from logsense.detect import (
+    CollapseDetector,
+    DivergenceDetector,
+    JumpDetector,
+    LossRangeDetector,
+    LrScaledLossDetector,
+    NanDetector,
+    OscillationDetector,
+    OverfittingDetector,
+    PlateauDetector,
+    TrainValGapDetector,
+    detect_log,
+    detect_run,
+)
 from logsense.detect.plateau import chance_level
 from logsense.log import Log, Prediction, Run, jsonable
 

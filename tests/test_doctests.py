@@ -12,7 +12,8 @@ import pytest
 
 import logsense
 from logsense import keras as live
-from logsense import plot, render
+from logsense import plot
+from logsense.parse import render
 
 
 def _public_functions(module) -> list[tuple[str, object]]:
@@ -44,8 +45,8 @@ API = (
 
 def test_the_api_list_is_not_empty():
     names = {name for name, _ in API}
-    assert {"logsense.plot.run_chart", "logsense.render.render", "logsense.report.Report.plot",
-            "logsense.log.Run.plot", "logsense.keras.LogsenseMonitor"} <= names
+    assert {"logsense.plot.run_chart", "logsense.plot.report_chart", "logsense.parse.render.render",
+            "logsense.report.Report.to_dict", "logsense.log.Run.series", "logsense.keras.LogsenseMonitor"} <= names
 
 
 @pytest.mark.parametrize(("name", "obj"), API, ids=[name for name, _ in API])

@@ -1,32 +1,21 @@
 """Structured inputs: CSVLogger files and history dumps, real ones and hand-written ones."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
-import sys
 from pathlib import Path
 
+import keras_catalog as catalog
 import numpy as np
 import pytest
 
 import logsense
-from logsense.inputs import read_structured, run_from_history
+from logsense.parse.structured import read_structured, run_from_history
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "fixtures" / "seeds").glob("*.txt"))
 
 
-def _load_catalog():
-    path = ROOT / "fixtures" / "keras" / "catalog.py"
-    spec = importlib.util.spec_from_file_location("keras_catalog", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-catalog = _load_catalog()
 SCENARIOS = catalog.scenario_dirs()
 
 

@@ -5,26 +5,13 @@ whatever state the parser is in.
 """
 from __future__ import annotations
 
-import importlib.util
 import math
 import re
-import sys
-from pathlib import Path
 
+import keras_catalog as catalog
 import numpy as np
 import pytest
 
-
-def _load_catalog():
-    path = Path(__file__).resolve().parent.parent / "fixtures" / "keras" / "catalog.py"
-    spec = importlib.util.spec_from_file_location("keras_catalog", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-catalog = _load_catalog()
 CAPTURES, FIXTURES, FRAMEWORKS = catalog.CAPTURES, catalog.FIXTURES, catalog.FRAMEWORKS
 as_printed, case_id, histories, load_json = catalog.as_printed, catalog.case_id, catalog.histories, catalog.load_json
 

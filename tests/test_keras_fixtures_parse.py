@@ -8,27 +8,14 @@ must come back with their kinds.
 """
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
-from pathlib import Path
 
+import keras_catalog as catalog
 import numpy as np
 import pytest
 
 import logsense
 
-
-def _load_catalog():
-    path = Path(__file__).resolve().parent.parent / "fixtures" / "keras" / "catalog.py"
-    spec = importlib.util.spec_from_file_location("keras_catalog", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-catalog = _load_catalog()
 CASES = [(folder, capture) for folder in catalog.scenario_dirs() for capture in catalog.CAPTURES]
 
 

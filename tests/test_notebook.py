@@ -1,34 +1,32 @@
-"""What a notebook user sees: HTML reprs of the seed logs and reports, short reprs, plot() objects.
+"""What a notebook user sees: HTML reprs of the seed logs and reports, short reprs, charts.
 
-Expected findings and causes per seed are the casebook's, as asserted on the
-same files in test_detect_seeds.py and test_causes_e2e.py; here they must be
-visible in the tables a notebook renders.
+Expected findings and causes per seed are the casebook's (fixtures/seeds/truth.json);
+here they must be visible in the tables a notebook renders.
 """
 from __future__ import annotations
 
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
+import seeds
 
 import logsense
 from logsense import Log, Run, plot
 
-SEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
 
-#: Per seed: (symptom, metric) findings, and (cause, replay status) rows, from the seed tests.
-EXPECTED = {
-    "000": {"findings": [("train_val_gap", "output")], "causes": [("l2_penalty_in_loss", "confirmed")]},
-    "001": {"findings": [("collapse", "predictions")], "causes": [("collapse_to_mean", "not confirmed")]},
-    "002": {"findings": [("jump", "loss"), ("jump", "val_loss")],
-            "causes": [("optimizer_instability", "not confirmed"), ("dropout_gap", "not confirmed")]},
-    "003": {"findings": [("divergence", "loss")], "causes": [("lr_too_high", "confirmed"), ("healthy", "-")]},
-    "004": {"findings": [("loss_out_of_range", "loss"), ("lr_scaled_loss", "loss")],
-            "causes": [("saturated_logits", "confirmed"), ("loss_activation_mismatch", "-")]},
-}
-#: Runs per seed as (epochs, format, locale), from test_parse_seeds.py.
-RUNS = {"000": [(2, "keras0", "en")] * 2, "001": [], "002": [(10, "keras2", "en")],
-        "003": [(10, "keras2", "zh")] * 2, "004": [(10, "tfkeras", "en")] * 2}
+def _status(state: str) -> str:
+    """A replay status as the notebook's cause table shows it."""
+    return "-" if state == "not_run" else state.replace("_", " ")
+
+
+#: Per seed: (symptom, metric) findings, and (cause, replay status) rows (fixtures/seeds/truth.json).
+EXPECTED = {prefix: {"findings": [(symptom, where) for symptom, where, _ in seeds.findings(prefix)],
+                     "causes": [(cause, _status(state)) for cause, state in seeds.causes(prefix)]}
+            for prefix in seeds.PREFIXES}
+#: Runs per seed as (epochs, format, locale).
+RUNS = {prefix: [(len(run["epochs"]), meta["format"], meta["locale"])
+                 for run, meta in zip(seeds.TRUTH[prefix]["runs"], seeds.TRUTH[prefix]["meta"])]
+        for prefix in seeds.PREFIXES}
 
 
 class Tables(HTMLParser):
@@ -67,7 +65,7 @@ class Tables(HTMLParser):
 
 @pytest.fixture(scope="module")
 def reports() -> dict[str, logsense.Report]:
-    return {prefix: logsense.diagnose(next(SEEDS.glob(f"{prefix}_*.txt"))) for prefix in EXPECTED}
+    return {prefix: logsense.diagnose(seeds.path(prefix)) for prefix in EXPECTED}
 
 
 @pytest.mark.parametrize("prefix", sorted(EXPECTED))
@@ -169,34 +167,34 @@ def _has_fit_line(spec: dict) -> bool:
                for chart in spec.get("vconcat", []) for layer in chart.get("layer", []))
 
 
-def test_report_plot_is_the_shared_report_chart_with_findings_and_replay(reports):
+def test_report_chart_draws_every_run_with_findings_then_the_replay(reports):
     report = reports["003"]
-    chart = report.plot()
-    assert chart.to_dict() == plot.report_chart(report).to_dict()  # the page's chart, not a copy
+    chart = plot.report_chart(report)
     spec = chart.to_dict()
     assert _titles(spec) == ["run 0: loss", "run 1: loss", "lr_too_high: replay of loss"]
     assert _has_fit_line(spec)  # the divergence finding drawn as its fitted curve
     assert '"lr_too_high: replay of loss"' in chart.to_json()
 
 
-def test_report_plot_of_one_run_draws_that_runs_findings(reports):
+def test_report_chart_of_one_run_draws_that_runs_findings(reports):
     report = reports["002"]
-    chart = report.plot(run=0, log_scale=True)
+    chart = plot.report_chart(report, run=0, log_scale=True)
     assert chart.to_dict() == plot.run_chart(report.log.runs[0], report.run_findings[0], log_scale=True).to_dict()
     rules = [layer for c in chart.to_dict()["vconcat"] for layer in c["layer"]
              if layer["mark"] == "rule" or layer["mark"].get("type") == "rule"]
     assert rules  # the jumps at epoch 934
     with pytest.raises(ValueError, match="no run 5"):
-        report.plot(run=5)
+        plot.report_chart(report, run=5)
 
 
-def test_run_plot_detects_findings_unless_given(reports):
-    run = reports["003"].log.runs[1]
-    assert _has_fit_line(run.plot().to_dict())
-    assert not _has_fit_line(run.plot(findings=[]).to_dict())
+def test_run_chart_draws_the_findings_it_is_given(reports):
+    report = reports["003"]
+    run = report.log.runs[1]
+    assert _has_fit_line(plot.run_chart(run, report.run_findings[1]).to_dict())
+    assert not _has_fit_line(plot.run_chart(run, []).to_dict())
 
 
 @pytest.mark.parametrize(("fmt", "magic"), [("png", b"\x89PNG"), ("svg", b"<svg")])
 def test_plots_save_as_images_without_a_browser(reports, fmt, magic):
-    image = plot.to_image(reports["003"].log.runs[1].plot(), fmt)
+    image = plot.to_image(plot.report_chart(reports["003"], run=1), fmt)
     assert image.startswith(magic) and len(image) > 1000

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 import logsense
 from logsense.errors import UnusableInput
-from logsense.grammar import parse_text
+from logsense.parse.stream import parse_text
 
 #: Fragments of real Keras output, so generated text reaches the parser, not just the prefilter.
 FRAGMENTS = ["Epoch ", "1/10", "Epoch 00927: ", "val_loss did not improve", " [====>...] ", "━━━━", " - ",

@@ -6,10 +6,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from synthetic import RUN1_LOSS, synthetic_report
 
 import logsense
 from logsense import Finding, Run, plot
-from synthetic import RUN1_LOSS, synthetic_report
 
 SEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from logsense.predictions import extract_arrays, extract_predictions
+from logsense.parse.arrays import extract_arrays, extract_predictions
 
 SEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
 

@@ -1,33 +1,22 @@
 """The renderer writes what real Keras printed: checked line by line against the captures."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import re
-import sys
 from pathlib import Path
 
+import keras_catalog as catalog
 import pandas as pd
 import pytest
 
-from logsense.inputs import run_from_history
 from logsense.log import Run
-from logsense.render import FORMATS, format_value, printed_value, render, render_log
+from logsense.parse.render import FORMATS, format_value, printed_value, render, render_log
+from logsense.parse.structured import run_from_history
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _load_catalog():
-    path = ROOT / "fixtures" / "keras" / "catalog.py"
-    spec = importlib.util.spec_from_file_location("keras_catalog", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-catalog = _load_catalog()
 SCENARIOS = catalog.scenario_dirs()
 #: Timings differ from run to run; everything else must match character for character.
 _TIME = re.compile(r"\b\d+(?:us|ms|s)\b")

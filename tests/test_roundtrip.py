@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import logsense
-from logsense.locales import table
 from logsense.log import Run
-from logsense.render import FORMATS, printed_value, render, render_log
+from logsense.parse.locales import table
+from logsense.parse.render import FORMATS, printed_value, render, render_log
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = sorted({"en", *(loc.code for loc in table().locales)})

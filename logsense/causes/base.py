@@ -1,4 +1,17 @@
-"""Causes and replays: a named mechanism, the evidence for it, and a simulation that checks it."""
+"""Causes and replays: a named mechanism, the evidence for it, and a simulation that checks it.
+
+Every cause is a `RunCause` (judged run by run) or a `LogCause` (judged on the
+whole paste: cross-run findings, pasted predictions). Its ``assess`` weighs the
+evidence into a prior confidence and hands it, with the replay, to `cause`,
+where one rule (`with_replay`) moves it by the replay's outcome:
+
+==============  ===============================================================
+``confirmed``   the simulation reproduces the log's own numbers within its tolerance
+``consistent``  the mechanism reproduces the shape, not the numbers (or it is fitted to them)
+``contradicted``the simulation was run and disagrees with the log
+``not_run``     the paste gives too little to simulate (no replay)
+==============  ===============================================================
+"""
 from __future__ import annotations
 
 import math
@@ -8,6 +21,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+
+from ..numeric import clip01, fmt, number
 
 if TYPE_CHECKING:
     from ..findings import Finding
@@ -19,13 +34,25 @@ CAUSES = ("lr_too_high", "l2_penalty_in_loss", "saturated_logits", "loss_activat
           # Added after the contract's first list (new ids are allowed, each shown by a fixture):
           "memorization")
 
+CONFIRMED, CONSISTENT, CONTRADICTED, NOT_RUN = "confirmed", "consistent", "contradicted", "not_run"
+#: The replay states, in the contract's vocabulary.
+REPLAY_STATES = (CONFIRMED, CONSISTENT, CONTRADICTED, NOT_RUN)
+#: How a replay's outcome moves a cause's prior confidence (`with_replay`): a confirmation is
+#: strong independent evidence, a consistent shape a little, a contradiction takes a fifth away.
+CONFIRMED_WEIGHT = 0.9
+CONSISTENT_WEIGHT = 0.1
+CONTRADICTED_FACTOR = 0.8
+
 
 @dataclass
 class Replay:
     """A simulation of the suspected mechanism compared with the log's own numbers.
 
-    ``confirmed`` is true only when ``max_rel_error <= tolerance``: a replay
-    that is merely consistent says so in ``note`` and stays unconfirmed.
+    ``status`` is one of `REPLAY_STATES` (never ``not_run``: a replay that did
+    not run is no `Replay`); ``confirmed`` only when the simulation reproduces
+    the printed values within ``tolerance``. ``note`` says what was compared and
+    why the status is what it is. Built with ``confirmed=`` alone (the first
+    form of this class), the status is confirmed or contradicted.
     """
 
     metric: str
@@ -38,12 +65,25 @@ class Replay:
     note: str = ""
     #: Extra series or figures the replay produced (e.g. the final weight, a scaled-input control).
     extra: dict[str, Any] = field(default_factory=dict)
+    status: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.status is None:
+            self.status = judged(self.confirmed)
+        if self.status not in (CONFIRMED, CONSISTENT, CONTRADICTED):
+            raise ValueError(f"replay status must be confirmed, consistent or contradicted, not {self.status!r}")
+        self.confirmed = self.status == CONFIRMED
 
     def to_dict(self) -> dict[str, Any]:
-        return {"confirmed": bool(self.confirmed), "metric": self.metric,
+        return {"confirmed": self.confirmed, "status": self.status, "metric": self.metric,
                 "predicted": list(self.predicted), "observed": list(self.observed),
                 "max_rel_error": self.max_rel_error, "tolerance": self.tolerance,
                 "params": self.params, "note": self.note, "extra": self.extra}
+
+
+def judged(within: bool) -> str:
+    """The status of a replay that tries to reproduce the log's numbers: confirmed or contradicted."""
+    return CONFIRMED if within else CONTRADICTED
 
 
 @dataclass
@@ -62,46 +102,80 @@ class Cause:
     def confirmed(self) -> bool:
         return bool(self.replay and self.replay.confirmed)
 
+    @property
+    def replay_status(self) -> str:
+        """One of `REPLAY_STATES`."""
+        return self.replay.status if self.replay is not None else NOT_RUN
+
     def to_dict(self) -> dict[str, Any]:
         return {"cause": self.cause, "runs": list(self.runs), "confidence": round(float(self.confidence), 4),
                 "evidence": self.evidence, "fix": self.fix, "symptoms": list(self.symptoms),
+                "replay_status": self.replay_status,
                 "replay": self.replay.to_dict() if self.replay else None}
+
+
+def with_replay(prior: float, replay: Replay | None) -> float:
+    """The one rule for how a replay moves confidence (see the module docstring).
+
+    Example:
+        >>> round(with_replay(0.6, None), 3), round(with_replay(0.6, Replay("loss", [], [], 0.0, 1e-3, status="confirmed")), 3)
+        (0.6, 0.96)
+    """
+    prior = clip01(prior)
+    if replay is None:
+        return prior
+    if replay.status == CONFIRMED:
+        return combine(prior, CONFIRMED_WEIGHT)
+    if replay.status == CONSISTENT:
+        return combine(prior, CONSISTENT_WEIGHT)
+    return prior * CONTRADICTED_FACTOR
 
 
 class CauseModel(ABC):
     """One cause: which symptoms it explains, how sure the evidence makes us, the fix, the replay.
 
-    Subclasses set ``id`` and ``explains`` and implement `assess`. ``scope`` is
-    ``"run"`` when the cause is judged run by run (``assess`` gets a `Run`) and
-    ``"log"`` when it needs the whole paste (cross-run findings, pasted
-    predictions; ``assess`` gets the `Log`). The instance keeps the log so a
-    run-level cause can still look at its neighbours (a control run, say).
+    Subclass `RunCause` or `LogCause`, set ``id`` and ``explains``, implement
+    ``assess`` (and ``replay`` where the mechanism can be simulated). The
+    instance keeps the log so a run-level cause can still look at its
+    neighbours (a control run, say).
     """
 
     id: ClassVar[str]
     explains: ClassVar[tuple[str, ...]] = ()
-    scope: ClassVar[str] = "run"
 
     def __init__(self, log: Log) -> None:
         self.log = log
 
-    @abstractmethod
-    def assess(self, target: Run | Log, findings: list[Finding], context: dict[str, Any]) -> Cause | None:
-        """The cause for ``target`` with its confidence, evidence and fix; ``None`` when nothing points to it."""
-
-    def replay(self, target: Run | Log, findings: list[Finding], context: dict[str, Any]) -> Replay | None:
-        """Simulate the mechanism and compare it with the log; ``None`` when the paste gives too little."""
-        return None
-
-    def cause(self, confidence: float, runs: Iterable[int], evidence: Iterable[str], fix: str,
+    def cause(self, prior: float, runs: Iterable[int], evidence: Iterable[str], fix: str,
               replay: Replay | None = None, symptoms: Iterable[str] = ()) -> Cause:
-        return Cause(cause=self.id, confidence=clip01(confidence), runs=sorted(set(runs)),
+        """The `Cause`, its confidence the ``prior`` moved by the replay's outcome (`with_replay`)."""
+        return Cause(cause=self.id, confidence=with_replay(prior, replay), runs=sorted(set(runs)),
                      evidence="; ".join(e for e in evidence if e), fix=fix, replay=replay,
                      symptoms=list(dict.fromkeys(symptoms)))
 
 
-def clip01(x: float) -> float:
-    return float(min(max(x, 0.0), 1.0))
+class RunCause(CauseModel):
+    """A cause judged on one run's findings and set-up."""
+
+    @abstractmethod
+    def assess(self, run: Run, findings: list[Finding], context: dict[str, Any]) -> Cause | None:
+        """The cause for ``run`` with its confidence, evidence and fix; ``None`` when nothing points to it."""
+
+    def replay(self, run: Run, findings: list[Finding], context: dict[str, Any]) -> Replay | None:
+        """Simulate the mechanism and compare it with the run; ``None`` when the paste gives too little."""
+        return None
+
+
+class LogCause(CauseModel):
+    """A cause judged on the whole paste: every run's findings, cross-run findings, pasted predictions."""
+
+    @abstractmethod
+    def assess(self, log: Log, findings: list[Finding], context: dict[str, Any]) -> Cause | None:
+        """The cause for the paste with its confidence, evidence and fix; ``None`` when nothing points to it."""
+
+    def replay(self, log: Log, findings: list[Finding], context: dict[str, Any]) -> Replay | None:
+        """Simulate the mechanism and compare it with the paste; ``None`` when it gives too little."""
+        return None
 
 
 def combine(*weights: float) -> float:
@@ -139,40 +213,12 @@ def run_context(log: Log, run: Run) -> dict[str, Any]:
     return {**(log.context or {}), **(run.context or {})}
 
 
-def number(value: Any) -> float | None:
-    """A finite float, or ``None`` for anything else (strings, NaN, booleans)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    v = float(value)
-    return v if math.isfinite(v) else None
+def known(value: float | None, digits: int = 4) -> str:
+    """A statistic for evidence text; ``?`` when it is missing or not a number.
 
-
-def fmt(x: float, digits: int = 4) -> str:
-    """A number for evidence text: 4 significant digits, no exponent for everyday sizes."""
-    if x == 0 or not math.isfinite(x):
-        return str(x)
-    return f"{x:.{digits}g}" if 1e-4 <= abs(x) < 1e6 else f"{x:.{digits - 1}e}"
-
-
-def mapping(value: Any) -> dict[str, Any]:
-    """``value`` if it is a dict, else an empty one: context from a paste can hold anything."""
-    return value if isinstance(value, dict) else {}
-
-
-def layer_dicts(context: dict[str, Any]) -> list[dict[str, Any]]:
-    """The context's layers that are dicts (others are ignored, not trusted)."""
-    layers = context.get("layers")
-    return [layer for layer in layers if isinstance(layer, dict)] if isinstance(layers, list) else []
-
-
-def numbers(value: Any) -> list[float]:
-    """The finite numbers of a list-like value; anything else gives ``[]``."""
-    if not isinstance(value, (list, tuple)):
-        return []
-    return [v for v in (number(x) for x in value) if v is not None]
-
-
-def fstat(stats: dict[str, Any], key: str, digits: int = 4) -> str:
-    """A finding's statistic for evidence text; ``?`` when it is missing or not a number."""
-    v = number(stats.get(key))
+    Example:
+        >>> known(2.16091), known(None)
+        ('2.161', '?')
+    """
+    v = number(value)
     return fmt(v, digits) if v is not None else "?"

@@ -15,42 +15,45 @@ from typing import Any
 
 import numpy as np
 
-from ..findings import Finding
-from ..log import Log, Run
+from ..findings import CollapseStats, Finding
+from ..log import Log
+from ..numeric import fmt
 from ..simulate.collapse import simulate_collapse
-from .base import Cause, CauseModel, Replay, fmt, fstat, number, numbers
+from .base import CONSISTENT, CONTRADICTED, Cause, LogCause, Replay, known
 
 #: The replayed spread ratio must be within this factor of the pasted one to count as "the same profile".
 RATIO_FACTOR = 10.0
 
 
-class CollapseToMean(CauseModel):
+def _collapse(findings: list[Finding]) -> Finding | None:
+    return next((f for f in findings if f.symptom == "collapse"), None)
+
+
+class CollapseToMean(LogCause):
     id = "collapse_to_mean"
     explains = ("collapse", "plateau")
-    scope = "log"
 
-    def assess(self, target: Run | Log, findings: list[Finding], context: dict[str, Any]) -> Cause | None:
-        assert isinstance(target, Log)
-        found = next((f for f in findings if f.symptom == "collapse"), None)
+    def assess(self, log: Log, findings: list[Finding], context: dict[str, Any]) -> Cause | None:
+        found = _collapse(findings)
         if found is None:
             return None
-        s = found.stats
-        means = numbers(s.get("column_means"))
-        shown = (f"pasted predictions ({'x'.join(str(int(d)) for d in numbers(s.get('shape')))}"
-                 f"{', rows elided' if s.get('elided') else ''}) vary across samples by {fstat(s, 'between_sample_std', 3)}")
-        if s.get("between_column_std") is None:  # one output per sample
+        s = CollapseStats.of(found)
+        means = s.column_means
+        shown = (f"pasted predictions ({'x'.join(str(int(d)) for d in s.shape)}"
+                 f"{', rows elided' if s.elided else ''}) vary across samples by {known(s.between_sample_std, 3)}")
+        if s.between_column_std is None:  # one output per sample
             evidence = [f"{shown} around {fmt(means[0]) if means else '?'} "
-                        f"({100 * (number(s.get('relative_spread')) or 0):.2g}% of the value): every input gets the "
+                        f"({100 * (s.relative_spread or 0):.2g}% of the value): every input gets the "
                         f"same prediction"]
         else:
-            evidence = [f"{shown} but across outputs by {fstat(s, 'between_column_std', 3)} "
-                        f"(ratio {fstat(s, 'ratio', 3)})"]
+            evidence = [f"{shown} but across outputs by {known(s.between_column_std, 3)} "
+                        f"(ratio {known(s.ratio, 3)})"]
         if means and len(means) > 1:
             evidence.append(f"column means {fmt(min(means), 2)}-{fmt(max(means), 2)}: the same vector for every input")
         act = str(context.get("output_activation") or "")
         if act == "sigmoid" and str(context.get("loss") or "") in ("mse", "mean_squared_error"):
             evidence.append("sigmoid output trained with MSE: the no-signal optimum is sigmoid(b) = mean(y)")
-        replay = self.replay(target, findings, context)
+        replay = self.replay(log, findings, context)
         if replay is not None:
             evidence.append(f"replay: a no-signal sigmoid regression reaches spread ratio "
                             f"{fmt(replay.predicted[0], 2)} (pasted {fmt(replay.observed[0], 2)}) and MSE = Var(y)")
@@ -61,10 +64,10 @@ class CollapseToMean(CauseModel):
                "first layers (fewer layers, residual connections, a larger learning rate for the head)")
         return self.cause(confidence, [], evidence, fix, replay, ["collapse"])
 
-    def replay(self, target: Run | Log, findings: list[Finding], context: dict[str, Any]) -> Replay | None:
-        found = next((f for f in findings if f.symptom == "collapse"), None)
-        means = numbers(found.stats.get("column_means")) if found else []
-        observed_ratio = number(found.stats.get("ratio")) if found else None
+    def replay(self, log: Log, findings: list[Finding], context: dict[str, Any]) -> Replay | None:
+        found = _collapse(findings)
+        means = CollapseStats.of(found).column_means if found else []
+        observed_ratio = CollapseStats.of(found).ratio if found else None
         if not means or observed_ratio is None or observed_ratio <= 0:
             return None
         sim = simulate_collapse(means)
@@ -72,7 +75,8 @@ class CollapseToMean(CauseModel):
         ratio_err = abs(np.log10(max(sim.ratio, 1e-12) / observed_ratio))
         return Replay(metric="spread_ratio", predicted=[sim.ratio], observed=[observed_ratio],
                       max_rel_error=float(abs(sim.ratio - observed_ratio) / observed_ratio),
-                      tolerance=RATIO_FACTOR - 1, confirmed=False,
+                      tolerance=RATIO_FACTOR - 1,
+                      status=CONSISTENT if 10 ** ratio_err <= RATIO_FACTOR else CONTRADICTED,
                       params={"target_means": list(means), "model": "sigmoid(X W + b), X independent of y"},
                       note=("consistent, not proven: the target means are taken from the pasted predictions, so "
                             "matching them is by construction; what the replay shows is that a model whose inputs "

@@ -15,10 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from ..findings import Finding
-from ..log import Log, Run
+from ..context.setup import layer_dicts
+from ..findings import Finding, GapStats
+from ..log import Run
+from ..metrics import val_name
+from ..numeric import fmt, number
 from ..simulate.epoch_mean import epoch_mean_curve
-from .base import Cause, CauseModel, Replay, fmt, layer_dicts, number
+from .base import CONSISTENT, CONTRADICTED, Cause, Replay, RunCause
 
 #: How far above the averaging-only prediction a training loss may print with nothing train-only at
 #: play. On the real Keras captures without dropout or penalty (healthy, l2_off, scaled, long_epoch,
@@ -50,7 +53,7 @@ def first_batch(run: Run, metric: str) -> float | None:
 
 def averaging_replay(run: Run, metric: str) -> Replay | None:
     """Printed training loss against what the epoch averaging of the validation curve predicts."""
-    val = f"val_{metric}"
+    val = val_name(metric)
     if val not in run.metrics:
         return None
     observed, ends = run.series(metric), run.series(val)
@@ -69,25 +72,24 @@ def averaging_replay(run: Run, metric: str) -> Replay | None:
              if train_only else "the gap is mostly the averaging, not a train-only term")
     return Replay(metric=metric, predicted=[float(v) for v in predicted[ok]],
                   observed=[float(v) for v in observed[ok]], max_rel_error=float(np.max(rel)),
-                  tolerance=LAG_TOLERANCE, confirmed=False, note=note,
+                  tolerance=LAG_TOLERANCE, status=CONSISTENT if train_only else CONTRADICTED, note=note,
                   params={"median_excess": float(np.median(excess)), "share_above": above,
                           "train_only": train_only, "first_epoch_from_step_1": bool(np.isfinite(predicted[0]))},
                   extra={"epochs": [int(e) for e in run.epoch_numbers()[ok]]})
 
 
-class DropoutGap(CauseModel):
+class DropoutGap(RunCause):
     id = "dropout_gap"
     explains = ("train_val_gap",)
 
-    def assess(self, target: Run | Log, findings: list[Finding], context: dict[str, Any]) -> Cause | None:
-        assert isinstance(target, Run)
-        gap = next((f for f in findings if f.symptom == "train_val_gap"), None)
+    def assess(self, run: Run, findings: list[Finding], context: dict[str, Any]) -> Cause | None:
+        gap = _gap(findings)
         if gap is None:
             return None
         rates = dropout_rates(context)
         if not rates and layer_dicts(context) and context.get("layers_source") != "override":
             return None  # the model is shown and has no dropout (typed layer widths do not show it)
-        ratio = number(gap.stats.get("ratio")) or 0.0
+        ratio = GapStats.of(gap).ratio or 0.0
         evidence = [f"training {gap.metric} above validation all along (ratio {fmt(ratio, 3)})"]
         if rates:
             evidence.append(f"dropout {', '.join(sorted({fmt(r) for r in rates}))} is applied in training only")
@@ -99,15 +101,21 @@ class DropoutGap(CauseModel):
             evidence.append("the paste does not show the model; dropout (or another train-only regulariser) "
                             "is the usual reason")
             confidence = 0.3 * gap.confidence
-        replay = averaging_replay(target, gap.metric or "loss")
+        replay = self.replay(run, findings, context)
         if replay is not None:
-            if replay.params["train_only"]:
-                confidence += 0.1
+            if replay.status == CONSISTENT:
                 evidence.append(f"{fmt(replay.params['median_excess'], 3)}x the loss the epoch averaging "
                                 f"explains, in {replay.params['share_above']:.0%} of epochs")
             else:
-                confidence *= 0.5
                 evidence.append("the epoch averaging explains most of the gap")
         fix = ("nothing to fix: compare training and validation on equal terms with "
                "model.evaluate(x_train, y_train), which runs without dropout")
-        return self.cause(confidence, [target.index], evidence, fix, replay, ["train_val_gap"])
+        return self.cause(confidence, [run.index], evidence, fix, replay, ["train_val_gap"])
+
+    def replay(self, run: Run, findings: list[Finding], context: dict[str, Any]) -> Replay | None:
+        gap = _gap(findings)
+        return averaging_replay(run, gap.metric or "loss") if gap is not None else None
+
+
+def _gap(findings: list[Finding]) -> Finding | None:
+    return next((f for f in findings if f.symptom == "train_val_gap"), None)

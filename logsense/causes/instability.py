@@ -15,40 +15,44 @@ from typing import Any
 
 import numpy as np
 
-from ..detect.metrics import is_validation
-from ..findings import Finding
-from ..log import Log, Run
+from ..context.setup import layer_dicts
+from ..findings import Finding, JumpStats
+from ..log import Run
+from ..metrics import is_validation, val_name
+from ..numeric import number
 from ..simulate.instability import simulate_shock
-from .base import Cause, CauseModel, Replay, combine, fstat, layer_dicts, number
+from .base import CONSISTENT, CONTRADICTED, Cause, Replay, RunCause, combine, known
 
 ADAPTIVE = ("adam", "adamax", "nadam", "rmsprop", "adagrad", "adadelta", "adamw")
 RECURRENT = ("LSTM", "GRU", "SimpleRNN", "CuDNNLSTM", "CuDNNGRU")
 TOLERANCE = 0.05
 
 
-class OptimizerInstability(CauseModel):
+def up_jumps(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if f.symptom == "jump" and JumpStats.of(f).direction == "up"]
+
+
+class OptimizerInstability(RunCause):
     id = "optimizer_instability"
     explains = ("jump", "oscillation")
 
-    def assess(self, target: Run | Log, findings: list[Finding], context: dict[str, Any]) -> Cause | None:
-        assert isinstance(target, Run)
-        jumps = [f for f in findings if f.symptom == "jump" and f.stats.get("direction") == "up"]
+    def assess(self, run: Run, findings: list[Finding], context: dict[str, Any]) -> Cause | None:
+        jumps = up_jumps(findings)
         if not jumps:
             return None
-        main = next((f for f in jumps if not is_validation(f.metric or "")), jumps[0])
-        s = main.stats
-        evidence = [f"{main.metric} jumps up at epoch {s.get('epoch')} by {fstat(s, 'size_sigma', 3)} "
-                    f"noise sigmas ({fstat(s, 'before_mean')} -> {fstat(s, 'after_mean')}, "
-                    f"p = {fstat(s, 'p_value', 2)}), "
-                    + ("recovered at epoch " + str(s.get("recovery_epoch")) if s.get("recovered")
-                       else "not recovered within the log")]
+        main = next((f for f in jumps if not is_validation(f.metric)), jumps[0])
+        s = JumpStats.of(main)
+        evidence = [f"{main.metric} jumps up at epoch {s.epoch} by {known(s.size_sigma, 3)} "
+                    f"noise sigmas ({known(s.before_mean)} -> {known(s.after_mean)}, "
+                    f"p = {known(s.p_value, 2)}), "
+                    + (f"recovered at epoch {s.recovery_epoch}" if s.recovered else "not recovered within the log")]
         others = [f for f in jumps if f is not main]
         if others:
-            evidence.append("the same jump in " + ", ".join(f"{f.metric} ({fstat(f.stats, 'size_sigma', 3)} sigma)"
-                                                          for f in others))
-        first = int(target.epoch_numbers()[0]) if target.epoch_records else 0
+            evidence.append("the same jump in " + ", ".join(f"{f.metric} ({known(JumpStats.of(f).size_sigma, 3)} "
+                                                          f"sigma)" for f in others))
+        first = int(run.epoch_numbers()[0]) if run.epoch_records else 0
         weights = [0.55 * main.confidence, 0.15 if others else 0.0]
-        if first > 20 or (number(s.get("epoch")) or 0) > 20:
+        if first > 20 or (s.epoch or 0) > 20:
             weights.append(0.15)
             evidence.append("late in training, after a stable stretch")
         opt = str(context.get("optimizer") or "").lower()
@@ -59,26 +63,24 @@ class OptimizerInstability(CauseModel):
             weights.append(0.1)
             evidence.append("recurrent layers without gradient clipping" if not context.get("clipnorm")
                             else "recurrent layers")
-        replay = self.replay(target, findings, context)
+        replay = self.replay(run, findings, context)
         if replay is not None:
             evidence.append(f"replay: Adam hit by one large gradient reproduces the {replay.metric} series to "
                             f"{replay.max_rel_error:.2g} relative")
-        best = _best_epoch(target)
+        best = _best_epoch(run)
         fix = ("clip gradients (clipnorm=1.0), lower the learning rate late in training (ReduceLROnPlateau or a "
                "decay schedule), raise Adam's epsilon (e.g. 1e-4 instead of 1e-7) to damp steps when the gradient "
                "RMS has decayed, and keep the best weights (ModelCheckpoint(save_best_only=True)"
                + (f"; here the best val_loss was at epoch {best}" if best is not None else "") + ")")
-        return self.cause(combine(*weights), [target.index], evidence, fix, replay, ["jump"])
+        return self.cause(combine(*weights), [run.index], evidence, fix, replay, ["jump"])
 
-    def replay(self, target: Run | Log, findings: list[Finding], context: dict[str, Any]) -> Replay | None:
-        assert isinstance(target, Run)
-        jumps = [f for f in findings if f.symptom == "jump" and f.stats.get("direction") == "up"]
-        main = next((f for f in jumps if not is_validation(f.metric or "")), None)
+    def replay(self, run: Run, findings: list[Finding], context: dict[str, Any]) -> Replay | None:
+        main = next((f for f in up_jumps(findings) if not is_validation(f.metric)), None)
         if main is None or main.metric is None:
             return None
-        y = target.series(main.metric)
-        epochs = target.epoch_numbers()
-        at = int(np.searchsorted(epochs, number(main.stats.get("epoch")) or epochs[-1]))
+        y = run.series(main.metric)
+        epochs = run.epoch_numbers()
+        at = int(np.searchsorted(epochs, JumpStats.of(main).epoch or epochs[-1]))
         if not 2 <= at < y.size or not np.isfinite(y).all():
             return None
         # The detector dates the shift to the first clearly raised epoch; the shock may land in the one before.
@@ -99,7 +101,8 @@ class OptimizerInstability(CauseModel):
                                  shock_epoch=shock_epoch, clipnorm=0.1)
         clipped = floor + scale[best] * control.excess[0]
         return Replay(metric=main.metric, predicted=predicted[best].tolist(), observed=y.tolist(),
-                      max_rel_error=float(errs[best]), tolerance=TOLERANCE, confirmed=False,
+                      max_rel_error=float(errs[best]), tolerance=TOLERANCE,
+                      status=CONSISTENT if errs[best] <= TOLERANCE else CONTRADICTED,
                       params={"lr": lr, "curvature": float(sim.curvatures[best]),
                               "shock_at_epoch": float(epochs[shock_epoch] + sim.shock_at[best]),
                               "floor": floor, "scale": float(scale[best])},
@@ -112,7 +115,7 @@ class OptimizerInstability(CauseModel):
 
 
 def _best_epoch(run: Run) -> int | None:
-    val = run.series("val_loss")
+    val = run.series(val_name("loss"))
     if not np.isfinite(val).any():
         return None
     return int(run.epoch_numbers()[int(np.nanargmin(val))])

@@ -20,12 +20,13 @@ from typing import Any
 
 import numpy as np
 
-from ..detect.metrics import base_name
-from ..findings import Finding
-from ..log import Log, Run
+from ..context.setup import layer_dicts, mapping
+from ..findings import Finding, GapStats
+from ..log import Run
+from ..metrics import base_name, is_validation, val_name
+from ..numeric import fmt, number
 from ..simulate.penalty import decayed_epoch_means, layer_penalties
-from .base import (Cause, CauseModel, Replay, combine, fmt, fstat, layer_dicts, mapping, number, relative_errors,
-                   run_context)
+from .base import CONSISTENT, Cause, Replay, RunCause, combine, judged, known, relative_errors, run_context
 
 TOLERANCE = 0.15
 #: A run whose first printed epoch is later than this is far from initialisation.
@@ -42,13 +43,11 @@ def l2_lambdas(context: dict[str, Any]) -> list[float]:
     return [v for v in found if v is not None]
 
 
-class L2PenaltyInLoss(CauseModel):
+class L2PenaltyInLoss(RunCause):
     id = "l2_penalty_in_loss"
     explains = ("train_val_gap", "plateau")
 
-    def assess(self, target: Run | Log, findings: list[Finding], context: dict[str, Any]) -> Cause | None:
-        assert isinstance(target, Run)
-        run = target
+    def assess(self, run: Run, findings: list[Finding], context: dict[str, Any]) -> Cause | None:
         lambdas = [v for v in l2_lambdas(context) if v > 0]
         if not lambdas:
             return None
@@ -65,8 +64,9 @@ class L2PenaltyInLoss(CauseModel):
         if gap is not None:
             symptoms.append("train_val_gap")
             weights.append(0.3 * gap.confidence)
-            evidence.append(f"training {gap.metric} above validation: ratio {fstat(gap.stats, 'ratio')}, "
-                            f"first gap {fstat(gap.stats, 'first_gap')}")
+            gap_stats = GapStats.of(gap)
+            evidence.append(f"training {gap.metric} above validation: ratio {known(gap_stats.ratio)}, "
+                            f"first gap {known(gap_stats.first_gap)}")
         else:
             floor = _loss_floor(run)
             if p0 is None and floor is not None:
@@ -94,24 +94,20 @@ class L2PenaltyInLoss(CauseModel):
             evidence.append(f"replay: predicted gaps {', '.join(fmt(v, 3) for v in replay.predicted)} vs observed "
                             f"{', '.join(fmt(v, 3) for v in replay.observed)} (max rel. error "
                             f"{replay.max_rel_error:.2g}, tolerance {replay.tolerance:g})")
-            if replay.confirmed:
-                weights.append(0.8)
         fix = ("nothing is wrong with training: the reported training loss adds lambda*sum(W^2)"
                + (f" (~{fmt(p0, 3)} at initialisation)" if p0 is not None else "")
                + "; compare val_loss with the training data's loss without the penalty "
                  "(model.evaluate on the training set in the same Keras, or subtract sum(model.losses))")
         return self.cause(combine(*weights), [run.index], evidence, fix, replay, symptoms)
 
-    def replay(self, target: Run | Log, findings: list[Finding], context: dict[str, Any]) -> Replay | None:
-        assert isinstance(target, Run)
-        run = target
+    def replay(self, run: Run, findings: list[Finding], context: dict[str, Any]) -> Replay | None:
         terms = layer_penalties(layer_dicts(context), number(context.get("l2")))
         gap = next((f for f in findings if f.symptom == "train_val_gap"), None)
         if not terms or gap is None or not gap.metric:
             return None
         p0 = sum(t.penalty for t in terms)
         train = run.series(gap.metric)
-        val = run.series("val_" + base_name(gap.metric))
+        val = run.series(val_name(base_name(gap.metric)))
         observed = train - val
         ok = np.isfinite(observed)
         if not ok.any():
@@ -128,7 +124,7 @@ class L2PenaltyInLoss(CauseModel):
                     f"consistent, not confirmed")
             err = relative_errors([p0] * observed.size, observed, printed=False)
             return Replay(metric="gap", predicted=[p0] * observed.size, observed=observed.tolist(),
-                          max_rel_error=float(err.max()), tolerance=TOLERANCE, params=params, confirmed=False,
+                          max_rel_error=float(err.max()), tolerance=TOLERANCE, params=params, status=CONSISTENT,
                           note=note, extra={"epochs": epochs})
         factor = float(observed[1] / observed[0]) if observed.size >= 2 and observed[0] > 0 else 1.0
         predicted = decayed_epoch_means(p0, factor, observed.size)
@@ -140,7 +136,7 @@ class L2PenaltyInLoss(CauseModel):
                 f"for the first epoch's gap ({fmt(float(observed[0]), 3)} <= {fmt(p0, 3)}: "
                 f"{'yes' if observed[0] <= p0 * (1 + TOLERANCE) else 'no'})")
         return Replay(metric="gap", predicted=list(predicted), observed=observed.tolist(), max_rel_error=max_err,
-                      tolerance=TOLERANCE, params=params, confirmed=max_err <= TOLERANCE, note=note,
+                      tolerance=TOLERANCE, params=params, status=judged(max_err <= TOLERANCE), note=note,
                       extra={"epochs": epochs, "per_tensor": [
                           {"layer": t.layer, "tensor": t.tensor, "shape": list(t.shape), "initializer": t.initializer,
                            "lambda": t.lam, "sum_sq": t.sum_sq} for t in terms]})
@@ -155,7 +151,7 @@ class L2PenaltyInLoss(CauseModel):
             if not lambdas or any(v > 0 for v in lambdas):
                 continue
             for metric in other.metrics:
-                val = other.series("val_" + metric) if not metric.startswith("val_") else None
+                val = other.series(val_name(metric)) if not is_validation(metric) else None
                 if val is None or not np.isfinite(val).any():
                     continue
                 gap = other.series(metric) - val

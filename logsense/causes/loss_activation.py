@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..findings import Finding
-from ..log import Log, Run
-from .base import Cause, CauseModel, fstat, layer_dicts, run_context
+from ..context.setup import layer_dicts
+from ..findings import Finding, RangeStats
+from ..log import Log
+from .base import Cause, LogCause, known, run_context
 
 
 def mismatch(context: dict[str, Any]) -> str | None:
@@ -34,16 +35,13 @@ def mismatch(context: dict[str, Any]) -> str | None:
     return None
 
 
-class LossActivationMismatch(CauseModel):
+class LossActivationMismatch(LogCause):
     id = "loss_activation_mismatch"
     explains = ("loss_out_of_range", "plateau")
-    scope = "log"
 
-    def assess(self, target: Run | Log, findings: list[Finding], context: dict[str, Any]) -> Cause | None:
-        assert isinstance(target, Log)
-        log = target
-        negative = [f for f in findings if f.symptom == "loss_out_of_range" and f.stats.get("reason") == "negative"
-                    and "crossentropy" in str(f.stats.get("loss_fn", ""))]
+    def assess(self, log: Log, findings: list[Finding], context: dict[str, Any]) -> Cause | None:
+        negative = [f for f in findings if f.symptom == "loss_out_of_range" and RangeStats.of(f).reason == "negative"
+                    and "crossentropy" in (RangeStats.of(f).loss_fn or "")]
         if negative:
             return self._targets_outside(negative)
         reasons = {r.index: mismatch(run_context(log, r)) for r in log.runs}
@@ -64,7 +62,7 @@ class LossActivationMismatch(CauseModel):
         (``-y ln p`` with ``y`` a price or a count), so the loss does not fit the data."""
         first = min(negative, key=lambda f: (f.run if f.run is not None else -1, f.start_epoch or 0))
         runs = sorted({f.run for f in negative if f.run is not None})
-        evidence = [f"{first.metric} is negative ({fstat(first.stats, 'value')} at epoch {first.start_epoch}): a "
+        evidence = [f"{first.metric} is negative ({known(RangeStats.of(first).value)} at epoch {first.start_epoch}): a "
                     f"cross-entropy cannot be, whatever the outputs, unless the targets lie outside [0, 1]",
                     "a classification loss on regression targets"]
         fix = ("for real-valued targets use loss='mse' (or 'mae') with a linear output; for classes, give "

@@ -15,12 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from ..detect.metrics import main_loss
-from ..findings import Finding
-from ..log import Log, Run
+from ..context.setup import layer_dicts, mapping
+from ..findings import DivergenceStats, Finding, NanStats, SustainedRiseStats
+from ..log import Run
+from ..metrics import is_validation, main_loss, val_name
+from ..numeric import fmt, number
 from ..simulate.quadratic import Quadratic, gd_losses, lr_h_from_growth
-from .base import (Cause, CauseModel, Replay, combine, fmt, fstat, layer_dicts, mapping, number, numbers,
-                   print_resolution, relative_errors, run_context)
+from .base import Cause, Replay, RunCause, combine, judged, known, print_resolution, relative_errors, run_context
 
 #: The scalar replay must reproduce printed losses (and the final weight) this closely.
 TOLERANCE = 1e-3
@@ -30,15 +31,17 @@ GEOMETRIC_TOLERANCE = 0.02
 DEFAULT_BATCH = 32
 
 
-class LrTooHigh(CauseModel):
+def training_divergence(findings: list[Finding]) -> Finding | None:
+    """The divergence of a training metric, if one was found (validation alone is overfitting's business)."""
+    return next((f for f in findings if f.symptom == "divergence" and not is_validation(f.metric)), None)
+
+
+class LrTooHigh(RunCause):
     id = "lr_too_high"
     explains = ("divergence", "nan", "plateau")
 
-    def assess(self, target: Run | Log, findings: list[Finding], context: dict[str, Any]) -> Cause | None:
-        assert isinstance(target, Run)
-        run = target
-        div = next((f for f in findings if f.symptom == "divergence" and not (f.metric or "").startswith("val_")),
-                   None)
+    def assess(self, run: Run, findings: list[Finding], context: dict[str, Any]) -> Cause | None:
+        div = training_divergence(findings)
         nan = next((f for f in findings if f.symptom == "nan"), None)
         quad = scalar_problem(context)
         lr = number(context.get("lr"))
@@ -50,22 +53,24 @@ class LrTooHigh(CauseModel):
         evidence: list[str] = []
         weights: list[float] = []
         symptoms: list[str] = []
-        growth = number(div.stats.get("growth_factor")) if div else None
-        if div is not None and div.stats.get("sustained_rise"):
+        growth = DivergenceStats.of(div).growth_factor if div else None
+        rise = SustainedRiseStats.of(div) if div else None
+        if div is not None and rise is not None and rise.sustained_rise:
             # Rising, but not by a constant factor: the lr*h arithmetic of a quadratic does not apply.
             symptoms.append("divergence")
             weights.append(0.5 * div.confidence)
-            evidence.append(f"{div.metric} rose in each of the last {int(div.stats.get('n_epochs', 1)) - 1} epochs "
-                            f"(epochs {div.start_epoch}-{div.end_epoch}, x{fmt(1 + (number(div.stats.get('total_rise')) or 0), 3)}): "
+            evidence.append(f"{div.metric} rose in each of the last {(rise.n_epochs or 1) - 1} epochs "
+                            f"(epochs {div.start_epoch}-{div.end_epoch}, x{fmt(1 + (rise.total_rise or 0), 3)}): "
                             f"the updates now overshoot instead of descending")
             growth = None
         elif div is not None:
             symptoms.append("divergence")
             weights.append(0.6 * div.confidence)
-            ci = numbers(div.stats.get("growth_ci"))
+            stats = DivergenceStats.of(div)
+            ci = stats.growth_ci
             ci_txt = f" (95% CI {fmt(ci[0], 5)}-{fmt(ci[1], 5)})" if len(ci) == 2 else ""
             evidence.append(f"{div.metric} grows geometrically by x{fmt(growth or math.nan, 5)} per epoch{ci_txt}, "
-                            f"R^2 {fstat(div.stats, 'r2', 4)}")
+                            f"R^2 {known(stats.r2, 4)}")
             if growth and growth > 1:
                 evidence.append(f"from the log alone lr*h = 1 + sqrt({fmt(growth, 5)}) = "
                                 f"{fmt(lr_h_from_growth(growth)[-1], 4)} > 2, the stability limit")
@@ -81,7 +86,7 @@ class LrTooHigh(CauseModel):
             caveats = _nan_caveats(run, nan) if div is None else []
             # A NaN while validation stays finite, or after a long stable stretch, says less about the lr.
             weights.append((0.25 if caveats else 0.5) * nan.confidence)
-            evidence.append(f"the loss became non-finite at epoch {nan.stats.get('epoch', nan.start_epoch)}")
+            evidence.append(f"the loss became non-finite at epoch {_nan_epoch(nan)}")
             evidence.extend(caveats)
         if lr_h is not None and quad is not None and lr is not None:
             weights.append(0.5 if lr_h >= 2 else 0.0)
@@ -90,7 +95,6 @@ class LrTooHigh(CauseModel):
         replay = self.replay(run, findings, context)
         if replay is not None:
             if replay.confirmed:
-                weights.append(0.9)
                 evidence.append(f"replay reproduces {replay.metric} to {replay.max_rel_error:.1e} relative "
                                 f"(tolerance {replay.tolerance:g})")
             else:
@@ -99,16 +103,12 @@ class LrTooHigh(CauseModel):
                 state = "converges" if ctrl["lr_h"] < 2 else "diverges"
                 evidence.append(f"run {ctrl['run']} (lr*h = {fmt(ctrl['lr_h'])}) replayed too: {state}, max rel. "
                                 f"error {ctrl['max_rel_error']:.1e}")
-        confidence = combine(*weights)
-        if replay is not None and not replay.confirmed:
-            confidence *= 0.8
-        return self.cause(confidence, [run.index], evidence, self._fix(lr, quad, growth), replay, symptoms)
+        return self.cause(combine(*weights), [run.index], evidence, self._fix(lr, quad, growth), replay, symptoms)
 
-    def replay(self, target: Run | Log, findings: list[Finding], context: dict[str, Any]) -> Replay | None:
-        assert isinstance(target, Run)
-        scalar = replay_scalar(target, context, self.final_weight(target, context))
+    def replay(self, run: Run, findings: list[Finding], context: dict[str, Any]) -> Replay | None:
+        scalar = replay_scalar(run, context, self.final_weight(run, context))
         if scalar is not None:
-            others = [r for r in self.log.runs if r.index != target.index]
+            others = [r for r in self.log.runs if r.index != run.index]
             controls = []
             for other in others:
                 ctx = run_context(self.log, other)
@@ -120,10 +120,9 @@ class LrTooHigh(CauseModel):
             if controls:
                 scalar.extra["controls"] = controls
             return scalar
-        div = next((f for f in findings if f.symptom == "divergence" and not (f.metric or "").startswith("val_")),
-                   None)
-        metric = div.metric if div is not None else main_loss(target) if steady_growth(target) else None
-        return replay_geometric(target, metric) if metric else None
+        div = training_divergence(findings)
+        metric = div.metric if div is not None else main_loss(run) if steady_growth(run) else None
+        return replay_geometric(run, metric) if metric else None
 
     def final_weight(self, run: Run, context: dict[str, Any]) -> float | None:
         """The trained weight if the paste printed it: ``context['final_weights']`` or a lone pasted number.
@@ -162,21 +161,26 @@ class LrTooHigh(CauseModel):
         return "lower the learning rate (try 10x smaller) and clip gradients (clipnorm=1.0)"
 
 
+def _nan_epoch(nan: Finding) -> int | None:
+    epoch = NanStats.of(nan).epoch
+    return epoch if epoch is not None else nan.start_epoch
+
+
 #: Finite epochs before a NaN that make "always too high" unlikely.
 STABLE_EPOCHS = 20
 
 
 def _nan_caveats(run: Run, nan: Finding) -> list[str]:
     """What speaks against a NaN from divergence: validation still finite in that epoch, a long stable run."""
-    epoch = nan.stats.get("epoch", nan.start_epoch)
+    epoch = _nan_epoch(nan)
     if epoch is None:
         return []
     metric = nan.metric or ""
     epochs = run.epoch_numbers()
     out = []
-    val = "val_" + metric
+    val = val_name(metric)
     at = np.flatnonzero(epochs == epoch)
-    if not metric.startswith("val_") and val in run.metrics and at.size and np.isfinite(run.series(val)[at[0]]):
+    if not is_validation(metric) and val in run.metrics and at.size and np.isfinite(run.series(val)[at[0]]):
         out.append("but the validation loss stayed finite in that epoch: the weights are not NaN, so the NaN comes "
                    "from the training loss on some batch (a log(0), a division by zero, a bad sample), not from "
                    "divergence")
@@ -268,7 +272,7 @@ def replay_scalar(run: Run, context: dict[str, Any], final_weight: float | None)
     params = {"lr": lr, "h": quad.h, "lr_h": lr_h, "w0": w0, "w_star": quad.w_star,
               "max_stable_lr": quad.max_stable_lr, "best_lr": quad.best_lr, "dtype": "float32"}
     return Replay(metric=metric, predicted=sim.losses.tolist(), observed=observed.tolist(), max_rel_error=max_err,
-                  tolerance=TOLERANCE, params=params, confirmed=max_err <= TOLERANCE and lr_h >= 2.0,
+                  tolerance=TOLERANCE, params=params, status=judged(max_err <= TOLERANCE and lr_h >= 2.0),
                   note=note if lr_h >= 2.0 else note + f"; lr*h = {fmt(lr_h)} < 2, so this run is stable",
                   extra=extra)
 
@@ -318,7 +322,7 @@ def replay_geometric(run: Run, metric: str) -> Replay | None:
     return Replay(metric=metric, predicted=predicted.tolist(), observed=y.tolist(), max_rel_error=max_err,
                   tolerance=GEOMETRIC_TOLERANCE,
                   params={"growth_factor": growth, "lr_h": lr_h, "lr_shrink_min": lr_h / 2, "lr_shrink_best": lr_h},
-                  confirmed=bool(max_err <= GEOMETRIC_TOLERANCE),
+                  status=judged(max_err <= GEOMETRIC_TOLERANCE),
                   note="no set-up in the paste: one quadratic mode with (1 - lr*h)^2 fitted on the first two epochs, "
                        "the rest predicted (error relative to each epoch's change since epoch 1); h itself is "
                        "unknown, only lr*h",

@@ -20,9 +20,12 @@ from typing import Any
 import numpy as np
 
 from ..context.layers import has_weights
-from ..findings import Finding
-from ..log import Log, Run
-from .base import Cause, CauseModel, combine, fmt, layer_dicts, mapping, number
+from ..context.setup import layer_dicts, mapping
+from ..findings import Finding, OverfittingStats
+from ..log import Run
+from ..metrics import is_accuracy
+from ..numeric import fmt, number
+from .base import Cause, RunCause, combine
 from .dropout_gap import dropout_rates
 from .l2_penalty import l2_lambdas
 
@@ -32,13 +35,11 @@ FINDING_WEIGHT = 0.6
 OVERPARAMETERISED = 1.0
 
 
-class Memorization(CauseModel):
+class Memorization(RunCause):
     id = "memorization"
     explains = ("overfitting",)
 
-    def assess(self, target: Run | Log, findings: list[Finding], context: dict[str, Any]) -> Cause | None:
-        assert isinstance(target, Run)
-        run = target
+    def assess(self, run: Run, findings: list[Finding], context: dict[str, Any]) -> Cause | None:
         found = next((f for f in findings if f.symptom == "overfitting"), None)
         if found is None or not found.metric:
             return None
@@ -47,13 +48,13 @@ class Memorization(CauseModel):
         ok = np.isfinite(val)
         if not ok.any():
             return None
-        lower_is_better = "acc" not in found.metric
+        lower_is_better = not is_accuracy(found.metric)
         i = int(np.argmin(np.where(ok, val, np.inf)) if lower_is_better else np.argmax(np.where(ok, val, -np.inf)))
         best_epoch, best = int(epochs[i]), float(val[i])
         last = float(val[ok][-1])
         evidence = [f"{found.metric} is best at epoch {best_epoch} ({fmt(best)}) and ends at {fmt(last)} "
                     f"after {int(epochs[-1]) - best_epoch} more epochs, while training keeps improving "
-                    f"(parting at epoch {found.stats.get('part_epoch', best_epoch)})"]
+                    f"(parting at epoch {_or(OverfittingStats.of(found).part_epoch, best_epoch)})"]
         weights = [FINDING_WEIGHT * found.confidence]
 
         kept = _kept_epoch(run)
@@ -94,6 +95,10 @@ class Memorization(CauseModel):
             shrink += ", or a smaller model"
         return self.cause(combine(*weights), [run.index], evidence, f"{keep}; to narrow the gap: {shrink}",
                           None, ["overfitting"])
+
+
+def _or(value: int | None, default: int) -> int:
+    return default if value is None else value
 
 
 def _kept_epoch(run: Run) -> tuple[str, int] | None:

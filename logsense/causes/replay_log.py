@@ -28,6 +28,6 @@ def replay_run(replay: Replay, first_epoch: int = 1, under_fix: bool = False) ->
 def replay_as_log(replay: Replay, fmt: str = "keras2", verbose: int = 1, locale: str = "en",
                   first_epoch: int = 1, under_fix: bool = False) -> str:
     """Keras console text for the replayed run, or (``under_fix``) what the fixed run would print."""
-    from ..render import render  # the renderer belongs to the parser work
+    from ..parse.render import render  # the renderer belongs to the parser work
 
     return render(replay_run(replay, first_epoch, under_fix), fmt, verbose, locale)

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Literal
 
 from ..log import Run
-from .layers import dense_stack, layer_sizes
 from .vocab import DEFAULT_LR
 
 Source = Literal["code", "json", "summary", "prose"]
@@ -44,20 +43,22 @@ class ContextBlock:
 
 
 @dataclass
-class _Merged:
+class Merged:
+    """Context values folded from blocks, and whether a ``fit`` call was among them."""
+
     values: dict[str, Any] = field(default_factory=dict)
     fit_call: bool = False
 
 
-def merge_blocks(blocks: Iterable[ContextBlock], base: _Merged | None = None,
-                 only_missing: bool = False) -> _Merged:
+def merge_blocks(blocks: Iterable[ContextBlock], base: Merged | None = None,
+                 only_missing: bool = False) -> Merged:
     """Fold blocks in order; later values win unless ``only_missing``.
 
     A block that repeats the learning rate already known keeps the earlier
     ``lr_source``: "the learning rate is 0.01" after ``SGD(learning_rate=0.01)``
     confirms the code rather than replacing it.
     """
-    out = base or _Merged()
+    out = base or Merged()
     ctx = out.values
     for block in blocks:
         out.fit_call = out.fit_call or block.fit_call
@@ -77,7 +78,7 @@ def merge_blocks(blocks: Iterable[ContextBlock], base: _Merged | None = None,
     return out
 
 
-def with_defaults(merged: _Merged) -> dict[str, Any]:
+def with_defaults(merged: Merged) -> dict[str, Any]:
     """Fill what Keras would have used where the text is silent."""
     ctx = dict(merged.values)
     opt = ctx.get("optimizer")
@@ -121,14 +122,14 @@ def attach_to_runs(runs: list[Run], blocks: Iterable[ContextBlock]) -> dict[str,
     starts = sorted(_start(r) for r in runs)
     # Runs in line order fold the blocks above them once, not once per run, and
     # find their neighbours by bisection: a capture of thousands of runs stays linear.
-    above, folded, setup_above = _Merged(), 0, False
+    above, folded, setup_above = Merged(), 0, False
     for run in sorted(runs, key=_start):
         start = _start(run)
         upto = bisect.bisect_left(lines, start)
         merge_blocks(ordered[folded:upto], base=above)
         setup_above = setup_above or any(b.source in _SETUP_SOURCES for b in ordered[folded:upto])
         folded = upto
-        merged = _Merged(values=dict(above.values), fit_call=above.fit_call)  # merging never edits values in place
+        merged = Merged(values=dict(above.values), fit_call=above.fit_call)  # merging never edits values in place
         if not setup_above:
             at = bisect.bisect_right(starts, start)
             following = starts[at] if at < len(starts) else math.inf
@@ -140,7 +141,7 @@ def attach_to_runs(runs: list[Run], blocks: Iterable[ContextBlock]) -> dict[str,
     last = max(starts)
     last_run = next(r for r in runs if _start(r) == last)
     trailing = merge_blocks((b for b in ordered if b.line >= last),
-                            base=_Merged(values=dict(last_run.context)), only_missing=True)
+                            base=Merged(values=dict(last_run.context)), only_missing=True)
     return trailing.values
 
 
@@ -169,24 +170,3 @@ def _apply_trailers(runs: list[Run], blocks: list[ContextBlock]) -> None:
                 source_key = f"{key}_source"
                 if source_key in block.values:
                     run.context[source_key] = block.values[source_key]
-
-
-def apply_overrides(context: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """Context with user overrides (API keywords, CLI flags) on top, sources marked."""
-    clean = {k: v for k, v in overrides.items() if v is not None}
-    layers = clean.get("layers")
-    if layers is not None and not (isinstance(layers, list) and all(isinstance(l, dict) for l in layers)):
-        clean["layers"] = dense_stack(layer_sizes(layers))  # widths typed by a user
-    out = {**context, **clean}
-    if "lr" in clean:
-        out["lr_source"] = "override"
-    elif "optimizer" in clean and clean["optimizer"] != context.get("optimizer") \
-            and context.get("lr_source") == "default":
-        out.pop("lr", None)
-        out.pop("lr_source", None)
-        out = with_defaults(_Merged(values=out))
-    if "batch_size" in clean:
-        out["batch_size_source"] = "override"
-    if "layers" in clean:
-        out["layers_source"] = "override"  # typed widths show the stack, not its dropout or regularisers
-    return out

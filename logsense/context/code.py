@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import ast
 import operator
-from dataclasses import dataclass, field
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
@@ -20,8 +20,7 @@ import numpy as np
 from .keras_calls import REGULARIZER_CALLS, initializer_from, layer_from_call, regularizer_from_call
 from .layers import apply_layer, model_keys, propagate_fan_in
 from .numpy_eval import arith, numpy_call
-from .values import (UNKNOWN, Array, LayerSpec, ModelRef, Optimizer, Regularizer, Tensor, dotted, is_num,
-                     plain)
+from .values import UNKNOWN, Array, LayerSpec, ModelRef, Optimizer, Regularizer, Tensor, dotted, is_num, plain
 from .vocab import DEFAULT_LR, dataset_info, initializer_name, loss_name, optimizer_name
 
 MAX_LISTED = 10_000       # x_values longer than this are not copied into the context

@@ -59,7 +59,6 @@ PASS_THROUGH_LAYERS = {
     "Dropout", "BatchNormalization", "LayerNormalization", "Activation", "PReLU", "LeakyReLU", "ELU",
     "GaussianNoise", "GaussianDropout", "Masking", "SpatialDropout1D", "SpatialDropout2D", "ActivityRegularization",
 }
-MODEL_CLASSES = {"Sequential", "Model", "Graph", "Functional"}
 
 #: Well-known datasets, as ``keras.datasets`` ships them.
 DATASETS: dict[str, dict[str, Any]] = {

@@ -6,20 +6,20 @@ detector looks at which metric. Each detector is also usable on its own, e.g.
 """
 from __future__ import annotations
 
-import warnings
+import warnings as _warnings
 from typing import Callable
 
 import numpy as np
 
 from ..findings import Finding
 from ..log import Log, Run
+from ..metrics import base_name, is_validation, loss_metrics, main_loss, train_losses, val_name
 from .base import Detector, LogDetector, RunDetector, SeriesDetector
 from .collapse import CollapseDetector
 from .cross_run import LrScaledLossDetector
 from .divergence import DivergenceDetector
 from .gap import TrainValGapDetector
 from .jump import JumpDetector, add_within_epoch
-from .metrics import base_name, is_validation, loss_metrics, main_loss, train_losses
 from .nan import NanDetector
 from .oscillation import OscillationDetector
 from .overfitting import OverfittingDetector
@@ -27,16 +27,31 @@ from .plateau import PlateauDetector, chance_level
 from .range import LossRangeDetector
 from .trend import theil_trend
 
-__all__ = ["detect_run", "detect_log", "Detector", "SeriesDetector", "RunDetector", "LogDetector",
+#: Every detector, one per symptom: the conformance tests hold each to the same rules.
+DETECTORS: tuple[type[Detector], ...] = (
+    NanDetector, DivergenceDetector, JumpDetector, OscillationDetector, PlateauDetector, OverfittingDetector,
+    TrainValGapDetector, LossRangeDetector, LrScaledLossDetector, CollapseDetector,
+)
+
+__all__ = ["detect_run", "detect_log", "DETECTORS", "Detector", "SeriesDetector", "RunDetector", "LogDetector",
            "DivergenceDetector", "NanDetector", "JumpDetector", "PlateauDetector", "OscillationDetector",
            "OverfittingDetector", "TrainValGapDetector", "LossRangeDetector", "LrScaledLossDetector",
            "CollapseDetector"]
 
 
-def detect_run(run: Run) -> list[Finding]:
-    """Every symptom visible in one run's epoch (and step) records."""
+def detect_run(run: Run, warnings: list[str] | None = None) -> list[Finding]:
+    """Every symptom visible in one run's epoch (and step) records.
+
+    A detector that fails costs its findings only; the failure is appended to
+    ``warnings`` (`logsense.diagnose` passes ``log.warnings``), or issued as a
+    `RuntimeWarning` when no list is given.
+    """
     found: list[Finding] = []
     epochs = run.epoch_numbers()
+
+    def _safe(call: Callable[[], list[Finding]], name: str, run: Run | None) -> list[Finding]:
+        return safely(call, name, run, warnings)
+
     found += _safe(lambda: NanDetector().fit(run).findings(), "nan", run)
     diverged: set[str] = set()
     for metric in _ordered_losses(run):
@@ -60,7 +75,7 @@ def detect_run(run: Run) -> list[Finding]:
         chance = chance_level(run, main)
         det = PlateauDetector(*(chance or (None, None)))
         flat = _safe(lambda: det.fit(run.series(main), epochs, metric=main, run=run.index).findings(), "plateau", run)
-        val = "val_" + main
+        val = val_name(main)
         if not flat and val in run.metrics:
             # A validation loss printed identically epoch after epoch: the outputs no longer change,
             # even where the training loss (an average over the updates) still moves in its last digit.
@@ -76,10 +91,13 @@ def detect_run(run: Run) -> list[Finding]:
 
 
 def detect_log(log: Log, run_findings: dict[int, list[Finding]]) -> list[Finding]:
-    """Symptoms that need more than one run (lr-scaled losses) or pasted predictions (collapse)."""
+    """Symptoms that need more than one run (lr-scaled losses) or pasted predictions (collapse).
+
+    A detector that fails costs its findings only; the failure goes to ``log.warnings``.
+    """
     found: list[Finding] = []
-    found += _safe(lambda: LrScaledLossDetector().fit(log).findings(), "lr_scaled_loss", None)
-    found += _safe(lambda: CollapseDetector().fit(log).findings(), "collapse", None)
+    found += safely(lambda: LrScaledLossDetector().fit(log).findings(), "lr_scaled_loss", None, log.warnings)
+    found += safely(lambda: CollapseDetector().fit(log).findings(), "collapse", None, log.warnings)
     return found
 
 
@@ -100,12 +118,16 @@ def _improving(run: Run, train_metric: str, epochs: np.ndarray) -> bool:
     return theil_trend(np.log(y[ok]), epochs[ok]).slope < 0
 
 
-def _safe(call: Callable[[], list[Finding]], name: str, run: Run | None) -> list[Finding]:
+def safely(call: Callable[[], list[Finding]], name: str, run: Run | None,
+           warnings: list[str] | None) -> list[Finding]:
     """Run one detector; a failure costs that detector's findings, never the whole diagnosis."""
     try:
         return call()
     except Exception as exc:  # noqa: BLE001 - bad input must give a partial result, not a traceback
         where = f" on run {run.index}" if run is not None else ""
-        warnings.warn(f"logsense: the {name} detector failed{where}: {type(exc).__name__}: {exc}",
-                      RuntimeWarning, stacklevel=2)
+        message = f"the {name} detector failed{where}: {type(exc).__name__}: {exc}"
+        if warnings is None:
+            _warnings.warn(f"logsense: {message}", RuntimeWarning, stacklevel=3)
+        else:
+            warnings.append(message)
         return []

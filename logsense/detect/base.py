@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import warnings
 from abc import ABC, abstractmethod
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -115,25 +115,10 @@ def epoch_int(e: float) -> int:
     return int(round(float(e)))
 
 
-def clip01(x: float) -> float:
-    if not math.isfinite(x):
-        return 0.0
-    return float(min(1.0, max(0.0, x)))
 
 
-def finite(values: Sequence[float] | np.ndarray) -> np.ndarray:
-    """Boolean mask of finite entries."""
-    return np.isfinite(np.asarray(values, dtype=float))
 
 
-def rfloat(x: Any, digits: int = 10) -> float | None:
-    """A float rounded for stats (None stays None; inf/nan stay as they are, jsonable() handles them)."""
-    if x is None:
-        return None
-    x = float(x)
-    if not math.isfinite(x):
-        return x
-    return float(f"{x:.{digits}g}")
 
 
 def p_value(test: Callable[..., Any], *args: Any, default: float = 1.0, **kwargs: Any) -> float:

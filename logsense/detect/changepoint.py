@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 
-class _PrefixSums:
+class PrefixSums:
     """Cumulative sums that give a segment's least-squares residual in O(1)."""
 
     def __init__(self, y: np.ndarray) -> None:
@@ -68,7 +68,7 @@ def pelt(signal: ArrayLike, penalty: float, *, model: str = "linear", min_size: 
         raise ValueError(f"unknown cost model {model!r}")
     if n < 2 * min_size:
         return []
-    sums = _PrefixSums(y)
+    sums = PrefixSums(y)
     best = np.full(n + 1, np.inf)
     best[0] = -penalty
     last = np.zeros(n + 1, dtype=int)

@@ -13,7 +13,8 @@ import numpy as np
 
 from ..findings import Finding
 from ..log import Log
-from .base import LogDetector, clip01, rfloat
+from ..numeric import clip01, rfloat
+from .base import LogDetector
 
 
 class CollapseDetector(LogDetector):

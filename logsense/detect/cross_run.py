@@ -20,11 +20,12 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from ..context.setup import learning_rate
 from ..findings import Finding
 from ..log import Log, Run
-from .base import LogDetector, clip01, p_value, rfloat
-from .metrics import accuracy_metric, main_loss
-from .setup import learning_rate
+from ..metrics import accuracy_metric, main_loss
+from ..numeric import clip01, rfloat
+from .base import LogDetector, p_value
 
 
 class LrScaledLossDetector(LogDetector):

@@ -23,9 +23,9 @@ import numpy as np
 from scipy import stats
 
 from ..findings import Finding
-from .base import SeriesDetector, clip01, epoch_int, noise_sigma, p_value, rfloat
+from ..numeric import clip01, rfloat
+from .base import SeriesDetector, epoch_int, noise_sigma, p_value
 from .trend import rising_tail, thin
-
 
 #: A rise that is not geometric is a weaker sign than one that is: its confidence is capped here.
 SUSTAINED_CONFIDENCE = 0.8

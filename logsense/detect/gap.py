@@ -19,8 +19,9 @@ from scipy import stats
 
 from ..findings import Finding
 from ..log import Run
-from .base import RunDetector, clip01, epoch_int, p_value, rfloat
-from .metrics import train_val_pairs
+from ..metrics import train_val_pairs
+from ..numeric import clip01, rfloat
+from .base import RunDetector, epoch_int, p_value
 from .trend import theil_trend
 
 

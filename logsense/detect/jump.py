@@ -19,7 +19,8 @@ from scipy import stats
 
 from ..findings import Finding
 from ..log import Run
-from .base import MAD_TO_SIGMA, SeriesDetector, clip01, epoch_int, noise_sigma, p_value, rfloat
+from ..numeric import clip01, rfloat
+from .base import MAD_TO_SIGMA, SeriesDetector, epoch_int, noise_sigma, p_value
 from .changepoint import bic_penalty, line_fit, pelt
 from .steps import deaverage
 

@@ -13,7 +13,8 @@ import numpy as np
 
 from ..findings import Finding
 from ..log import Run
-from .base import RunDetector, epoch_int, rfloat
+from ..numeric import rfloat
+from .base import RunDetector, epoch_int
 from .steps import deaverage
 
 

@@ -17,7 +17,8 @@ import numpy as np
 from scipy import stats
 
 from ..findings import Finding
-from .base import SeriesDetector, clip01, epoch_int, p_value, rfloat
+from ..numeric import clip01, rfloat
+from .base import SeriesDetector, epoch_int, p_value
 from .trend import theil_trend
 
 

@@ -16,8 +16,9 @@ import numpy as np
 
 from ..findings import Finding
 from ..log import Run
-from .base import RunDetector, clip01, epoch_int, rfloat
-from .metrics import train_val_pairs
+from ..metrics import train_val_pairs
+from ..numeric import clip01, rfloat
+from .base import RunDetector, epoch_int
 from .trend import running_median, theil_trend
 
 

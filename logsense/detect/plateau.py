@@ -16,13 +16,13 @@ import math
 
 import numpy as np
 
+from ..context.setup import class_count, loss_function
 from ..findings import Finding
 from ..log import Run
-from .base import SeriesDetector, clip01, epoch_int, rfloat
-from .metrics import accuracy_metric
-from .setup import class_count, loss_function, number
+from ..metrics import accuracy_metric
+from ..numeric import clip01, number, rfloat
+from .base import SeriesDetector, epoch_int
 from .trend import theil_trend
-
 
 
 class PlateauDetector(SeriesDetector):

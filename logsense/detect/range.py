@@ -19,11 +19,12 @@ from typing import Any
 
 import numpy as np
 
+from ..context.setup import class_count, loss_function, output_activation
 from ..findings import Finding
 from ..log import Run
-from .base import RunDetector, clip01, epoch_int, rfloat
-from .metrics import accuracy_metric, base_name, loss_metrics, train_losses
-from .setup import class_count, loss_function, output_activation
+from ..metrics import accuracy_metric, base_name, loss_metrics, train_losses
+from ..numeric import clip01, rfloat
+from .base import RunDetector, epoch_int
 
 EPSILON = 1e-7
 CE_MAX = -math.log(EPSILON)  # 16.118...

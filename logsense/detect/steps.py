@@ -12,8 +12,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
 from ..log import Run
 
 
@@ -79,13 +77,3 @@ def deaverage(run: Run, metric: str) -> list[BatchSegment]:
             prev_s, prev_m = s, m
     out.sort(key=lambda b: (b.epoch, b.end))
     return out
-
-
-def segments_of_epoch(segments: list[BatchSegment], epoch: int) -> list[BatchSegment]:
-    return [b for b in segments if b.epoch == epoch]
-
-
-def as_arrays(segments: list[BatchSegment]) -> tuple[np.ndarray, np.ndarray]:
-    """(values, errors) arrays, for quick maths on de-averaged segments."""
-    return (np.array([b.value for b in segments], dtype=float),
-            np.array([b.error for b in segments], dtype=float))

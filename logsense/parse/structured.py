@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .log import Run
+from ..log import Run
 
 __all__ = ["read_structured", "run_from_history"]
 

@@ -16,7 +16,7 @@ import re
 
 import numpy as np
 
-from .log import Prediction
+from ..log import Prediction
 
 #: One token inside brackets. The sign may be followed by spaces (``- 68.7``) or be
 #: the typographic minus (U+2212) that translation and typesetting put in.

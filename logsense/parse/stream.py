@@ -3,7 +3,7 @@
 A raw terminal capture can be gigabytes: one line per epoch, each holding
 thousands of ``\\r`` redraws of the bar. `LogStream` keeps only what it has not
 parsed yet (the unfinished last line), hands complete lines to
-`grammar.segments` and the assembler, and keeps three things from growing with
+`segment.segments` and the assembler, and keeps three things from growing with
 the file:
 
 * step records: at most `STEPS_PER_EPOCH` per epoch and `STEP_BUDGET` in all,
@@ -16,7 +16,7 @@ the file:
 
 Each cap is reported in ``warnings`` (and thinned runs in ``run.meta``), so a
 small input (every seed and fixture) gives exactly the result of parsing its
-whole text at once: ``grammar.parse_text`` is the one-chunk case of this class.
+whole text at once: `parse_text` is the one-chunk case of this class.
 """
 from __future__ import annotations
 
@@ -28,8 +28,12 @@ from typing import Any
 
 from lark.exceptions import LarkError
 
-from . import grammar
-from .log import EPOCH_KEYS, STEP_KEYS, Run
+from ..log import EPOCH_KEYS, STEP_KEYS, Run
+from .assemble import Assembler
+from .fast import fast_record, read_redraws, salvage_progress
+from .locales import table
+from .records import Record, parse_segment
+from .segment import CANDIDATE, CONTINUATION, LOGLIKE, Segment, ends_open, segments, strip_ansi, unwrap_width
 
 #: Text held before the first line is parsed: the wrap width of a copied screen is
 #: decided from it, so an input up to this size reads exactly as a whole text.
@@ -43,7 +47,7 @@ STEP_BUDGET = 50_000
 #: Text kept whole for the prediction and context scans; past it, only lines that are
 #: not training output, up to the same amount again.
 SIDE_TEXT_CHARS = 2 << 20
-#: Lines in a row that `grammar.ends_open` holds back before the text is split anyway.
+#: Lines in a row that `segment.ends_open` holds back before the text is split anyway.
 _OPEN_LINES = 8
 #: Log-like lines that did not parse, reported at most.
 MAX_UNPARSED = 10_000
@@ -85,10 +89,9 @@ class LogStream:
         """``width``: the wrap width of a copied screen, when known; else decided from
         the first ``probe_chars`` characters."""
         self._probe_chars = probe_chars
-        self._locales = grammar.table()
-        self._lark = grammar.parser()
-        self._assembler = grammar._Assembler()
+        self._locales = table()
         self._names: dict[str, tuple[str, tuple[str, ...]]] = {}
+        self._assembler = Assembler(self._metric_name)
         self._pending: list[str] = []  # fed text not parsed yet
         self._pending_chars = 0
         self._width = width
@@ -150,9 +153,7 @@ class LogStream:
     def _decide_width(self) -> None:
         probe = "".join(self._pending)
         self._pending = [probe]
-        if "\x1b" in probe:
-            probe = grammar._ANSI.sub("", probe)
-        self._width = grammar.unwrap_width(probe.split("\n"))
+        self._width = unwrap_width(strip_ansi(probe).split("\n"))
 
     def _parse_pending(self, final: bool) -> None:
         text = "".join(self._pending)
@@ -187,21 +188,19 @@ class LogStream:
         """Index of the newline that ends the last line safe to parse now, or -1.
 
         With a wrap width, a line is only safe when the complete line after it
-        cannot be its wrapped remainder (`grammar._unwrap` would join them).
+        cannot be its wrapped remainder (segmenting would join them).
         """
         end = text.rfind("\n")
         for _ in range(_OPEN_LINES):  # a line that `ends_open` has its rest on the next, maybe not here yet
-            if end <= 0 or not grammar.ends_open(text[text.rfind("\n", 0, end) + 1:end]):
+            if end <= 0 or not ends_open(text[text.rfind("\n", 0, end) + 1:end]):
                 break
             end = text.rfind("\n", 0, end)
         if not self._width or end < 0:
             return end
         after_end, end = end, text.rfind("\n", 0, end)
         while end >= 0:
-            after = text[end + 1:after_end]
-            if "\x1b" in after:
-                after = grammar._ANSI.sub("", after)
-            if not grammar._CONTINUATION.match(after) or grammar._CANDIDATE.match(after):
+            after = strip_ansi(text[end + 1:after_end])
+            if not CONTINUATION.match(after) or CANDIDATE.match(after):
                 return end
             after_end, end = end, text.rfind("\n", 0, end)
         return text.rfind("\n") if len(text) > MAX_PENDING_CHARS else -1  # endless wrapping: stop joining
@@ -209,9 +208,8 @@ class LogStream:
     def _parse_block(self, block: str, lines: int) -> None:
         """Parse complete lines (``lines`` of them; 0 for the redraws of an unfinished line)."""
         offset = self._next_line - 1
-        assembler, lark, unparsed = self._assembler, self._lark, self.unparsed
-        fast, loglike = grammar.fast_progress, grammar._LOGLIKE.search
-        metric_name = self._metric_name
+        assembler, unparsed = self._assembler, self.unparsed
+        loglike = LOGLIKE.search
         parsed_lines = self._side.parsed_lines()
         last_parsed = 0
         was_enabled = gc.isenabled()
@@ -219,12 +217,18 @@ class LogStream:
         # built saved a quarter of the time on a 20 MB capture.
         gc.disable()
         try:
-            for segment in grammar.segments(block, self._locales, self._width):
+            for segment in segments(block, self._locales, self._width, redraws=read_redraws):
                 if offset:
                     segment.line += offset
+                if segment.bars is not None:  # a line of redraws, read whole by the fast path
+                    assembler.feed_bars(segment.bars, segment)
+                    if segment.line != last_parsed:
+                        last_parsed = segment.line
+                        parsed_lines.add(last_parsed)
+                    continue
                 try:
-                    result = fast(segment.text)
-                    kind, payload = result if result is not None else lark.parse(segment.text)
+                    result = fast_record(segment.text)
+                    kind, payload = result if result is not None else parse_segment(segment.text)
                 except (LarkError, ValueError, IndexError, TypeError):
                     salvaged = self._salvage(segment)
                     if salvaged is None:
@@ -235,7 +239,7 @@ class LogStream:
                                 self._unparsed_dropped += 1
                         continue
                     kind, payload = salvaged
-                assembler.feed(kind, payload, segment, metric_name)
+                assembler.feed(kind, payload, segment)
                 if segment.line != last_parsed:
                     last_parsed = segment.line
                     parsed_lines.add(last_parsed)
@@ -246,10 +250,10 @@ class LogStream:
         if lines:
             self._side.add_lines(block, self._next_line, parsed_lines, partial=self._pieces_done)
 
-    def _salvage(self, segment: grammar.Segment) -> tuple[str, Any] | None:
+    def _salvage(self, segment: Segment) -> Record | None:
         """A bar update the grammar refused because text was printed into it, counted for the warning."""
         try:
-            salvaged = grammar.salvage_progress(segment.text)
+            salvaged = salvage_progress(segment.text)
         except (ValueError, IndexError, TypeError):
             return None
         if salvaged is None:
@@ -301,7 +305,7 @@ def _drop_cut_value(runs: list[Run], line: int, text: str, ended: bool) -> str |
     hand-written ``loss: 0.25``), so it counts as cut only when it also has fewer
     metrics than the epoch before it. Returns the warning, or None.
     """
-    piece = grammar._ANSI.sub("", text.rsplit("\r", 1)[-1]).rstrip("\b")
+    piece = strip_ansi(text.rsplit("\r", 1)[-1]).rstrip("\b")
     if not piece.strip() or not runs or runs[-1].meta.get("end_line") != line:
         return None
     run = runs[-1]
@@ -509,3 +513,21 @@ def _even(group: list[dict], target: int, stride: int) -> tuple[list[dict], int]
         if len(kept) <= target:
             return kept, stride
         stride *= 2
+
+
+def parse_text(text: str) -> tuple[list[Run], list[tuple[int, str]]]:
+    """Parse a whole text; return its runs and the log-like lines that were not understood.
+
+    Never raises on odd input: a segment the grammar rejects is skipped (and
+    reported in ``unparsed`` when it looks like training output). The one-chunk
+    case of `LogStream`.
+
+    Example:
+        >>> runs, unparsed = parse_text("Epoch 1/1\\n1/1 [==] - 0s - loss: 0.5\\n")
+        >>> runs[0].epoch_records
+        [{'epoch': 1, 'loss': 0.5, 'seconds': 0.0}]
+    """
+    stream = LogStream()
+    stream.feed(text)
+    result = stream.finish()
+    return result.runs, result.unparsed

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from .log import EPOCH_KEYS, STEP_KEYS, Run
+from ..log import EPOCH_KEYS, STEP_KEYS, Run
+from .locales import table
 
 FORMATS = ("keras0", "keras1", "keras2", "tfkeras", "keras3")
 #: Formats whose bars count samples, not batches, and which print ``Train on N samples``.
@@ -154,8 +155,6 @@ class _Words:
 
 @cache
 def _words(code: str) -> _Words:
-    from .locales import table
-
     if code == "en":
         return _Words({}, {}, "val_")
     found = [loc for loc in table().locales if loc.code == code]

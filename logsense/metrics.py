@@ -1,25 +1,42 @@
 """Which metric is which: losses, accuracies, and the validation twin of a training metric.
 
-Keras names a model's total loss ``loss`` and each output's loss ``<output>_loss``;
-Keras 0.x Graph models print the output's name alone (``output``). Validation
-metrics are the training name prefixed with ``val_``.
+The shared vocabulary of every layer above the data model. Keras names a model's
+total loss ``loss`` and each output's loss ``<output>_loss``; Keras 0.x Graph
+models print the output's name alone (``output``). Validation metrics are the
+training name prefixed with `VAL_PREFIX` (the parser writes translated prefixes
+back to it).
 """
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from ..log import Run
+if TYPE_CHECKING:  # pragma: no cover
+    from .log import Run
 
+#: How Keras spells a validation metric: ``val_`` + the training metric's name.
+VAL_PREFIX = "val_"
 _ACC = re.compile(r"(^|_)(acc|accuracy)$")
 
 
-def is_validation(name: str) -> bool:
-    return name.startswith("val_")
+def is_validation(name: str | None) -> bool:
+    """``val_loss`` -> True; None (a finding without a metric) -> False.
+
+    Example:
+        >>> is_validation("val_loss"), is_validation("loss"), is_validation(None)
+        (True, False, False)
+    """
+    return bool(name) and name.startswith(VAL_PREFIX)  # type: ignore[union-attr]
 
 
 def base_name(name: str) -> str:
     """``val_loss`` -> ``loss``; training names are returned unchanged."""
-    return name[4:] if is_validation(name) else name
+    return name[len(VAL_PREFIX):] if is_validation(name) else name
+
+
+def val_name(name: str) -> str:
+    """The validation twin of a training metric: ``loss`` -> ``val_loss``."""
+    return VAL_PREFIX + name
 
 
 def is_loss(name: str) -> bool:
@@ -61,5 +78,5 @@ def train_val_pairs(run: Run, kind: str = "loss") -> list[tuple[str, str]]:
     """(training, validation) metric pairs present in the run, for losses or accuracies."""
     test = is_loss if kind == "loss" else is_accuracy
     names = set(run.metrics)
-    return [(m, "val_" + m) for m in run.metrics
-            if test(m) and not is_validation(m) and "val_" + m in names]
+    return [(m, val_name(m)) for m in run.metrics
+            if test(m) and not is_validation(m) and val_name(m) in names]

@@ -18,9 +18,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
-from .errors import UnusableInput
+from ..errors import UnusableInput
 
 #: Control bytes that never occur in text (tab, newline, CR, backspace, ESC, FF, VT do).
 _BINARY = re.compile(rb"[\x00-\x07\x0e-\x1a\x1c-\x1f]")
@@ -35,29 +35,6 @@ SNIFF_BYTES = 4 << 20
 #: Bytes read per chunk after that.
 CHUNK_BYTES = 1 << 20
 _EDGE = 65536  # the binary check looks at this much of each end
-
-
-def read_source(source: Any) -> tuple[str, str | None, list[str], str | None]:
-    """Return ``(text, encoding, warnings, name)`` for text, bytes, a path or a binary stream.
-
-    A ``str`` is the text itself, except a single line (no newline) naming an
-    existing file, which is read as that file: a CLI argument and a pasted log
-    are then both plain strings, and a one-line log never names a file.
-    """
-    if isinstance(source, str):
-        if "\n" not in source and len(source) < 4096 and _is_file(source):
-            return _read_path(Path(source))
-        return source, None, [], None
-    if isinstance(source, os.PathLike):
-        return _read_path(Path(source))
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        text, encoding, warnings = decode_bytes(bytes(source))
-        return text, encoding, warnings, None
-    if hasattr(source, "read"):
-        data = _read_stream(source)
-        text, encoding, warnings = decode_bytes(data)
-        return text, encoding, warnings, getattr(source, "name", None)
-    raise UnusableInput(f"cannot read a log from a {type(source).__name__}")
 
 
 def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
@@ -132,26 +109,6 @@ def _is_file(text: str) -> bool:
         return False
 
 
-def _read_path(path: Path) -> tuple[str, str | None, list[str], str | None]:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise UnusableInput(f"no such file: {path}") from None
-    except IsADirectoryError:
-        raise UnusableInput(f"{path} is a directory, not a log file") from None
-    except OSError as err:
-        raise UnusableInput(f"cannot read {path}: {err.strerror or err}") from None
-    text, encoding, warnings = decode_bytes(data)
-    return text, encoding, warnings, str(path)
-
-
-def _read_stream(stream: BinaryIO) -> bytes:
-    data = stream.read()
-    if isinstance(data, str):
-        return data.encode("utf-8")
-    return bytes(data)
-
-
 @dataclass
 class TextChunks:
     """The text of a source as an iterator of str chunks, with what decoding it found.
@@ -174,8 +131,11 @@ class TextChunks:
 
 
 def open_text(source: Any, chunk_bytes: int | None = None) -> TextChunks:
-    """Like `read_source`, but a path or binary stream is read incrementally.
+    """The text of ``source`` (text, bytes, a path or a binary stream) as chunks.
 
+    A ``str`` is the text itself, except a single line (no newline) naming an
+    existing file, which is read as that file: a CLI argument and a pasted log
+    are then both plain strings, and a one-line log never names a file.
     Text and bytes already in memory come back as one chunk; files are read
     ``chunk_bytes`` (default `CHUNK_BYTES`) at a time. Raises
     `UnusableInput` for a missing file or binary data (for a stream, binary

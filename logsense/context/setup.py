@@ -6,19 +6,11 @@ output layer. These helpers read it defensively: any key may be missing or odd.
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 
+from ..numeric import number
+
 _CLASS_KEYS = ("num_classes", "n_classes", "classes")
-
-
-def number(v: Any) -> float | None:
-    """``v`` as a finite float, or None."""
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return None
-    return x if math.isfinite(x) else None
 
 
 def learning_rate(ctx: dict[str, Any]) -> float | None:
@@ -79,3 +71,14 @@ def canonical_loss(name: str) -> str:
     if key in ("mae", "meanabsoluteerror"):
         return "mae"
     return key
+
+
+def mapping(value: Any) -> dict[str, Any]:
+    """``value`` if it is a dict, else an empty one: context from a paste can hold anything."""
+    return value if isinstance(value, dict) else {}
+
+
+def layer_dicts(context: dict[str, Any]) -> list[dict[str, Any]]:
+    """The context's layers that are dicts (others are ignored, not trusted)."""
+    layers = context.get("layers")
+    return [layer for layer in layers if isinstance(layer, dict)] if isinstance(layers, list) else []

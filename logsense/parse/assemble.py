@@ -1,0 +1,355 @@
+"""Records -> runs: the assembler that turns the ordered stream of parsed records into `Run`s.
+
+What it decides: where a run starts (a header whose epoch goes back, a new
+declared total, ``Train on N samples``), which epoch a bar belongs to when the
+paste lost its headers, which update is an epoch's final line and which a
+partial one, which callback message goes with which epoch (Keras < 2.3 counts
+them from 0), when a block of epochs is a quotation of an earlier run rather
+than a run of its own, and each run's format, verbose style, locale and step
+unit, read from the evidence its lines left.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..log import Event, Run
+from .fast import BarGroups, bar_record
+from .records import duration, per_unit
+from .segment import Segment
+
+#: Canonical name of a printed metric name, and the locales whose spelling it was.
+MetricName = Callable[[str], tuple[str, tuple[str, ...]]]
+
+@dataclass
+class _RunState:
+    run: Run
+    epoch: int | None = None
+    epoch_done: bool = False
+    locales: Counter = field(default_factory=Counter)
+    evidence: set[str] = field(default_factory=set)
+    first_header: int | None = None
+    has_total: bool = False
+    final_total: int | None = None
+    #: The run began with bars before any header (a paste cut above it): its epoch is a guess
+    #: until the first header says which epoch follows.
+    headerless: bool = False
+    #: Started by a bare-time line (`13s - loss: 0.3`): a run only once a header follows.
+    tentative: bool = False
+
+
+class Assembler:
+    """Turns the ordered stream of parsed records into runs: `feed` them in order, then `finish`.
+
+    ``metric_name`` gives the canonical name of a printed metric name (the
+    locale tables' `LocaleTable.metric`, cached by the caller).
+    """
+
+    def __init__(self, metric_name: MetricName) -> None:
+        self._metric_name = metric_name
+        self.runs: list[_RunState] = []
+        self.current: _RunState | None = None
+        self.pending_events: list[Event] = []
+        self.train_on: dict | None = None
+        #: (start line, epochs) of runs `finish` left out as quotations of the run before
+        self.quoted: list[tuple[int, int]] = []
+        #: printed metric names of a bar -> (canonical names, locales that spelled them)
+        self._layouts: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+    # state helpers ---------------------------------------------------------------
+    def _new_run(self, line: int) -> _RunState:
+        state = _RunState(Run(index=len(self.runs), meta={"start_line": line, "end_line": line}))
+        if self.train_on:
+            state.run.meta["train_samples"] = self.train_on["samples"]
+            if self.train_on.get("val_samples") is not None:
+                state.run.meta["val_samples"] = self.train_on["val_samples"]
+            state.evidence.add("train_on")
+            self.train_on = None
+        state.run.events.extend(self.pending_events)
+        self.pending_events = []
+        self.runs.append(state)
+        self.current = state
+        return state
+
+    def feed(self, kind: str, payload: Any, segment: Segment) -> None:
+        """Take one record of `logsense.parse.records` (``header``, ``progress``, ``pair``, ``event``,
+        ``train_on``) read from ``segment``."""
+        if kind == "progress":
+            if not self._progress(payload, segment):
+                return
+        elif kind == "pair":
+            for child_kind, child in payload:
+                self.feed(child_kind, child, segment)
+            return
+        elif kind == "train_on":
+            self.current = None
+            self.train_on = payload
+            return
+        elif kind == "header":
+            self._header(payload, segment)
+        elif kind == "event":
+            self._event(payload, segment)
+            return
+        self._touch(segment)
+
+    def feed_bars(self, bars: list[BarGroups], segment: Segment) -> None:
+        """Take a line of ``\\r`` redraws read as plain bar updates (``segment.bars``): nearly every
+        record of a raw capture comes this way."""
+        if self._bar_run(bars, segment):
+            self._touch(segment)
+
+    def _touch(self, segment: Segment) -> None:
+        if self.current is not None:
+            if segment.locales:
+                self.current.locales.update(segment.locales)
+            self.current.run.meta["end_line"] = segment.line
+
+    def _header(self, h: dict, seg: Segment) -> None:
+        state = self.current
+        declared = state.run.meta.get("declared_epochs") if state else None
+        restart = (state is None or (state.epoch is not None and h["epoch"] <= state.epoch)
+                   or (declared is not None and h["total"] is not None and h["total"] != declared))
+        if restart:
+            state = self._new_run(seg.line)
+        assert state is not None
+        if state.headerless:
+            state.headerless = state.tentative = False
+            self._renumber_headerless(state, h["epoch"] - 1 - (state.epoch or 1))
+            state.first_header = None  # the header, not the guess, tells the numbering and the total
+        if state.first_header is None:
+            state.first_header = h["epoch"]
+            state.run.meta["declared_epochs"] = h["total"]
+            state.has_total = h["total"] is not None
+        state.epoch = h["epoch"]
+        state.epoch_done = False
+
+    @staticmethod
+    def _renumber_headerless(state: _RunState, shift: int) -> None:
+        """Move what came before the first header by ``shift`` epochs, so that its last epoch is the one
+        just before the header. Callback messages printed then go with their epochs."""
+        run = state.run
+        for record in (*run.epoch_records, *run.step_records):
+            record["epoch"] += shift
+        for event in run.events:
+            if event.epoch is not None:
+                event.epoch += shift
+
+    @staticmethod
+    def _next_headerless_epoch(state: _RunState, total: int | None) -> None:
+        """A paste without headers: a bar of the epoch's length starting over after the epoch ended
+        is the next epoch (evaluate() output has another length, and starts no epoch)."""
+        if state.headerless and state.epoch_done and total is not None and total == state.final_total:
+            assert state.epoch is not None
+            state.epoch += 1
+            state.epoch_done = False
+
+    def _bar_run(self, bars: list[BarGroups], seg: Segment) -> bool:
+        """Feed a line of `fast.BAR` groups; True if any was taken.
+
+        An unfinished update inside an epoch whose format is known only adds a step
+        record, so it is built here straight from the groups (this is most of a
+        capture); any other goes through `_progress` as a full record. The two agree:
+        tests compare a line read this way with the same line read piece by piece.
+        """
+        fed = False
+        layouts = self._layouts
+        for groups in bars:
+            state = self.current
+            step, total, _, eta, elapsed, per, metrics = groups
+            step_n = int(step)
+            total_n = int(total) if total != "Unknown" else None
+            if (state is None or state.epoch is None or not state.evidence
+                    or (total_n is not None and step_n >= total_n)):
+                fed = self._progress(bar_record(*groups), seg) or fed
+                continue
+            if state.headerless:
+                self._next_headerless_epoch(state, total_n)
+            if per is not None:
+                codes = per_unit(per)[1]
+                if codes:
+                    state.locales.update(codes)
+            # Keras 3 prints the remaining time on unfinished bars, without "ETA:".
+            record = {"epoch": state.epoch, "step": step_n, "total": total_n,
+                      "eta_seconds": duration(eta if eta is not None else elapsed)}
+            if metrics:  # `fast.split_metrics`, inlined: this loop runs once per redraw
+                printed: list[str] = []
+                values: list[float] = []
+                for item in metrics[3:].split(" - "):
+                    name, _, value = item.partition(":")
+                    printed.append(name)
+                    values.append(float(value))
+                key = tuple(printed)
+                layout = layouts.get(key)
+                if layout is None:
+                    layout = layouts[key] = _canonical_names(key, self._metric_name)
+                if layout[1]:
+                    state.locales.update(layout[1])
+                record.update(zip(layout[0], values))
+            state.run.step_records.append(record)
+            fed = True
+        return fed
+
+    def _progress(self, p: dict, seg: Segment) -> bool:
+        state = self.current
+        if state is None or state.epoch is None:
+            # Bars before any Epoch header: evaluate()/predict() output, or a verbose=2
+            # log cut above its first header. Only the latter has metrics and no earlier run.
+            # A line that starts with a bare time (Keras 0/1 `2s - loss: 0.3`) is too
+            # plain to start a run on its own (prose and tables can read like it): it is
+            # kept only if an Epoch header follows it. Bars with metrics start a run even
+            # when unfinished: a paste of a few updates (the ones that show the NaN) is
+            # still training output.
+            if state is not None or not p["names"]:
+                return False
+            state = self._new_run(seg.line)
+            state.epoch = 1
+            state.first_header = 1
+            state.headerless = True
+            for event in state.run.events:  # printed before the first bar: they belong to its epoch
+                event.epoch = 1
+            state.tentative = p["step"] is None and seg.text[0].isdigit()
+        if p["locales"]:
+            state.locales.update(p["locales"])
+        layout = self._layouts.get(p["names"])
+        if layout is None:
+            layout = self._layouts[p["names"]] = _canonical_names(p["names"], self._metric_name)
+        names, codes = layout
+        if codes:
+            state.locales.update(codes)
+        step, total = p["step"], p["total"]
+        final = step is None or (total is not None and step >= total)
+        if final or not state.evidence:  # one partial bar tells as much as all of them
+            self._note_format(state, p)
+        if not final:
+            self._next_headerless_epoch(state, total)
+            # Keras 3 prints the remaining time on unfinished bars, without "ETA:".
+            eta = p["eta"] if p["eta"] is not None else p["time"]
+            record = {"epoch": state.epoch, "step": step, "total": total, "eta_seconds": eta}
+            record.update(zip(names, p["values"]))
+            state.run.step_records.append(record)
+            return True
+        if not names:
+            return True
+        record = {"epoch": state.epoch}
+        record.update(zip(names, p["values"]))
+        if p["time"] is not None:
+            record["seconds"] = p["time"]
+        records = state.run.epoch_records
+        if state.epoch_done and records and records[-1]["epoch"] == state.epoch:
+            # The same bar redrawn or finalised with val_ metrics; a bar of another
+            # length after the epoch ended is evaluate()/predict() output.
+            if p["total"] == state.final_total and set(records[-1]) - {"seconds"} <= set(record):
+                records[-1] = record
+            return True
+        records.append(record)
+        state.final_total = p["total"]
+        state.epoch_done = True
+        return True
+
+    def _note_format(self, state: _RunState, p: dict) -> None:
+        bar = p["bar"] or ""
+        if "━" in bar:
+            state.evidence.add("keras3")
+        elif p["per"]:
+            if p["per_first"] and p["bar"] is None and any(u.endswith("/step") for u in p["per"]):
+                state.evidence.add("keras3")  # `30/30 - 0s - 5ms/step - loss: ...`
+            else:
+                state.evidence.add("tfkeras")
+            if any(u.endswith("/sample") for u in p["per"]):
+                state.evidence.add("per_sample")
+        else:
+            state.evidence.add("sample_bar")
+        state.evidence.add("verbose2" if p["bar"] is None else "bar")
+
+    def _event(self, e: dict, seg: Segment) -> None:
+        state = self.current
+        printed = e.get("printed_epoch")
+        if state is not None and state.epoch is not None:
+            epoch: int | None = state.epoch
+        elif printed is not None:
+            epoch = printed + 1 if e.get("padded") else printed
+        else:
+            epoch = None
+        event = Event(epoch=epoch, kind=e["kind"], text=seg.text, value=e["value"], line=seg.line,
+                      extra=dict(e["extra"]))
+        if printed is not None:
+            event.extra["printed_epoch"] = printed
+        if state is None:
+            self.pending_events.append(event)
+        else:
+            state.run.events.append(event)
+            state.run.meta["end_line"] = seg.line
+
+    # results ---------------------------------------------------------------------
+    def finish(self) -> list[Run]:
+        runs: list[Run] = []
+        self.quoted = []
+        for state in self.runs:
+            if state.tentative or (not state.run.epoch_records and not state.run.step_records):
+                continue
+            run = state.run
+            if runs and _quotes(run, runs[-1]):
+                # "Here it got its best loss:" and an epoch copied from above: a quotation, not a run.
+                self.quoted.append((run.meta.get("start_line", 0), len(run.epoch_records)))
+                continue
+            run.index = len(runs)
+            # Keras 3 sometimes flushes an epoch's second update before its first;
+            # the steps are a series over step numbers, so order them by step.
+            run.step_records.sort(key=lambda r: (r["epoch"], r["step"]))
+            run.meta.update(_describe(state))
+            runs.append(run)
+        if self.pending_events and runs:
+            runs[-1].events.extend(self.pending_events)
+        return runs
+
+
+def _record_key(record: dict[str, Any]) -> tuple:
+    """An epoch record as printed, minus its timing (a quotation may round or drop it)."""
+    return tuple(sorted((k, repr(v)) for k, v in record.items() if k != "seconds"))
+
+
+def _quotes(run: Run, before: Run) -> bool:
+    """Whether ``run`` is epochs of ``before`` copied again, not a new run: nothing but epoch records,
+    each one of ``before``'s, and not starting where ``before`` started (a rerun starts at its first
+    epoch, and a seeded rerun may print the same values)."""
+    if run.step_records or not run.epoch_records or not before.epoch_records:
+        return False
+    if run.epoch_records[0]["epoch"] <= before.epoch_records[0]["epoch"]:
+        return False
+    printed = {_record_key(r) for r in before.epoch_records}
+    return all(_record_key(r) in printed for r in run.epoch_records)
+
+
+def _canonical_names(printed: tuple[str, ...], metric_name: MetricName) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Canonical names of one bar's metrics and every locale code their spellings voted for."""
+    names: list[str] = []
+    codes: list[str] = []
+    for name in printed:
+        canonical, found = metric_name(name)
+        names.append(canonical)
+        codes.extend(found)
+    return tuple(names), tuple(codes)
+
+
+def _describe(state: _RunState) -> dict[str, Any]:
+    ev = state.evidence
+    if "keras3" in ev:
+        fmt = "keras3"
+    elif "tfkeras" in ev:
+        fmt = "tfkeras"
+    elif not state.has_total:
+        fmt = "keras0" if state.first_header == 0 else "keras1"
+    else:
+        fmt = "keras2"
+    if "per_sample" in ev or (fmt in ("keras0", "keras1", "keras2") and "sample_bar" in ev):
+        unit = "sample"
+    else:
+        unit = "batch"
+    locale = "en"
+    if state.locales:
+        locale = state.locales.most_common(1)[0][0]
+    return {"format": fmt, "verbose": 2 if "verbose2" in ev and "bar" not in ev else 1,
+            "locale": locale, "step_unit": unit}
+

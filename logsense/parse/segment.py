@@ -1,0 +1,190 @@
+"""Text -> segments: the candidate Keras messages of a text, in order, with their line numbers.
+
+A line of console output is not yet one message. This step undoes what
+terminals, pages and translation did to it: ANSI colours are dropped; a line of
+``\\r`` redraws becomes one segment per progress update (``\\b`` applied);
+marks a page put around a line (quotes, bullets, line numbers, inline code) are
+taken off; lines a terminal wrapped at its width are joined back; a line holding
+several messages (a lost newline before ``Epoch 2/10``, a callback glued to a
+bar) is split; translated keywords are swapped for English (`locales`). What
+cannot start a Keras message (prose, code, JSON, arrays) is dropped here,
+without touching the parser.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .locales import LocaleTable
+
+#: ANSI escape sequences (colours, cursor moves, OSC titles).
+ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+#: Where one line holds several messages: a lost newline before an Epoch header
+#: or callback, or a bar update glued to the 4-decimal metric before it.
+GLUE = re.compile(
+    r"(?=Epoch \d|Batch \d+: Invalid loss|Restoring model weights)"
+    r"|(?:(?<=\d\.\d{4})|(?<=e[-+]\d\d)|(?<=nan)|(?<=inf)|(?<=\s))(?= *\d+/(?:\d+|Unknown) +[\[━])"
+)
+#: A segment can be a Keras message only if it starts like one.
+CANDIDATE = re.compile(
+    r"(?:Epoch \d|Train on \d|\d+/(?:\d+|Unknown)(?: |$)|- \d+(?:\.\d+)?m?s\b|\[[=>.]*\]|━|Restoring model"
+    r"|\d+(?:\.\d+)?(?:us|µs|ms|s) - [^\W\d][\w.]*:"  # Keras 0/1 verbose=2: `2s - loss: 0.3`
+    r"|Batch \d+:|ReduceLROnPlateau|LearningRateScheduler)"
+)
+#: Text that looks like training output; only such segments are reported as unparsed.
+LOGLIKE = re.compile(r"\[[=>.]{3,}\]|━{3,}|\bETA:|\b\w+: [-+]?(?:\d|nan|inf)|^Epoch \d+/\d+\s*$")
+#: The start of a wrapped bar line's remainder: the rest of a metric name, value or separator.
+CONTINUATION = re.compile(r"\s*(?:[\w.]*: ?[-+]?(?:\d|nan|inf)|[\w.]* - [\w.]+:|- [\w.]+:|\d)")
+
+
+@dataclass(slots=True)
+class Segment:
+    """One candidate message, with the 1-based line it came from.
+
+    ``bars`` is set on a whole line of ``\\r`` redraws that the ``redraws``
+    reader given to `segments` read as plain bar updates only (its result).
+    """
+
+    text: str
+    line: int
+    locales: tuple[str, ...] = ()
+    bars: list[Any] | None = None
+
+
+def strip_ansi(text: str) -> str:
+    """``text`` without ANSI escapes (a copy only when it has any)."""
+    return ANSI.sub("", text) if "\x1b" in text else text
+
+
+#: What a web page or a paste adds around each line of a log: a markdown quote (``> ``), list
+#: bullet, line number (``12. `` or ``12 | ``), inline-code or bold marks, table pipes.
+_DECOR_PREFIX = re.compile(r"(?:>\s?|[-*+]\s+|\d{1,6}[.:)]\s+|\d{1,6}\s*\|\s?|[`*|]+\s*)+")
+_DECOR_END = "`*|"
+_DECOR_START = ">-*+`|0123456789"  # a line starting otherwise has no prefix to strip
+
+
+def _undecorate(line: str) -> str:
+    """``line`` without the marks a page or paste put around a Keras line, or unchanged.
+
+    Trailing marks (`` ` ``, ``*``, ``|``) end no Keras message and always go; a
+    prefix goes only when what it hides is a Keras message and the line as it
+    stands is not one (`` - 2s - loss: 0.3`` is Keras 2 verbose=2, not a bullet).
+    """
+    stripped = body = line.strip()
+    if not body:
+        return line
+    if body[-1] in _DECOR_END:
+        body = body.rstrip(_DECOR_END + " \t")
+    m = _DECOR_PREFIX.match(body)  # fails at once on the usual `  3/10 [==` or `Epoch 3/10`
+    if m is not None and CANDIDATE.match(body, m.end()) and not CANDIDATE.match(body):
+        body = body[m.end():]
+    return line if body == stripped else body
+
+
+def segments(text: str, locales: LocaleTable, width: int | None = None,
+             redraws: Callable[[str], list[Any] | None] | None = None) -> Iterator[Segment]:
+    """Candidate message segments of ``text``, in order, with line numbers.
+
+    ``width`` is the terminal width for `_unwrap`; a streamed text passes the one
+    decided from its first chunks (see `unwrap_width`). ``redraws`` reads a whole
+    line of ``\\r`` redraws at once (`logsense.parse.fast.read_redraws`): when it
+    returns the line's bar updates, the line is one segment carrying them in
+    ``bars`` instead of one segment per redraw.
+    """
+    text = strip_ansi(text)
+    candidate = CANDIDATE.match
+    # Every piece of a capture passes here (a 20 MB capture has 100k in 1.3k lines):
+    # what can be decided for a whole line is, and no test copies a piece.
+    lines = [_undecorate(line) if line[-1:] in _DECOR_END or line.lstrip()[:1] in _DECOR_START else line
+             for line in text.split("\n")]
+    for number, line in _unwrap(lines, width):
+        # Non-ASCII other than the Keras 3 bar: a translated log (or prose).
+        foreign_line = not line.isascii() and not line.replace("━", "").isascii()
+        glue_words = "Epoch" in line or "Batch" in line or "Restoring" in line
+        if redraws is not None and "\r" in line and not foreign_line and not glue_words:
+            run = "\r" + line
+            bars = redraws(run)
+            if bars is not None:
+                yield Segment(run, number, bars=bars)
+                continue
+        for piece in line.split("\r") if "\r" in line else (line,):
+            if "\b" in piece:
+                piece = piece.rstrip("\b")  # Keras erases before its next \r: nothing to apply
+                if "\b" in piece:
+                    piece = _apply_backspaces(piece)
+            piece = piece.strip()
+            if not piece:
+                continue
+            found: tuple[str, ...] = ()
+            start = candidate(piece)
+            if ((foreign_line and not piece.isascii() and not piece.replace("━", "").isascii())
+                    or (start is None and any(ch.isdigit() for ch in piece))):
+                piece, found = locales.translate(piece)
+                start = candidate(piece)
+                glue_words = glue_words or "Epoch" in piece or "Batch" in piece or "Restoring" in piece
+            if ((glue_words and (piece.find("Epoch", 1) > 0 or "Batch" in piece
+                                 or piece.find("Restoring", 1) > 0))
+                    or piece.count(" [") + piece.count(" ━") > 1):
+                for part in GLUE.split(piece):
+                    part = part.strip()
+                    if part and candidate(part):
+                        yield Segment(part, number, found)
+            elif start is not None:
+                yield Segment(piece, number, found)
+
+
+def unwrap_width(lines: list[str]) -> int:
+    """The terminal width a copied screen was wrapped at, or 0 (see `_unwrap`)."""
+    width = max(map(len, lines), default=0)
+    if width < 40 or sum(len(line) == width for line in lines) < 2:
+        return 0
+    return width
+
+
+def _unwrap(lines: list[str], width: int | None = None) -> Iterator[tuple[int, str]]:
+    """Numbered lines, with lines a terminal wrapped at its width joined back.
+
+    A copied terminal screen breaks long bar lines at the column width
+    (``... - val_a`` / ``ccuracy: 0.7469``). Nothing is longer than the width,
+    so it is the longest line length, when several lines reach it; a line that
+    fills the width (one less when the copy dropped a trailing space), or that `ends_open`, is joined with
+    the next when the next reads as the rest of a metric list.
+    """
+    if width is None:
+        width = unwrap_width(lines)
+    i = 0
+    while i < len(lines):
+        line, number = lines[i], i + 1
+        while (((width and len(line) >= width - 1) or ends_open(line)) and i + 1 < len(lines)
+               and CONTINUATION.match(lines[i + 1]) and not CANDIDATE.match(lines[i + 1])):
+            i += 1
+            line += lines[i]
+        yield number, line
+        i += 1
+
+
+def ends_open(line: str) -> bool:
+    """A line that stops where a metric list cannot (``- val_loss:``, ``- acc: 0.5 -``): a page or
+    an editor wrapped it, whatever its width, and the next line holds the rest."""
+    end = line.rstrip()
+    return end.endswith((":", " -")) and " - " in end
+
+
+def _apply_backspaces(piece: str) -> str:
+    """What a terminal shows after ``\\b`` moves the cursor back and later text overwrites."""
+    cells: list[str] = []
+    cursor = 0
+    for ch in piece:
+        if ch == "\b":
+            cursor = max(0, cursor - 1)
+        elif cursor < len(cells):
+            cells[cursor] = ch
+            cursor += 1
+        else:
+            cells.append(ch)
+            cursor += 1
+    return "".join(cells)
+
+
