@@ -36,7 +36,7 @@ ALL_FILES = sorted(p for p in ROOT.rglob("*") if p.is_file() and p.suffix in (".
 def _whole_text_oracle(text: str) -> tuple[list[Run], list[tuple[int, str]]]:
     """The pre-streaming parse: every segment of the whole text through one assembler."""
     locales = table()
-    assembler = Assembler(locales.metric)
+    assembler = Assembler(locales.metric, locales)
     unparsed: list[tuple[int, str]] = []
     for segment in segments(text, locales, redraws=read_redraws):
         if segment.bars is not None:

@@ -11,13 +11,16 @@ unit, read from the evidence its lines left.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..log import Event, Run
 from .fast import BarGroups, bar_record
-from .records import duration, per_unit
+from .locales import LocaleTable, detect_locale
+from ..metrics import VAL_PREFIX
+from .names import known_name, resolve_names, validation_pairs
+from .records import duration
 from .segment import Segment
 
 #: Canonical name of a printed metric name, and the locales whose spelling it was.
@@ -38,6 +41,12 @@ class _RunState:
     headerless: bool = False
     #: Started by a bare-time line (`13s - loss: 0.3`): a run only once a header follows.
     tentative: bool = False
+    #: Words of the run no table knows (header words, metric names, units): its language, by script.
+    words: Counter = field(default_factory=Counter)
+    #: Non-ASCII words of the run the tables did know: their script checks the tables' vote.
+    seen: set[str] = field(default_factory=set)
+    #: Metric names inferred by structure: canonical -> (printed, reason).
+    inferred: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 class Assembler:
@@ -45,18 +54,29 @@ class Assembler:
 
     ``metric_name`` gives the canonical name of a printed metric name (the
     locale tables' `LocaleTable.metric`, cached by the caller).
+
+    A header in words no table knows (``Эпоха 2/10``) is a header only where a
+    header stands: it is held until the next record, and taken when a progress
+    update follows it (then its words are known for the rest of the text).
     """
 
-    def __init__(self, metric_name: MetricName) -> None:
+    def __init__(self, metric_name: MetricName, locales: LocaleTable) -> None:
         self._metric_name = metric_name
+        self._locales = locales
+        #: A header in unknown words waiting for the bar that makes it one: (record, segment).
+        self._candidate: tuple[dict, Segment] | None = None
+        #: Header words known to start epochs: English, the tables', and those learned from this text.
+        self._header_words: dict[str, tuple[str, ...]] = {"Epoch": ()}
+        #: A time per unit as printed -> (in English, the locales that spell its unit, the unit if unknown).
+        self._unit_words: dict[str, tuple[str, tuple[str, ...], str | None]] = {}
         self.runs: list[_RunState] = []
         self.current: _RunState | None = None
         self.pending_events: list[Event] = []
         self.train_on: dict | None = None
         #: (start line, epochs) of runs `finish` left out as quotations of the run before
         self.quoted: list[tuple[int, int]] = []
-        #: printed metric names of a bar -> (canonical names, locales that spelled them)
-        self._layouts: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        #: printed metric names of a bar -> its `Layout`
+        self._layouts: dict[tuple[str, ...], Layout] = {}
 
     # state helpers ---------------------------------------------------------------
     def _new_run(self, line: int) -> _RunState:
@@ -76,6 +96,12 @@ class Assembler:
     def feed(self, kind: str, payload: Any, segment: Segment) -> None:
         """Take one record of `logsense.parse.records` (``header``, ``progress``, ``pair``, ``event``,
         ``train_on``) read from ``segment``."""
+        if self._candidate is not None and kind in ("progress", "pair", "header", "train_on"):
+            held, self._candidate = self._candidate, None
+            if kind == "progress":  # a bar follows: it was a header
+                self._header_words[held[0]["words"]] = ()
+                self._header(*held)
+                self._touch(held[1])
         if kind == "progress":
             if not self._progress(payload, segment):
                 return
@@ -88,7 +114,8 @@ class Assembler:
             self.train_on = payload
             return
         elif kind == "header":
-            self._header(payload, segment)
+            if not self._header(payload, segment):
+                return
         elif kind == "event":
             self._event(payload, segment)
             return
@@ -97,6 +124,10 @@ class Assembler:
     def feed_bars(self, bars: list[BarGroups], segment: Segment) -> None:
         """Take a line of ``\\r`` redraws read as plain bar updates (``segment.bars``): nearly every
         record of a raw capture comes this way."""
+        if self._candidate is not None:
+            held, self._candidate = self._candidate, None
+            self._header_words[held[0]["words"]] = ()
+            self._header(*held)
         if self._bar_run(bars, segment):
             self._touch(segment)
 
@@ -106,7 +137,26 @@ class Assembler:
                 self.current.locales.update(segment.locales)
             self.current.run.meta["end_line"] = segment.line
 
-    def _header(self, h: dict, seg: Segment) -> None:
+    def _header_codes(self, h: dict, seg: Segment) -> tuple[str, ...] | None:
+        """The locales that spell a header's words, if they start epochs: English ``Epoch``, a table's
+        translation of it, or words this text already used so. None for unknown words, which are
+        held as a candidate instead (when ``N/M`` could be an epoch count)."""
+        words = h.get("words", "Epoch")
+        codes = self._header_words.get(words)
+        if codes is not None:
+            return codes
+        found = self._locales.keyword(words)
+        if found is not None and found[0] == "Epoch":
+            codes = self._header_words[words] = found[1]
+            return codes
+        if h["total"] is not None and 0 <= h["epoch"] <= h["total"]:
+            self._candidate = (h, seg)  # `Эпоха 2/10`: a header if a bar follows
+        return None
+
+    def _header(self, h: dict, seg: Segment) -> bool:
+        codes = self._header_codes(h, seg)
+        if codes is None:
+            return False
         state = self.current
         declared = state.run.meta.get("declared_epochs") if state else None
         restart = (state is None or (state.epoch is not None and h["epoch"] <= state.epoch)
@@ -124,6 +174,13 @@ class Assembler:
             state.has_total = h["total"] is not None
         state.epoch = h["epoch"]
         state.epoch_done = False
+        words = h.get("words", "Epoch")
+        if codes:
+            state.locales.update(codes)
+            state.seen.add(words)
+        elif words != "Epoch":
+            state.words[words] += 1
+        return True
 
     @staticmethod
     def _renumber_headerless(state: _RunState, shift: int) -> None:
@@ -167,9 +224,7 @@ class Assembler:
             if state.headerless:
                 self._next_headerless_epoch(state, total_n)
             if per is not None:
-                codes = per_unit(per)[1]
-                if codes:
-                    state.locales.update(codes)
+                self._units(state, (per,))
             # Keras 3 prints the remaining time on unfinished bars, without "ETA:".
             record = {"epoch": state.epoch, "step": step_n, "total": total_n,
                       "eta_seconds": duration(eta if eta is not None else elapsed)}
@@ -184,8 +239,8 @@ class Assembler:
                 layout = layouts.get(key)
                 if layout is None:
                     layout = layouts[key] = _canonical_names(key, self._metric_name)
-                if layout[1]:
-                    state.locales.update(layout[1])
+                if layout[1] or layout[2] or layout[3]:
+                    self._note_names(state, layout)
                 record.update(zip(layout[0], values))
             state.run.step_records.append(record)
             fed = True
@@ -210,14 +265,16 @@ class Assembler:
             for event in state.run.events:  # printed before the first bar: they belong to its epoch
                 event.epoch = 1
             state.tentative = p["step"] is None and seg.text[0].isdigit()
-        if p["locales"]:
-            state.locales.update(p["locales"])
+        if p["per"]:
+            p["per"] = self._units(state, p["per"])
+        if p["words"]:
+            state.words.update(p["words"])
         layout = self._layouts.get(p["names"])
         if layout is None:
             layout = self._layouts[p["names"]] = _canonical_names(p["names"], self._metric_name)
-        names, codes = layout
-        if codes:
-            state.locales.update(codes)
+        names = layout[0]
+        if layout[1] or layout[2] or layout[3]:
+            self._note_names(state, layout)
         step, total = p["step"], p["total"]
         final = step is None or (total is not None and step >= total)
         if final or not state.evidence:  # one partial bar tells as much as all of them
@@ -247,6 +304,37 @@ class Assembler:
         state.final_total = p["total"]
         state.epoch_done = True
         return True
+
+    def _units(self, state: _RunState, printed: Iterable[str]) -> list[str]:
+        """Times per unit in English (``10ms/Schritt`` -> ``10ms/step``), the locales that spell the
+        units voted for; a unit no table knows is read as a step (Keras' unit since 2.3) and noted."""
+        out = []
+        for per in printed:
+            found = self._unit_words.get(per)
+            if found is None:
+                time, _, word = per.partition("/")
+                unit = self._locales.unit(word)
+                found = self._unit_words[per] = ((f"{time}/{unit[0]}", unit[1], None) if unit is not None
+                                                 else (f"{time}/step", (), word))
+            english, codes, unknown = found
+            if codes:
+                state.locales.update(codes)
+            if unknown:
+                state.words[unknown] += 1
+            out.append(english)
+        return out
+
+    @staticmethod
+    def _note_names(state: _RunState, layout: Layout) -> None:
+        """What a bar's names tell: the locales that spell them, the unknown words, the inferred twins."""
+        _, codes, foreign, inferred, known = layout
+        if codes:
+            state.locales.update(codes)
+            state.seen.update(known)
+        if foreign:
+            state.words.update(foreign)
+        if inferred:
+            state.inferred.update(inferred)
 
     def _note_format(self, state: _RunState, p: dict) -> None:
         bar = p["bar"] or ""
@@ -298,7 +386,14 @@ class Assembler:
             # Keras 3 sometimes flushes an epoch's second update before its first;
             # the steps are a series over step numbers, so order them by step.
             run.step_records.sort(key=lambda r: (r["epoch"], r["step"]))
-            run.meta.update(_describe(state))
+            run.meta.update(_describe(state, self._locales))
+            inferred = {k: {"printed": p, "reason": why} for k, (p, why) in state.inferred.items()}
+            for name, found in resolve_names(run).items():  # a twin named first by the list, then renamed
+                earlier = inferred.pop(found["printed"], None)
+                inferred[name] = found if earlier is None else {
+                    "printed": earlier["printed"], "reason": f"{earlier['reason']}; {found['reason']}"}
+            if inferred:
+                run.meta["inferred_names"] = inferred
             runs.append(run)
         if self.pending_events and runs:
             runs[-1].events.extend(self.pending_events)
@@ -322,18 +417,38 @@ def _quotes(run: Run, before: Run) -> bool:
     return all(_record_key(r) in printed for r in run.epoch_records)
 
 
-def _canonical_names(printed: tuple[str, ...], metric_name: MetricName) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Canonical names of one bar's metrics and every locale code their spellings voted for."""
+#: One bar's metric names resolved: canonical names, locale votes, words no table knew, and the names
+#: inferred by structure (canonical -> (printed, reason)).
+Layout = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], dict[str, tuple[str, str]], tuple[str, ...]]
+
+
+def _canonical_names(printed: tuple[str, ...], metric_name: MetricName) -> Layout:
+    """Canonical names of one bar's metrics and every locale code their spellings voted for.
+
+    A name no table knows keeps its spelling, unless it is the validation twin of another
+    name of the same list (`names.validation_pairs`): then it is that name's ``val_`` twin.
+    """
+    resolved = [metric_name(name) for name in printed]
+    unknown = {p for p, (canonical, _) in zip(printed, resolved) if canonical == p and not known_name(p)}
+    pairs = validation_pairs(printed, unknown)
+    canonical_of = dict(zip(printed, (c for c, _ in resolved)))
     names: list[str] = []
     codes: list[str] = []
-    for name in printed:
-        canonical, found = metric_name(name)
+    inferred: dict[str, tuple[str, str]] = {}
+    for name, (canonical, found) in zip(printed, resolved):
+        if name in pairs:
+            train, affix = pairs[name]
+            canonical = VAL_PREFIX + canonical_of[train]
+            inferred[canonical] = (name, f"the validation twin of {train!r}: {affix!r} pairs the two halves of "
+                                         f"the metric list as val_ does")
         names.append(canonical)
         codes.extend(found)
-    return tuple(names), tuple(codes)
+    foreign = tuple(p for p in unknown if p not in pairs and not p.isascii())
+    known = tuple(p for p in printed if p not in unknown and not p.isascii())
+    return tuple(names), tuple(codes), foreign, inferred, known
 
 
-def _describe(state: _RunState) -> dict[str, Any]:
+def _describe(state: _RunState, locales: LocaleTable) -> dict[str, Any]:
     ev = state.evidence
     if "keras3" in ev:
         fmt = "keras3"
@@ -348,8 +463,8 @@ def _describe(state: _RunState) -> dict[str, Any]:
     else:
         unit = "batch"
     locale = "en"
-    if state.locales:
-        locale = state.locales.most_common(1)[0][0]
+    if state.locales or state.words:
+        locale = detect_locale(state.words, locales, state.locales, state.seen)
     return {"format": fmt, "verbose": 2 if "verbose2" in ev and "bar" not in ev else 1,
             "locale": locale, "step_unit": unit}
 

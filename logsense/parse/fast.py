@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .records import Record, add_per, duration, known_unit, new_progress
+from .records import Record, add_per, duration, new_progress
 
 # Possessive quantifiers (nothing here ever needs to give characters back) spare the
 # engine its backtracking bookkeeping: a quarter of the match time on a capture.
@@ -35,7 +35,7 @@ def fast_record(text: str) -> Record | None:
 
     Example:
         >>> fast_record("Epoch 3/10")
-        ('header', {'epoch': 3, 'total': 10})
+        ('header', {'epoch': 3, 'total': 10, 'words': 'Epoch'})
         >>> fast_record("10/10 [====] - 0s - loss: 0.5")[1]["values"]
         [0.5]
     """
@@ -45,7 +45,7 @@ def fast_record(text: str) -> Record | None:
         if h is None:
             return None
         epoch, total = h.groups()
-        return "header", {"epoch": int(epoch), "total": int(total) if total is not None else None}
+        return "header", {"epoch": int(epoch), "total": int(total) if total is not None else None, "words": "Epoch"}
     return "progress", bar_record(*m.groups())
 
 
@@ -81,19 +81,14 @@ def read_redraws(text: str) -> list[BarGroups] | None:
 
     A 20 MB capture is 100k redraws in 1.3k lines: one C-level scan per line
     instead of a Python round (cut, strip, test, match, feed) per redraw halves
-    the parse. Pieces that segmenting would drop as blank may sit between. A
-    piece the assembler could not take without an error (a time per unit no
-    locale knows) leaves the line to the general path, which reports it.
+    the parse. Pieces that segmenting would drop as blank may sit between.
     """
     records = []
     pos = 0
     for m in _RUN_PIECE.finditer(text):
         if m.start() != pos and text[pos:m.start()].strip(_BLANK_PIECE):
             return None
-        groups = m.groups()
-        if groups[5] is not None and not known_unit(groups[5]):
-            return None
-        records.append(groups)
+        records.append(m.groups())
         pos = m.end()
     if not records or text[pos:].strip(_BLANK_PIECE):
         return None

@@ -10,13 +10,13 @@ method below receives exactly the values its rule names, in order.
 """
 from __future__ import annotations
 
+import math
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
 from lark import Lark, Token, Transformer, v_args
 
-from .locales import UNITS, table
 
 Record = tuple[str, Any]
 
@@ -42,55 +42,41 @@ def duration(text: str) -> float:
     return float(text)
 
 
-@lru_cache(maxsize=1024)
-def per_unit(per: str) -> tuple[str, tuple[str, ...]]:
-    """``10ms/Schritt`` -> ``10ms/step``, with the locales that spell the unit so.
-
-    A unit no locale table knows makes the bar unreadable (ValueError).
-
-    Example:
-        >>> per_unit("10ms/step")
-        ('10ms/step', ())
-    """
-    time, _, word = per.partition("/")
-    if word in UNITS:
-        return per, ()
-    found = table().unit(word)
-    if found is None:
-        raise ValueError(f"unknown unit {word!r} in {per!r}")
-    return f"{time}/{found[0]}", found[1]
-
-
-def known_unit(per: str) -> bool:
-    """Whether `per_unit` can read ``per``."""
-    try:
-        per_unit(per)
-    except ValueError:
-        return False
-    return True
 
 
 def _value(token: Token) -> float | None:
-    return None if token == "None" else float(token)
+    return None if token == "None" else number_value(token)
+
+
+def number_value(text: str) -> float:
+    """A printed number as a float, the C runtime's spellings of non-finite values included.
+
+    Example:
+        >>> number_value("3.5193e-04"), number_value("-1.#INF"), number_value("1.#QNAN")
+        (0.00035193, -inf, nan)
+    """
+    if "#" in text:  # MSVC: 1.#INF, -1.#INF, 1.#QNAN, 1.#SNAN, -1.#IND
+        sign = -1.0 if text.startswith("-") else 1.0
+        return sign * math.inf if "#INF" in text.upper() else math.nan
+    return float(text)
 
 
 def new_progress(step: int | None, total: int | None, bar: str | None) -> dict[str, Any]:
     """An empty progress record: what every bar update, by any path, is built from.
 
     Metric names and values are kept apart (``names`` is a tuple) so the
-    assembler canonicalises each layout of names once.
+    assembler canonicalises each layout of names once. ``per`` holds the times
+    per unit as printed (``10ms/Schritt``) and ``words`` an ETA's name when it is
+    not ``ETA``: which words those are is the assembler's to look up.
     """
     return {"step": step, "total": total, "bar": bar, "eta": None, "time": None, "per": [],
-            "names": (), "values": [], "per_first": False, "locales": ()}
+            "names": (), "values": [], "per_first": False, "words": ()}
 
 
 def add_per(record: dict[str, Any], per: str, after_metrics: bool) -> None:
-    """Add a time per unit (``946us/step``) to a progress record, translated to English."""
-    english, codes = per_unit(per)
-    record["per"].append(english)
+    """Add a time per unit (``946us/step``, ``5ms/шаг``) to a progress record, as printed."""
+    record["per"].append(per)
     record["per_first"] = record["per_first"] or not after_metrics
-    if codes:
-        record["locales"] += codes
 
 
 def progress_record(counter: tuple[int, int | None] | None, bar: str | None,
@@ -106,7 +92,10 @@ def progress_record(counter: tuple[int, int | None] | None, bar: str | None,
         if kind == "metric":
             seen_metric = True
         elif kind == "eta":
-            record["eta"] = value
+            seconds, words = value
+            record["eta"] = seconds
+            if words != "ETA":
+                record["words"] += (words,)
         elif kind == "time":
             seconds, per = value
             if record["time"] is None:
@@ -126,8 +115,11 @@ def _event(kind: str, value: float | None = None, **extra: Any) -> Record:
 class Records(Transformer):
     """Inline transformer: every rule of ``keras.lark`` returns a ``(kind, payload)`` record."""
 
-    def header(self, epoch: Token, total: Token | None) -> Record:
-        return "header", {"epoch": int(epoch), "total": int(total) if total is not None else None}
+    def header(self, words: str, epoch: Token, total: Token | None) -> Record:
+        return "header", {"epoch": int(epoch), "total": int(total) if total is not None else None, "words": words}
+
+    def words(self, *tokens: Token) -> str:
+        return " ".join(tokens)
 
     def header_progress(self, header: Record, progress: Record) -> Record:
         return "pair", [header, progress]
@@ -141,8 +133,6 @@ class Records(Transformer):
     def items(self, *children: Record) -> list[Record]:
         return list(children)
 
-    def eta(self, time: Token) -> Record:
-        return "eta", duration(time)
 
     def timing(self, time: Token, per: Token | None) -> Record:
         return "time", (duration(time), str(per) if per is not None else None)
@@ -150,11 +140,13 @@ class Records(Transformer):
     def per_unit(self, per: Token) -> Record:
         return "per", str(per)
 
-    def cut(self, name: Token) -> Record:
-        return "cut", str(name)
+    def cut(self, name: str) -> Record:
+        return "cut", name
 
-    def metric(self, name: Token, value: Token) -> Record:
-        return "metric", (str(name), _value(value))
+    def field(self, name: str, value: Token) -> Record:
+        if value.type == "DURATION":  # a duration is the time left, whatever the words before it
+            return "eta", (duration(value), name)
+        return "metric", (name, _value(value))
 
     def progress(self, counter: tuple[int, int | None], bar: Token | None, items: list[Record]) -> Record:
         return "progress", progress_record(counter, _text(bar), items)
@@ -166,10 +158,15 @@ class Records(Transformer):
         return "progress", progress_record(None, _text(bar), items)
 
     # callbacks ---------------------------------------------------------------
-    def epoch_event(self, epoch: Token, event: Record) -> Record:
+    def numbered_event(self, words: str, number: Token, event: Record) -> Record:
         payload = event[1]
-        payload["printed_epoch"] = int(epoch)
-        payload["padded"] = epoch.startswith("0") and len(epoch) > 1
+        if payload["kind"] == "terminate_on_nan":  # `Batch 3: Invalid loss, terminating training`
+            payload["extra"]["batch"] = int(number)
+            return event
+        payload["printed_epoch"] = int(number)
+        payload["padded"] = number.startswith("0") and len(number) > 1
+        if words != "Epoch":
+            payload["words"] = words
         return event
 
     def callback(self, event: Record) -> Record:
@@ -202,8 +199,8 @@ class Records(Transformer):
             return _event("restore_weights")
         return _event("restore_weights", float(epoch), best_epoch=int(epoch))
 
-    def terminate_on_nan(self, batch: Token) -> Record:
-        return _event("terminate_on_nan", batch=int(batch))
+    def invalid_loss(self) -> Record:
+        return _event("terminate_on_nan")
 
 
 def _text(token: Token | None) -> str | None:
@@ -222,7 +219,7 @@ def parse_segment(text: str) -> Record:
     """The record of one segment; raises `lark.exceptions.LarkError` (or ValueError) when it is not Keras output.
 
     Example:
-        >>> parse_segment("Epoch 3/10")
-        ('header', {'epoch': 3, 'total': 10})
+        >>> parse_segment("Эпоха 3/10")
+        ('header', {'epoch': 3, 'total': 10, 'words': 'Эпоха'})
     """
     return parser().parse(text)

@@ -21,22 +21,34 @@ from .locales import LocaleTable
 
 #: ANSI escape sequences (colours, cursor moves, OSC titles).
 ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
-#: Where one line holds several messages: a lost newline before an Epoch header
-#: or callback, or a bar update glued to the 4-decimal metric before it.
+#: The start of a word in any script (an ASCII letter or `_`, or any non-ASCII letter or mark), and a
+#: run of up to five such words: the words of a header or a message, whatever their language.
+_WORD = r"(?:[^\W\d]|[^\x00-\x7f\s])[^\s\d:：/\[\]]{0,40}"
+_WORDS = rf"{_WORD}(?:[ \t]{_WORD}){{0,4}}"
+#: Where one line holds several messages: a lost newline before an Epoch header or callback, a bar
+#: update glued to the 4-decimal metric before it, or a header (in any words) glued after a value.
 GLUE = re.compile(
     r"(?=Epoch \d|Batch \d+: Invalid loss|Restoring model weights)"
-    r"|(?:(?<=\d\.\d{4})|(?<=e[-+]\d\d)|(?<=nan)|(?<=inf)|(?<=\s))(?= *\d+/(?:\d+|Unknown) +[\[━])"
+    r"|(?:(?<=\d\.\d{4})|(?<=e[-+]\d\d)|(?<=nan)|(?<=inf)|(?<=\s))(?= *\d+/(?:\d+|Unknown) +(?:\\?\[|［|━))"
+    rf"|(?<=\d)[ \t]+(?={_WORDS}[ \t]?\d+/\d+(?:[ \t]|$))"
+    rf"|[ \t]+(?={_WORDS}[ \t]?\d+/\d+[ \t]+\d+/(?:\d+|Unknown)[ \t])"
 )
-#: A segment can be a Keras message only if it starts like one.
+#: A segment can be a Keras message only if it starts like one: a counter, a bar, a timing, a known
+#: message, or words followed by a number (a header or a numbered message, in any language).
 CANDIDATE = re.compile(
-    r"(?:Epoch \d|Train on \d|\d+/(?:\d+|Unknown)(?: |$)|- \d+(?:\.\d+)?m?s\b|\[[=>.]*\]|━|Restoring model"
-    r"|\d+(?:\.\d+)?(?:us|µs|ms|s) - [^\W\d][\w.]*:"  # Keras 0/1 verbose=2: `2s - loss: 0.3`
-    r"|Batch \d+:|ReduceLROnPlateau|LearningRateScheduler)"
+    r"(?:Epoch \d|Train on \d|\d+/(?:\d+|Unknown|\?)(?: |$)|[-–—] \d+(?:\.\d+)?m?s\b|\\?\[[=>.\- ]*(?:\\?\]|$)|［|━"
+    r"|Restoring model|Batch \d+:|ReduceLROnPlateau|LearningRateScheduler"
+    rf"|\d+(?:\.\d+)?(?:us|µs|ms|s) [-–—] ?{_WORD}[^:：]{{0,60}}[:：]"  # Keras 0/1 verbose=2: `2s - loss: 0.3`
+    rf"|{_WORDS}[ \t]?\d+(?:/\d+(?=\s|$)|[:：]|\s*$))"
 )
+#: Letters glued to a counter (`大纪元1/10`, as pages that drop spaces print a header): split them.
+HEADER_GLUE = re.compile(r"(?<=[^\W\d_])(?=\d+/\d+(?:\s|$))")
 #: Text that looks like training output; only such segments are reported as unparsed.
-LOGLIKE = re.compile(r"\[[=>.]{3,}\]|━{3,}|\bETA:|\b\w+: [-+]?(?:\d|nan|inf)|^Epoch \d+/\d+\s*$")
+LOGLIKE = re.compile(r"\[[=>.]{3,}\]|━{3,}|\bETA[:：]|\b\w+[:：] ?[-+]?(?:\d|nan|inf)|^Epoch \d+/\d+\s*$")
 #: The start of a wrapped bar line's remainder: the rest of a metric name, value or separator.
-CONTINUATION = re.compile(r"\s*(?:[\w.]*: ?[-+]?(?:\d|nan|inf)|[\w.]* - [\w.]+:|- [\w.]+:|\d)")
+CONTINUATION = re.compile(r"\s*(?:[\w.]*[:：] ?[-+]?(?:\d|nan|inf)|[\w.]* [-–—] [\w.]+[:：]|[-–—] [\w.]+[:：]|\d)")
+#: Punctuation translation puts where Keras printed ASCII.
+_PUNCTUATION = str.maketrans({"，": ",", "／": "/", "\u00a0": " ", "\u3000": " "})
 
 
 @dataclass(slots=True)
@@ -117,22 +129,19 @@ def segments(text: str, locales: LocaleTable, width: int | None = None,
             piece = piece.strip()
             if not piece:
                 continue
-            found: tuple[str, ...] = ()
-            start = candidate(piece)
-            if ((foreign_line and not piece.isascii() and not piece.replace("━", "").isascii())
-                    or (start is None and any(ch.isdigit() for ch in piece))):
-                piece, found = locales.translate(piece)
-                start = candidate(piece)
-                glue_words = glue_words or "Epoch" in piece or "Batch" in piece or "Restoring" in piece
+            foreign = foreign_line and not piece.replace("━", "").isascii()
+            if foreign:
+                piece = HEADER_GLUE.sub(" ", piece.translate(_PUNCTUATION))
+            start = candidate(piece) is not None or (foreign and locales.leads(piece))
             if ((glue_words and (piece.find("Epoch", 1) > 0 or "Batch" in piece
                                  or piece.find("Restoring", 1) > 0))
-                    or piece.count(" [") + piece.count(" ━") > 1):
+                    or piece.count(" [") + piece.count(" ━") > 1 or (foreign and GLUE.search(piece, 1))):
                 for part in GLUE.split(piece):
                     part = part.strip()
-                    if part and candidate(part):
-                        yield Segment(part, number, found)
-            elif start is not None:
-                yield Segment(piece, number, found)
+                    if part and (candidate(part) or (foreign and locales.leads(part))):
+                        yield Segment(part, number)
+            elif start:
+                yield Segment(piece, number)
 
 
 def unwrap_width(lines: list[str]) -> int:

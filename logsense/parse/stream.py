@@ -31,7 +31,7 @@ from lark.exceptions import LarkError
 from ..log import EPOCH_KEYS, STEP_KEYS, Run
 from .assemble import Assembler
 from .fast import fast_record, read_redraws, salvage_progress
-from .locales import table
+from .locales import LocaleTable, table
 from .records import Record, parse_segment
 from .segment import CANDIDATE, CONTINUATION, LOGLIKE, Segment, ends_open, segments, strip_ansi, unwrap_width
 
@@ -85,13 +85,15 @@ class LogStream:
     redraws (a multibyte character is the decoder's business: chunks are str).
     """
 
-    def __init__(self, width: int | None = None, probe_chars: int = PROBE_CHARS) -> None:
+    def __init__(self, width: int | None = None, probe_chars: int = PROBE_CHARS,
+                 locales: LocaleTable | None = None) -> None:
         """``width``: the wrap width of a copied screen, when known; else decided from
-        the first ``probe_chars`` characters."""
+        the first ``probe_chars`` characters. ``locales``: the translation tables (all
+        shipped ones by default)."""
         self._probe_chars = probe_chars
-        self._locales = table()
+        self._locales = locales if locales is not None else table()
         self._names: dict[str, tuple[str, tuple[str, ...]]] = {}
-        self._assembler = Assembler(self._metric_name)
+        self._assembler = Assembler(self._metric_name, self._locales)
         self._pending: list[str] = []  # fed text not parsed yet
         self._pending_chars = 0
         self._width = width
@@ -230,7 +232,7 @@ class LogStream:
                     result = fast_record(segment.text)
                     kind, payload = result if result is not None else parse_segment(segment.text)
                 except (LarkError, ValueError, IndexError, TypeError):
-                    salvaged = self._salvage(segment)
+                    salvaged = self._translated(segment) or self._salvage(segment)
                     if salvaged is None:
                         if loglike(segment.text) and (not unparsed or unparsed[-1][0] != segment.line):
                             if len(unparsed) < MAX_UNPARSED:
@@ -249,6 +251,19 @@ class LogStream:
         self._thinner.thin(assembler.runs)
         if lines:
             self._side.add_lines(block, self._next_line, parsed_lines, partial=self._pieces_done)
+
+    def _translated(self, segment: Segment) -> Record | None:
+        """The record of a segment whose words the grammar does not take as they stand (a translated
+        callback message or ``Train on`` line), once the tables' phrases are swapped back to English."""
+        text, codes = self._locales.translate(segment.text)
+        if not codes:
+            return None
+        try:
+            record = parse_segment(text)
+        except (LarkError, ValueError, IndexError, TypeError):
+            return None
+        segment.locales = segment.locales + codes
+        return record
 
     def _salvage(self, segment: Segment) -> Record | None:
         """A bar update the grammar refused because text was printed into it, counted for the warning."""
@@ -515,7 +530,7 @@ def _even(group: list[dict], target: int, stride: int) -> tuple[list[dict], int]
         stride *= 2
 
 
-def parse_text(text: str) -> tuple[list[Run], list[tuple[int, str]]]:
+def parse_text(text: str, locales: LocaleTable | None = None) -> tuple[list[Run], list[tuple[int, str]]]:
     """Parse a whole text; return its runs and the log-like lines that were not understood.
 
     Never raises on odd input: a segment the grammar rejects is skipped (and
@@ -527,7 +542,7 @@ def parse_text(text: str) -> tuple[list[Run], list[tuple[int, str]]]:
         >>> runs[0].epoch_records
         [{'epoch': 1, 'loss': 0.5, 'seconds': 0.0}]
     """
-    stream = LogStream()
+    stream = LogStream(locales=locales)
     stream.feed(text)
     result = stream.finish()
     return result.runs, result.unparsed
