@@ -10,6 +10,7 @@ from .log import Log, Run
 from .parse import decode, structured
 from .parse.arrays import extract_predictions
 from .parse.stream import LogStream
+from .parse.tables import read_tables
 
 
 def parse(source: Any, *, progress: Callable[[float], None] | None = None) -> Log:
@@ -65,6 +66,14 @@ def parse(source: Any, *, progress: Callable[[float], None] | None = None) -> Lo
         log = Log(runs=result.runs, unparsed=result.unparsed, source=source_text.name)
         log.warnings.extend(result.warnings)
         side = result.side
+        if not any(run.epoch_records for run in log.runs):
+            printed = read_tables(side.text)  # no console epochs: a history printed as a table or dict
+            if printed:
+                for run in printed:
+                    run.meta["start_line"] = side.original_line(run.meta["start_line"])
+                log.runs = printed
+                log.warnings.append(f"no console epochs: the history was read from the {len(printed)} history "
+                                    f"table(s) or dict(s) printed in the text")
         log.predictions = extract_predictions(side.text)
         blocks = _context.extract_context(side.text)
         if side.lines is not None:  # the side text skipped training output: back to input lines

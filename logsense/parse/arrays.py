@@ -90,6 +90,12 @@ def _scan(text: str) -> list[tuple[int, int, list, bool]]:
     elided: list[bool] = []
 
     def abandon() -> None:  # the open lists were not arrays; the lists closed inside them may be
+        outer = items[0] if items else None
+        if outer and len(outer) >= 2 and all(isinstance(e, tuple) for e in outer):
+            # An array cut before its last bracket (`[[0 0 1]` and two more rows, then prose): the rows
+            # that closed are the array, as far as it was printed.
+            found.append((starts[0], outer[-1][1], outer, True))
+            items[0] = None
         for entries in items:
             if entries:
                 found.extend(e for e in entries if isinstance(e, tuple))

@@ -159,7 +159,10 @@ class Assembler:
             return False
         state = self.current
         declared = state.run.meta.get("declared_epochs") if state else None
-        restart = (state is None or (state.epoch is not None and h["epoch"] <= state.epoch)
+        # The header of the epoch under way, printed again before its bar ends (a generator that prints
+        # `Epoch 1/1000` into every update), is the same epoch; once that epoch's line is out, a new fit.
+        repeated = state is not None and h["epoch"] == state.epoch and not state.epoch_done
+        restart = (state is None or (state.epoch is not None and h["epoch"] <= state.epoch and not repeated)
                    or (declared is not None and h["total"] is not None and h["total"] != declared))
         if restart:
             state = self._new_run(seg.line)
@@ -276,7 +279,9 @@ class Assembler:
         if layout[1] or layout[2] or layout[3]:
             self._note_names(state, layout)
         step, total = p["step"], p["total"]
-        final = step is None or (total is not None and step >= total)
+        # A full bar that still shows an ETA (`796/796 [===] - ETA: 0s - loss: ...`) is the last update
+        # before the epoch's own line, not that line.
+        final = step is None or (total is not None and step >= total and p["eta"] is None)
         if final or not state.evidence:  # one partial bar tells as much as all of them
             self._note_format(state, p)
         if not final:
@@ -297,7 +302,15 @@ class Assembler:
         if state.epoch_done and records and records[-1]["epoch"] == state.epoch:
             # The same bar redrawn or finalised with val_ metrics; a bar of another
             # length after the epoch ended is evaluate()/predict() output.
-            if p["total"] == state.final_total and set(records[-1]) - {"seconds"} <= set(record):
+            if p["total"] != state.final_total:
+                return True
+            if state.headerless and not _same_values(records[-1], record):
+                # No headers and no redraws: each epoch printed only its final bar line.
+                state.epoch += 1
+                record["epoch"] = state.epoch
+                records.append(record)
+                return True
+            if set(records[-1]) - {"seconds"} <= set(record):
                 records[-1] = record
             return True
         records.append(record)
@@ -374,14 +387,24 @@ class Assembler:
     def finish(self) -> list[Run]:
         runs: list[Run] = []
         self.quoted = []
+        kept: _RunState | None = None
         for state in self.runs:
             if state.tentative or (not state.run.epoch_records and not state.run.step_records):
                 continue
             run = state.run
-            if runs and _quotes(run, runs[-1]):
+            if kept is not None and _one_epoch_fit(state) and _one_epoch_fits(kept) \
+                    and kept.final_total == state.final_total and kept.run.metrics == run.metrics:
+                # `for ...: model.fit(x, y, epochs=1)`: each epoch printed as `Epoch 1/1`, one training.
+                _append_fit(kept.run, run)
+                continue
+            if runs and any(_quotes(run, before) for before in runs):
                 # "Here it got its best loss:" and an epoch copied from above: a quotation, not a run.
                 self.quoted.append((run.meta.get("start_line", 0), len(run.epoch_records)))
                 continue
+            if runs and _previews(runs[-1], run):
+                # A page's one-line preview of the log above the log itself: the preview goes.
+                self.quoted.append((runs[-1].meta.get("start_line", 0), len(runs[-1].epoch_records)))
+                runs.pop()
             run.index = len(runs)
             # Keras 3 sometimes flushes an epoch's second update before its first;
             # the steps are a series over step numbers, so order them by step.
@@ -395,9 +418,51 @@ class Assembler:
             if inferred:
                 run.meta["inferred_names"] = inferred
             runs.append(run)
+            kept = state
         if self.pending_events and runs:
             runs[-1].events.extend(self.pending_events)
         return runs
+
+
+def _previews(before: Run, run: Run) -> bool:
+    """Whether ``before`` is a preview of ``run``: fewer epochs, each the same as ``run``'s first ones."""
+    n = len(before.epoch_records)
+    if not n or n >= len(run.epoch_records) or before.step_records and not run.step_records:
+        return False
+    return all(_record_key(a) == _record_key(b) for a, b in zip(before.epoch_records, run.epoch_records))
+
+
+def _one_epoch_fit(state: _RunState) -> bool:
+    """A run that is one ``fit(epochs=1)``: one epoch, declared as the only one."""
+    return state.run.meta.get("declared_epochs") == 1 and len(state.run.epoch_records) == 1
+
+
+def _one_epoch_fits(state: _RunState) -> bool:
+    """A run made of ``fit(epochs=1)`` calls (one, or several already joined)."""
+    return state.run.meta.get("declared_epochs") == 1 and \
+        len(state.run.epoch_records) == state.run.meta.get("fits", 1)
+
+
+def _append_fit(run: Run, fit: Run) -> None:
+    """Join the next ``fit(epochs=1)`` to the training it continues, as its next epoch."""
+    epoch = run.epoch_records[-1]["epoch"] + 1
+    shift = epoch - fit.epoch_records[0]["epoch"]
+    run.epoch_records.extend({**r, "epoch": r["epoch"] + shift} for r in fit.epoch_records)
+    run.step_records.extend({**r, "epoch": r["epoch"] + shift} for r in fit.step_records)
+    for event in fit.events:
+        if event.epoch is not None:
+            event.epoch += shift
+    run.events.extend(fit.events)
+    run.meta["fits"] = run.meta.get("fits", 1) + 1
+    run.meta["end_line"] = fit.meta.get("end_line", run.meta.get("end_line"))
+    run.invalidate()
+
+
+def _same_values(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Whether two epoch lines agree on every metric both print (Keras 3 prints an epoch's bar twice,
+    the second time with the val_ metrics added)."""
+    shared = [k for k in before if k in after and k not in ("epoch", "seconds")]
+    return bool(shared) and all(repr(before[k]) == repr(after[k]) for k in shared)
 
 
 def _record_key(record: dict[str, Any]) -> tuple:

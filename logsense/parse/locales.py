@@ -199,7 +199,29 @@ def _metric(table: LocaleTable, name: str) -> tuple[str, tuple[str, ...]]:
     if name.startswith("val_") and name[4:] in table._metrics:
         english, codes = table._metrics[name[4:]]
         return "val_" + english, codes
+    if name.isascii():
+        return _english_spelling(name), ()
     return name, ()
+
+
+#: Separators old Keras and pages put inside a name (``val. loss``, ``val _ loss``).
+_NAME_SEPARATORS = re.compile(r"\s*\.\s+|\s+_\s*|\s*_\s+|\s+")
+
+
+def _english_spelling(name: str) -> str:
+    """An English metric name as Keras spells it: ``acc.`` -> ``acc``, ``val. loss`` -> ``val_loss``,
+    ``ACC`` -> ``acc``; other names (a user's ``F1Score``) unchanged."""
+    spelled = _NAME_SEPARATORS.sub("_", name.strip()).rstrip(".")
+    lower = spelled.lower()
+    base = lower[4:] if lower.startswith("val_") else lower
+    if base in _ENGLISH_METRICS or "loss" in base or base.endswith(("acc", "accuracy")):
+        return lower
+    return name
+
+
+#: English metric names whose spelling `_english_spelling` may normalise (case, separators).
+_ENGLISH_METRICS = frozenset({"loss", "acc", "accuracy", "mse", "mae", "mape", "msle", "auc", "lr",
+                              "learning_rate", "precision", "recall", "output"})
 
 
 def script_of(ch: str) -> str | None:

@@ -46,7 +46,9 @@ HEADER_GLUE = re.compile(r"(?<=[^\W\d_])(?=\d+/\d+(?:\s|$))")
 #: Text that looks like training output; only such segments are reported as unparsed.
 LOGLIKE = re.compile(r"\[[=>.]{3,}\]|━{3,}|\bETA[:：]|\b\w+[:：] ?[-+]?(?:\d|nan|inf)|^Epoch \d+/\d+\s*$")
 #: The start of a wrapped bar line's remainder: the rest of a metric name, value or separator.
-CONTINUATION = re.compile(r"\s*(?:[\w.]*[:：] ?[-+]?(?:\d|nan|inf)|[\w.]* [-–—] [\w.]+[:：]|[-–—] [\w.]+[:：]|\d)")
+CONTINUATION = re.compile(r"\s*(?:[\w.]*[:：] ?[-+]?(?:\d|nan|inf)|[\w.]* [-–—] [\w.]+[:：]|[-–—] [\w.]+[:：]|\d|[=>.]*\])")
+#: A bar broken off at the end of a line (`6/10 [=======>.....`): its rest opens the next line.
+_OPEN_BAR = re.compile(r"\d+/\d+ +\[[=>.]*$")
 #: Punctuation translation puts where Keras printed ASCII.
 _PUNCTUATION = str.maketrans({"，": ",", "／": "/", "\u00a0": " ", "\u3000": " "})
 
@@ -75,6 +77,15 @@ def strip_ansi(text: str) -> str:
 _DECOR_PREFIX = re.compile(r"(?:>\s?|[-*+]\s+|\d{1,6}[.:)]\s+|\d{1,6}\s*\|\s?|[`*|]+\s*)+")
 _DECOR_END = "`*|"
 _DECOR_START = ">-*+`|0123456789"  # a line starting otherwise has no prefix to strip
+#: What a page's markup leaves inside a line: Markdown escapes (``\\[``, ``val\\_loss``), a hard
+#: break (a trailing ``\\``), HTML line breaks, bold marks around a value.
+_MARKUP = re.compile(r"\\(?=[\[\]_*`\\<>#-])|\\[ \t]*$|</?br\s*/?>\s*$|\*\*", re.I)
+
+
+def _unmark(line: str) -> str:
+    """``line`` without the markup a page put inside it; unchanged (to the byte: a screen's width is
+    read from line lengths) when it has none."""
+    return _MARKUP.sub("", line) if _MARKUP.search(line) else line
 
 
 def _undecorate(line: str) -> str:
@@ -109,8 +120,11 @@ def segments(text: str, locales: LocaleTable, width: int | None = None,
     candidate = CANDIDATE.match
     # Every piece of a capture passes here (a 20 MB capture has 100k in 1.3k lines):
     # what can be decided for a whole line is, and no test copies a piece.
+    lines = text.split("\n")
+    if "\\" in text or "**" in text or "<" in text:
+        lines = [_unmark(line) if "\\" in line or "**" in line or "<" in line else line for line in lines]
     lines = [_undecorate(line) if line[-1:] in _DECOR_END or line.lstrip()[:1] in _DECOR_START else line
-             for line in text.split("\n")]
+             for line in lines]
     for number, line in _unwrap(lines, width):
         # Non-ASCII other than the Keras 3 bar: a translated log (or prose).
         foreign_line = not line.isascii() and not line.replace("━", "").isascii()
@@ -166,19 +180,42 @@ def _unwrap(lines: list[str], width: int | None = None) -> Iterator[tuple[int, s
     i = 0
     while i < len(lines):
         line, number = lines[i], i + 1
-        while (((width and len(line) >= width - 1) or ends_open(line)) and i + 1 < len(lines)
-               and CONTINUATION.match(lines[i + 1]) and not CANDIDATE.match(lines[i + 1])):
+        while i + 1 < len(lines):
+            rest = lines[i + 1]
+            if ((width and len(line) >= width - 1) or ends_open(line)) \
+                    and CONTINUATION.match(rest) and not CANDIDATE.match(rest):
+                line += rest
+            elif leads_on(line, rest):  # a page broke the list before ` - accuracy: ...`
+                line = f"{line.rstrip()} {rest.lstrip()}"
+            else:
+                break
             i += 1
-            line += lines[i]
         yield number, line
         i += 1
+
+
+#: A line that goes on a metric list (`- accuracy: 0.55 ...`): never a Keras line of its own.
+_LEADS_ON = re.compile(rf"\s*[-–—] {_WORD}[^:：]{{0,60}}[:：] ?[-+]?(?:\d|nan|inf)")
+#: A metric list that has ended on a value: a page may have broken it there.
+_ENDS_VALUE = re.compile(r"[:：] ?[-+]?(?:\d[\d.]*(?:e[-+]?\d+)?|nan|inf)(?:\*\*)?\s*(?:\\|</?br\s*/?>)?\s*$",
+                         re.I)
+
+
+def ends_on_value(line: str) -> bool:
+    """A line whose metric list ended on a value: the next line may still carry its rest."""
+    return _ENDS_VALUE.search(line) is not None
+
+
+def leads_on(line: str, rest: str) -> bool:
+    """Whether ``rest`` is the rest of ``line``'s metric list, broken off after a value."""
+    return _LEADS_ON.match(rest) is not None and _ENDS_VALUE.search(line) is not None
 
 
 def ends_open(line: str) -> bool:
     """A line that stops where a metric list cannot (``- val_loss:``, ``- acc: 0.5 -``): a page or
     an editor wrapped it, whatever its width, and the next line holds the rest."""
     end = line.rstrip()
-    return end.endswith((":", " -")) and " - " in end
+    return (end.endswith((":", " -")) and " - " in end) or _OPEN_BAR.search(end) is not None
 
 
 def _apply_backspaces(piece: str) -> str:

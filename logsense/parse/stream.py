@@ -33,7 +33,8 @@ from .assemble import Assembler
 from .fast import fast_record, read_redraws, salvage_progress
 from .locales import LocaleTable, table
 from .records import Record, parse_segment
-from .segment import CANDIDATE, CONTINUATION, LOGLIKE, Segment, ends_open, segments, strip_ansi, unwrap_width
+from .segment import (CANDIDATE, CONTINUATION, LOGLIKE, Segment, ends_on_value, ends_open, leads_on, segments,
+                      strip_ansi, unwrap_width)
 
 #: Text held before the first line is parsed: the wrap width of a copied screen is
 #: decided from it, so an input up to this size reads exactly as a whole text.
@@ -163,6 +164,8 @@ class LogStream:
             block, rest = text, ""
         else:
             end = self._split_point(text)
+            if end < 0 and len(text) > MAX_PENDING_CHARS:
+                end = text.rfind("\n")  # past the cap, lines held back for their rest are parsed anyway
             if end < 0:
                 if len(text) <= MAX_PENDING_CHARS:
                     self._pending = [text]
@@ -197,6 +200,19 @@ class LogStream:
             if end <= 0 or not ends_open(text[text.rfind("\n", 0, end) + 1:end]):
                 break
             end = text.rfind("\n", 0, end)
+        if end > 0:  # a list that ended on a value may go on in the next line (`- accuracy: ...`)
+            before = text.rfind("\n", 0, end)
+            if ends_on_value(text[before + 1:end]):
+                end = before
+            for _ in range(_OPEN_LINES):  # never split a line from the rest of its list
+                if end < 0:
+                    break
+                after = text[end + 1:text.find("\n", end + 1)]
+                before = text.rfind("\n", 0, end)
+                line = text[before + 1:end]
+                if not (ends_open(line) or leads_on(line, after)):
+                    break
+                end = before
         if not self._width or end < 0:
             return end
         after_end, end = end, text.rfind("\n", 0, end)
