@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..log import Event, Run
+from ..metrics import VAL_PREFIX
 from .fast import BarGroups, bar_record
 from .locales import LocaleTable, detect_locale
-from ..metrics import VAL_PREFIX
 from .names import known_name, resolve_names, validation_pairs
 from .records import duration
 from .segment import Segment

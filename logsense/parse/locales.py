@@ -316,10 +316,63 @@ def load_locale(data: dict) -> Locale:
     )
 
 
+class _ShippedTable(LocaleTable):
+    """The shipped tables, read on first need: an English log never waits for 42 TOML files.
+
+    English keywords, units and plain metric names are answered without the files; any other
+    lookup loads them once (about 60 ms) and indexes them as `LocaleTable` does.
+    """
+
+    def __init__(self) -> None:  # noqa: D107 - the fields are filled by `_ensure`
+        self._loaded = False
+
+    def _ensure(self) -> None:
+        if not self._loaded:
+            self.locales = tuple(sorted(_load(), key=lambda loc: loc.code))
+            self.__post_init__()
+            self._loaded = True
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        if name.startswith("__") or name == "_loaded":
+            raise AttributeError(name)
+        self._ensure()
+        return object.__getattribute__(self, name)
+
+    def keyword(self, words: str) -> tuple[str, tuple[str, ...]] | None:
+        if words in HEADER_WORDS:
+            return words, ()
+        self._ensure()
+        return super().keyword(words)
+
+    def unit(self, word: str) -> tuple[str, tuple[str, ...]] | None:
+        if word in UNITS:
+            return word, ()
+        self._ensure()
+        return super().unit(word)
+
+    def metric(self, name: str) -> tuple[str, tuple[str, ...]]:
+        if name in _PLAIN_NAMES:
+            return name, ()
+        self._ensure()
+        return super().metric(name)
+
+    def __repr__(self) -> str:
+        return f"LocaleTable({len(self.locales)} locales)" if self._loaded else "LocaleTable(shipped, not read yet)"
+
+    __hash__ = LocaleTable.__hash__
+
+
+#: Metric names as English Keras prints them, which no table translates.
+_PLAIN_NAMES = frozenset(p + n for p in ("", "val_") for n in (
+    "loss", "accuracy", "acc", "mse", "mae", "mape", "msle", "auc", "precision", "recall", "lr", "learning_rate",
+    "output", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
+    "mean_squared_error", "mean_absolute_error", "top_k_categorical_accuracy"))
+
+
 @cache
 def table() -> LocaleTable:
-    """Every locale file shipped in ``logsense.grammars.locales``, sorted by code."""
-    return LocaleTable(tuple(sorted(_load(), key=lambda loc: loc.code)))
+    """Every locale file shipped in ``logsense.grammars.locales``, sorted by code (read on first need)."""
+    return _ShippedTable()
 
 
 def _load() -> list[Locale]:

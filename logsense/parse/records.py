@@ -17,7 +17,6 @@ from typing import Any
 
 from lark import Lark, Token, Transformer, v_args
 
-
 Record = tuple[str, Any]
 
 _UNIT_SECONDS = {"us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0}

@@ -203,19 +203,22 @@ _ENDS_VALUE = re.compile(r"[:：] ?[-+]?(?:\d[\d.]*(?:e[-+]?\d+)?|nan|inf)(?:\*\
 
 def ends_on_value(line: str) -> bool:
     """A line whose metric list ended on a value: the next line may still carry its rest."""
-    return _ENDS_VALUE.search(line) is not None
+    return _ENDS_VALUE.search(line[-80:]) is not None
 
 
 def leads_on(line: str, rest: str) -> bool:
     """Whether ``rest`` is the rest of ``line``'s metric list, broken off after a value."""
-    return _LEADS_ON.match(rest) is not None and _ENDS_VALUE.search(line) is not None
+    return _LEADS_ON.match(rest) is not None and ends_on_value(line)
 
 
 def ends_open(line: str) -> bool:
     """A line that stops where a metric list cannot (``- val_loss:``, ``- acc: 0.5 -``): a page or
     an editor wrapped it, whatever its width, and the next line holds the rest."""
     end = line.rstrip()
-    return (end.endswith((":", " -")) and " - " in end) or _OPEN_BAR.search(end) is not None
+    # A bar is at most a few hundred characters: look at the tail only (a line of redraws is long).
+    if end.endswith((":", " -")) and " - " in end:
+        return True
+    return end[-1:] in "[=>." and _OPEN_BAR.search(end[-400:]) is not None
 
 
 def _apply_backspaces(piece: str) -> str:

@@ -33,8 +33,18 @@ from .assemble import Assembler
 from .fast import fast_record, read_redraws, salvage_progress
 from .locales import LocaleTable, table
 from .records import Record, parse_segment
-from .segment import (CANDIDATE, CONTINUATION, LOGLIKE, Segment, ends_on_value, ends_open, leads_on, segments,
-                      strip_ansi, unwrap_width)
+from .segment import (
+    CANDIDATE,
+    CONTINUATION,
+    LOGLIKE,
+    Segment,
+    ends_on_value,
+    ends_open,
+    leads_on,
+    segments,
+    strip_ansi,
+    unwrap_width,
+)
 
 #: Text held before the first line is parsed: the wrap width of a copied screen is
 #: decided from it, so an input up to this size reads exactly as a whole text.

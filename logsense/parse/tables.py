@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+
 from ..log import Run
 from ..metrics import is_accuracy, is_loss
 
