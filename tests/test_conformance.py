@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -33,6 +34,7 @@ def _run(series: dict[str, list[float]], index: int = 0, **meta) -> Run:
 
 
 _rng = np.random.default_rng(7)
+REAL_POSTS = Path(__file__).resolve().parent.parent / "fixtures" / "real_posts" / "posts"
 #: Runs no detector or cause may stumble over.
 AWKWARD = {
     "empty": _run({}),
@@ -149,6 +151,8 @@ def _real_logs() -> list[Log]:
 
     for folder in keras_catalog.scenario_dirs():
         logs.append(logsense.parse(folder / "pasted.txt"))
+    # Real forum posts (fixtures/real_posts): the causes people hit, the unexplained fallback among them.
+    logs += [logsense.parse(p) for p in sorted(REAL_POSTS.glob("*.txt"))]
     # A single-output regression collapsed to one value (the seeds only paste multi-output arrays).
     same = 0.3125 + _rng.normal(0, 1e-4, (8, 1))
     logs.append(Log(predictions=[Prediction(line=1, values=same)], context={"loss": "mse"}))

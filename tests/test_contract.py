@@ -20,7 +20,8 @@ SYMPTOMS = {"divergence", "nan", "jump", "plateau", "oscillation", "overfitting"
             "loss_out_of_range", "lr_scaled_loss", "collapse"}
 CAUSES = {"lr_too_high", "l2_penalty_in_loss", "saturated_logits", "loss_activation_mismatch",
           "collapse_to_mean", "optimizer_instability", "dropout_gap", "healthy",
-          "memorization"}  # added after the contract's first list, shown by the overfitting captures
+          "memorization",  # added after the contract's first list, shown by the overfitting captures
+          "unexplained"}  # issue 14: a symptom no cause explains (the real posts show it)
 FORMATS = {"keras0", "keras1", "keras2", "tfkeras", "keras3", "csvlogger", "history"}
 
 

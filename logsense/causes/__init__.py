@@ -19,6 +19,7 @@ from .memorization import Memorization
 from .rank import rank_causes as _rank
 from .replay_log import replay_as_log
 from .saturated_logits import SaturatedLogits
+from .unexplained import Unexplained
 
 REGISTRY: tuple[type[CauseModel], ...] = (
     LrTooHigh,
@@ -30,6 +31,7 @@ REGISTRY: tuple[type[CauseModel], ...] = (
     DropoutGap,
     Memorization,
     Healthy,
+    Unexplained,
 )
 
 __all__ = ["rank_causes", "REGISTRY", "CAUSES", "REPLAY_STATES", "Cause", "CauseModel", "RunCause", "LogCause",
@@ -38,4 +40,4 @@ __all__ = ["rank_causes", "REGISTRY", "CAUSES", "REPLAY_STATES", "Cause", "Cause
 
 def rank_causes(log: Log, run_findings: dict[int, list[Finding]], log_findings: list[Finding]) -> list[Cause]:
     """Every registered cause assessed on ``log``, most confident first (`logsense.causes.rank`)."""
-    return _rank(log, run_findings, log_findings, REGISTRY)
+    return _rank(log, run_findings, log_findings, [c for c in REGISTRY if c is not Unexplained], Unexplained)

@@ -32,7 +32,9 @@ if TYPE_CHECKING:
 CAUSES = ("lr_too_high", "l2_penalty_in_loss", "saturated_logits", "loss_activation_mismatch",
           "collapse_to_mean", "optimizer_instability", "dropout_gap", "healthy",
           # Added after the contract's first list (new ids are allowed, each shown by a fixture):
-          "memorization")
+          "memorization",
+          # issue 14 (real posts): the fallback for a symptom no cause explains
+          "unexplained")
 
 CONFIRMED, CONSISTENT, CONTRADICTED, NOT_RUN = "confirmed", "consistent", "contradicted", "not_run"
 #: The replay states, in the contract's vocabulary.

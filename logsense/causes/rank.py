@@ -14,14 +14,21 @@ from .base import Cause, CauseModel, LogCause, RunCause, run_context
 
 #: A run covered by another cause at least this confident is not called healthy.
 COVERED = 0.5
+#: A run whose findings no cause explains at least this confidently gets the `unexplained` fallback.
+EXPLAINED = 0.3
+#: A run called healthy beside a run with symptoms is the control, not what the paste is about:
+#: its healthy verdict keeps this share of its confidence, so the paste's problem ranks first.
+BESIDE_PROBLEM = 0.5
 
 
 def rank_causes(log: Log, run_findings: dict[int, list[Finding]], log_findings: list[Finding],
-                registry: Iterable[type[CauseModel]]) -> list[Cause]:
+                registry: Iterable[type[CauseModel]], fallback: type[RunCause] | None = None) -> list[Cause]:
     """Assess every cause of ``registry`` on every run (a `RunCause`) or on the whole log (a `LogCause`),
     most confident first.
 
-    Log-level findings (cross-run, predictions) are handed to each run they name.
+    Log-level findings (cross-run, predictions) are handed to each run they name. A run with
+    findings that no cause explains with confidence `EXPLAINED` is assessed by ``fallback``
+    (`unexplained`): never an empty cause list for a run with a finding.
     """
     found: list[Cause] = []
     every = [f for idx in sorted(run_findings) for f in run_findings[idx]] + list(log_findings)
@@ -40,7 +47,30 @@ def rank_causes(log: Log, run_findings: dict[int, list[Finding]], log_findings: 
     # A cause of the whole paste (its pasted predictions, say) speaks for the model its runs trained.
     whole = any(not c.runs for c in confident)
     found = [c for c in found if not (c.cause == "healthy" and (whole or set(c.runs) & covered))]
+    if fallback is not None:
+        found += _fallback(log, run_findings, log_findings, found, fallback)
+    troubled = {run.index for run in log.runs if run_findings.get(run.index)} | {
+        r for c in found if c.cause != "healthy" for r in c.runs}
+    for c in found:
+        if c.cause == "healthy" and troubled - set(c.runs):
+            c.confidence *= BESIDE_PROBLEM
+            c.evidence += f"; another run of this paste ({', '.join(map(str, sorted(troubled)))}) has symptoms"
     return sorted(found, key=lambda c: -c.confidence)
+
+
+def _fallback(log: Log, run_findings: dict[int, list[Finding]], log_findings: list[Finding],
+              found: list[Cause], fallback: type[RunCause]) -> list[Cause]:
+    """The fallback cause for every run with findings no found cause explains."""
+    explained = {r for c in found if c.cause != "healthy" and c.confidence >= EXPLAINED for r in c.runs}
+    if any(not c.runs and c.confidence >= EXPLAINED for c in found):
+        return []
+    model = fallback(log)
+    out: list[Cause] = []
+    for run in log.runs:
+        own = list(run_findings.get(run.index, [])) + [f for f in log_findings if run.index in f.runs]
+        if own and run.index not in explained:
+            out += _safe(log, fallback.id, lambda run=run, own=own: model.assess(run, own, run_context(log, run)))
+    return out
 
 
 def _safe(log: Log, name: str, assess: Callable[[], Cause | None]) -> list[Cause]:
