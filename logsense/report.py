@@ -1,12 +1,21 @@
-"""The diagnosis report: findings per run, causes ranked, as JSON (the contract) or terminal text."""
+"""The diagnosis report: findings per run, causes ranked, a status per run and the verdict,
+as JSON (the contract, docs/contract.md) or terminal text."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
+from . import verdict as _verdict
 from .causes.base import Cause
 from .findings import Finding
 from .log import Log, jsonable, to_html
+from .verdict import RunStatus
+
+#: Runs the terminal report lists in full (problems first); the others go in the runs table.
+MAX_RUNS_IN_FULL = 5
+#: Rows of the terminal's runs table before the rest are counted.
+MAX_TABLE_ROWS = 40
 
 
 @dataclass
@@ -31,6 +40,48 @@ class Report:
     run_findings: dict[int, list[Finding]] = field(default_factory=dict)
     log_findings: list[Finding] = field(default_factory=list)
     causes: list[Cause] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # `healthy` is a status kept among the causes for compatibility: beside an open finding it
+        # must never read as the top cause, so it goes after every real one (stable otherwise).
+        if self.findings:
+            self.causes = sorted(self.causes, key=lambda c: c.cause == "healthy")
+
+    @cached_property
+    def statuses(self) -> list[RunStatus]:
+        """`RunStatus` per run, in run order (`logsense.verdict` has the rules).
+
+        Example:
+            >>> import logsense
+            >>> [str(s) for s in logsense.diagnose({"loss": [1.0, 0.5, 0.25, 0.2, 0.19]}).statuses]
+            ['healthy']
+        """
+        return _verdict.run_statuses(self.log, self.run_findings, self.log_findings, self.causes)
+
+    def status(self, run_index: int) -> RunStatus:
+        """The status of the run with this index; `KeyError` for an index the log does not have."""
+        for run, status in zip(self.log.runs, self.statuses):
+            if run.index == run_index:
+                return status
+        raise KeyError(f"no run {run_index}: the log has {len(self.log.runs)} run(s)")
+
+    @cached_property
+    def names(self) -> list[str]:
+        """Each run's name, by what differs between the runs' set-ups (``lr=0.01``), else ``run i``."""
+        return _verdict.run_names(self.log)
+
+    @cached_property
+    def verdict(self) -> list[str]:
+        """One plain sentence per problem, with its number, its fix and the replay's state; empty when
+        nothing is wrong.
+
+        Example:
+            >>> import logsense
+            >>> logsense.diagnose({"loss": [1.0, 0.5, 0.25, 0.2, 0.19]}).verdict
+            []
+        """
+        return _verdict.verdict(self.log, self.run_findings, self.log_findings, self.causes, self.statuses,
+                                self.names)
 
     @property
     def findings(self) -> list[Finding]:
@@ -65,32 +116,43 @@ class Report:
             >>> doc = logsense.diagnose({"loss": [278.2014, 601.1653, 1299.0583, 2807.1353, 6065.9375]}).to_dict()
             >>> doc["runs"][0]["findings"][0]["symptom"], doc["causes"][0]["replay"]["confirmed"]
             ('divergence', True)
+            >>> doc["runs"][0]["status"], doc["causes"][0]["replay_state"]["state"]
+            ('problem', 'confirmed')
             >>> json.loads(json.dumps(doc)) == doc  # strict JSON
             True
         """
         runs = []
-        for run in self.log.runs:
-            runs.append({"index": run.index, "meta": run.meta,
+        for run, status, name in zip(self.log.runs, self.statuses, self.names):
+            runs.append({"index": run.index, "name": name, "status": status.value, "meta": run.meta,
                          "findings": [f.to_dict() for f in self.run_findings.get(run.index, [])]})
+        causes = []
+        for c in self.causes:
+            doc = c.to_dict()
+            doc["replay_state"] = _verdict.replay_state(c)
+            causes.append(doc)
         return jsonable({
+            "verdict": list(self.verdict),
             "runs": runs,
             "findings": [f.to_dict() for f in self.log_findings],
-            "causes": [c.to_dict() for c in self.causes],
+            "causes": causes,
             "context": self.log.context,
             "warnings": list(self.log.warnings),
         })
 
     def to_text(self) -> str:
-        """A readable terminal report: one line per finding with its numbers, then the causes.
+        """A readable terminal report: the verdict, the runs (a few in full, the rest as a table), then the
+        causes, identical ones across runs as one entry listing the runs.
 
         Example:
             >>> import logsense
             >>> report = logsense.diagnose({"loss": [278.2014, 601.1653, 1299.0583, 2807.1353, 6065.9375]})
             >>> print(report.to_text())
-            run 0: 5 epochs, format history, locale en, metrics loss
+            verdict:
+              Run 0: loss diverges x2.161 per epoch: the learning rate is too high; ... - confirmed by replay
+            run 0: problem, 5 epochs, format history, locale en, metrics loss
               divergence in loss epochs 1-5 (confidence 0.99): growth_factor=2.161, ...
             causes, most likely first:
-              lr_too_high (runs 0, confidence ...) [replay confirmed, max rel. error ...]
+              lr_too_high on run 0 (confidence ...) [replay confirmed: reproduces the printed loss ...]
                 evidence: loss grows geometrically by x2.1609 per epoch ...
                 fix: divide the learning rate by more than 1.235 (lr*h = 2.47 must fall below 2); ...
         """
@@ -99,34 +161,74 @@ class Report:
             lines.append(f"note: {w}")
         if not self.log.runs and not self.log.predictions:
             lines.append("nothing to diagnose: no training log or predictions were recognised")
-        for run in self.log.runs:
-            m = run.meta
-            names = ", ".join(run.metrics) or (f"{', '.join(run.step_metrics)} (progress updates only)"
-                                               if run.step_metrics else "-")
-            lines.append(f"run {run.index}: {len(run.epoch_records)} epochs, format {m.get('format')}, "
-                         f"locale {m.get('locale')}, metrics {names}")
-            found = self.run_findings.get(run.index, [])
-            if not found:
-                lines.append("  no symptoms")
-            for f in found:
-                lines.append("  " + format_finding(f))
+        if self.verdict:
+            lines.append("verdict:")
+            lines += [f"  {s}" for s in self.verdict]
+        elif self.log.runs:
+            lines.append(f"verdict: no problem found in {len(self.log.runs)} run(s)")
+        order = sorted(range(len(self.log.runs)), key=lambda i: _STATUS_ORDER[self.statuses[i]])
+        full = sorted(order[:MAX_RUNS_IN_FULL])
+        for i in full:
+            lines += self._run_lines(i)
+        rest = sorted(order[MAX_RUNS_IN_FULL:])
+        if rest:
+            lines.append(f"{len(rest)} more run(s):")
+            lines += ["  " + row for row in self.runs_table(rest)]
         for f in self.log_findings:
             lines.append(format_finding(f))
-        if self.causes:
+        groups = group_causes([c for c in self.causes if c.cause != "healthy"])
+        if groups:
             lines.append("causes, most likely first:")
-            for c in self.causes:
-                runs = ",".join(str(r) for r in c.runs)
-                status = ""
-                if c.replay is not None:
-                    status = (" [replay confirmed, max rel. error %.2g]" if c.replay.confirmed
-                              else " [replay not confirmed, max rel. error %.2g]") % c.replay.max_rel_error
-                lines.append(f"  {c.cause} (runs {runs or '-'}, confidence {c.confidence:.2f}){status}")
-                if c.evidence:
-                    lines.append(f"    evidence: {c.evidence}")
-                if c.fix:
-                    lines.append(f"    fix: {c.fix}")
+            for group in groups:
+                lead = group[0]
+                where = _runs_text(sorted({r for c in group for r in c.runs}))
+                scope = f" for run {lead.runs[0]}" if len(group) > 1 and len(lead.runs) == 1 else ""
+                status = f" [replay {_verdict.replay_words(lead)}: {_verdict.replay_reason(lead)}]"
+                lines.append(f"  {lead.cause} on {where} (confidence {lead.confidence:.2f}{scope}){status}")
+                if lead.evidence:
+                    lines.append(f"    evidence{scope}: {lead.evidence}")
+                if lead.fix:
+                    lines.append(f"    fix: {lead.fix}")
         return "\n".join(lines)
 
+    def _run_lines(self, i: int) -> list[str]:
+        run = self.log.runs[i]
+        m = run.meta
+        names = ", ".join(run.metrics) or (f"{', '.join(run.step_metrics)} (progress updates only)"
+                                           if run.step_metrics else "-")
+        name = self.names[i]
+        head = f"run {run.index}" + ("" if name.startswith("run ") else f" ({name})")
+        out = [(f"{head}: {self.statuses[i].value}, {len(run.epoch_records)} epochs, format {m.get('format')}, "
+                f"locale {m.get('locale')}, metrics {names}")]
+        found = self.run_findings.get(run.index, [])
+        if not found:
+            out.append("  no symptoms")
+        out += ["  " + format_finding(f) for f in found]
+        return out
+
+    def runs_table(self, positions: list[int] | None = None) -> list[str]:
+        """The runs as text rows: name, format, epochs, status, top finding (missing values empty).
+
+        Example:
+            >>> import logsense
+            >>> print("\\n".join(logsense.diagnose({"loss": [1.0, 0.5, 0.25, 0.2, 0.19]}).runs_table()))
+            run  name   format   epochs  status   top finding
+            0    run 0  history  5       healthy
+        """
+        positions = list(range(len(self.log.runs))) if positions is None else positions
+        header = ["run", "name", "format", "epochs", "status", "top finding"]
+        rows = []
+        for i in positions[:MAX_TABLE_ROWS]:
+            run = self.log.runs[i]
+            found = _verdict.open_findings(self.log, self.run_findings, self.log_findings, run.index)
+            top = "" if not found else f"{found[0].symptom} in {found[0].metric or found[0].source}"
+            rows.append([str(run.index), self.names[i], str(run.meta.get("format") or ""),
+                         str(len(run.epoch_records)), self.statuses[i].value, top])
+        widths = [max(len(r[k]) for r in [header, *rows]) for k in range(len(header))]
+        out = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header, *rows]]
+        if len(positions) > MAX_TABLE_ROWS:
+            out.append(f"... {len(positions) - MAX_TABLE_ROWS} more run(s) in the JSON (--json)")
+        return out
 
     def _repr_html_(self) -> str:
         return to_html(self)
@@ -135,9 +237,36 @@ class Report:
         symptoms = list(dict.fromkeys(f.symptom for f in self.findings))
         causes = [c.cause for c in self.causes]
         top = self.top_cause
-        replay = "" if top is None or top.replay is None else (
-            ", top replay " + ("confirmed" if top.replay.confirmed else "not confirmed"))
+        replay = "" if top is None or top.replay is None else ", top replay " + _verdict.replay_words(top)
         return f"Report(runs={len(self.log.runs)}, symptoms={symptoms}, causes={causes}{replay})"
+
+
+_STATUS_ORDER = {RunStatus.PROBLEM: 0, RunStatus.UNEXPLAINED: 1, RunStatus.HEALTHY: 2, RunStatus.NO_DATA: 3}
+
+
+def group_causes(causes: list[Cause]) -> list[list[Cause]]:
+    """Identical causes across runs (same id, same replay state) as one group, most confident member
+    first; groups in the order of their best member.
+
+    Example:
+        >>> [[c.runs for c in g] for g in group_causes([Cause("lr_too_high", 0.7, [4]), Cause("lr_too_high", 0.9, [1])])]
+        [[[1], [4]]]
+    """
+    groups: dict[tuple[str, str], list[Cause]] = {}
+    for c in causes:
+        groups.setdefault((c.cause, c.replay_status), []).append(c)
+    out = [sorted(g, key=lambda c: -c.confidence) for g in groups.values()]
+    return sorted(out, key=lambda g: -g[0].confidence)
+
+
+def _runs_text(runs: list[int], limit: int = 8) -> str:
+    """``run 0``, ``runs 0, 2, 5``, ``runs 0, 1, 2, ... (120 in all)``; ``the whole paste`` for none."""
+    if not runs:
+        return "the whole paste"
+    if len(runs) == 1:
+        return f"run {runs[0]}"
+    shown = ", ".join(map(str, runs[:limit]))
+    return f"runs {shown}" + (f", ... ({len(runs)} in all)" if len(runs) > limit else "")
 
 
 def format_finding(f: Finding) -> str:
