@@ -123,7 +123,10 @@ def model_keys(layers: list[dict[str, Any]], activations_known: bool = True) -> 
     return out
 
 
-_SIZE_SEPARATORS = re.compile(r"\s*(?:,|->|x|\s)\s*")
+#: Items of a typed stack (``64, 512 -> 1``); an item ``64x512`` (`_TIMES`) is two widths.
+_ITEM_SEPARATORS = re.compile(r"\s*(?:,|->|\s)\s*")
+_TIMES = re.compile(r"\d+(?:x\d+)+")
+_SPACED_TIMES = re.compile(r"(?<=\d)\s*x\s*(?=\d)")
 
 
 def layer_sizes(value: Any) -> list[int]:
@@ -134,7 +137,11 @@ def layer_sizes(value: Any) -> list[int]:
     else: fewer than two widths, a width that is not a positive whole number.
     """
     if isinstance(value, str):
-        parts: list[Any] = _SIZE_SEPARATORS.split(value.strip()) if value.strip() else []
+        parts: list[Any] = []
+        text = _SPACED_TIMES.sub("x", value.strip())
+        for token in _ITEM_SEPARATORS.split(text) if text else []:
+            # 64x512 is two widths; a lone "x" (or "64,x") is a bad item, quoted as typed
+            parts += token.split("x") if _TIMES.fullmatch(token) else [token]
     else:
         parts = list(value)
     sizes = []
@@ -143,6 +150,8 @@ def layer_sizes(value: Any) -> list[int]:
         if isinstance(p, str) and p.isdigit():
             width = int(p)
         if not width or width < 1:
+            if p == "":
+                raise ValueError(f"layer sizes must be positive whole numbers, got an empty item in {value!r}")
             raise ValueError(f"layer sizes must be positive whole numbers, got {p!r}")
         sizes.append(width)
     if len(sizes) < 2:
