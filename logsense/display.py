@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -47,7 +48,7 @@ def table(header: list[str], rows: list[list[Any]]) -> str:
     return f'<table style="{_STYLE}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def run_rows(runs: list["Run"]) -> list[list[Any]]:
+def run_rows(runs: list[Run]) -> list[list[Any]]:
     """One row per run for `RUN_HEADER`."""
     rows = []
     for r in runs:
@@ -59,7 +60,7 @@ def run_rows(runs: list["Run"]) -> list[list[Any]]:
     return rows
 
 
-def log_html(log: "Log") -> str:
+def log_html(log: Log) -> str:
     """What was read: runs, the set-up found around them, pasted arrays, lines not understood."""
     n_epochs = sum(len(r.epoch_records) for r in log.runs)
     head = f"<b>logsense Log</b>: {len(log.runs)} run(s), {n_epochs} epoch(s)"
@@ -81,7 +82,7 @@ def log_html(log: "Log") -> str:
     return _div(parts)
 
 
-def run_html(run: "Run") -> str:
+def run_html(run: Run) -> str:
     """The run's summary row, its set-up, callback events and its epochs (head and tail when long)."""
     parts = [f"<b>logsense Run {run.index}</b>", table(RUN_HEADER, run_rows([run]))]
     parts += _context_part(run.context)
@@ -100,7 +101,7 @@ def run_html(run: "Run") -> str:
     return _div(parts)
 
 
-def report_html(report: "Report") -> str:
+def report_html(report: Report) -> str:
     """The diagnosis: runs, findings with their numbers, causes with confidence and replay error."""
     top = report.top_cause
     head = (f"<b>logsense Report</b>: {len(report.log.runs)} run(s), {len(report.findings)} finding(s), "
@@ -128,14 +129,14 @@ def report_html(report: "Report") -> str:
     return _div(parts)
 
 
-def finding_row(f: "Finding") -> list[Any]:
+def finding_row(f: Finding) -> list[Any]:
     """run, symptom, metric, epochs, confidence, numbers, message."""
     where = f.run if f.run is not None else (",".join(map(str, f.runs)) or f.source)
     return [where, f.symptom, f.metric or f.source, span_text(f.start_epoch, f.end_epoch), f"{f.confidence:.2f}",
             stats_text(f.stats), f.message]
 
 
-def cause_row(rank: int, c: "Cause") -> list[Any]:
+def cause_row(rank: int, c: Cause) -> list[Any]:
     """#, cause, runs, confidence, replay status, max rel. error, tolerance, evidence, fix."""
     rp = c.replay
     status = "-" if rp is None else replay_status(c)
@@ -143,7 +144,7 @@ def cause_row(rank: int, c: "Cause") -> list[Any]:
             None if rp is None else rp.max_rel_error, None if rp is None else rp.tolerance, c.evidence, c.fix]
 
 
-def replay_figures(replay: "Replay") -> dict[str, Any]:
+def replay_figures(replay: Replay) -> dict[str, Any]:
     """The replay's parameters and the single numbers it produced (final weight, ratios, ...).
 
     Example:
@@ -184,7 +185,7 @@ def fmt(v: Any) -> str:
     return "" if v is None else str(v)
 
 
-def replay_status(cause: "Cause") -> str:
+def replay_status(cause: Cause) -> str:
     """The replay's state in words: ``confirmed``, ``consistent``, ``contradicted`` or ``not run``.
 
     Example:
@@ -209,7 +210,7 @@ def markdown_literal(text: Any) -> str:
     return _MARKDOWN.sub(r"\\\1", str(text))
 
 
-def findings_frame(findings: "list[Finding]") -> "pd.DataFrame":
+def findings_frame(findings: list[Finding]) -> pd.DataFrame:
     """The findings as a table for the page: the columns of `finding_row`."""
     import pandas as pd
 
@@ -217,7 +218,7 @@ def findings_frame(findings: "list[Finding]") -> "pd.DataFrame":
     return pd.DataFrame([finding_row(f) for f in findings], columns=columns)
 
 
-def _replay_part(rank: int, c: "Cause", *, open_: bool) -> str:
+def _replay_part(rank: int, c: Cause, *, open_: bool) -> str:
     rp = c.replay
     assert rp is not None
     figures = replay_figures(rp)
@@ -249,3 +250,295 @@ def _is_scalar(v: Any) -> bool:
 
 
 HTML_RENDERERS.update(Log=log_html, Run=run_html, Report=report_html)
+
+
+# ------------------------------------------------------------- the verdict
+# What the page (and a Markdown answer) says first: one sentence per problem, a status per run.
+# `Report.status` / `Report.verdict` are used when the report provides them, so the page and the
+# terminal say the same; the fallbacks below compute the same thing from the findings and causes.
+
+HEALTHY, PROBLEM, UNEXPLAINED, NO_DATA = "healthy", "problem", "unexplained", "no_data"
+#: Cause ids that are run statuses, never a cause card.
+NOT_CAUSES = (HEALTHY, UNEXPLAINED)
+RUN_STATES = (PROBLEM, UNEXPLAINED, HEALTHY, NO_DATA)
+#: Cause cards shown open; the other causes go in a table.
+MAX_CARDS = 4
+#: What each cause means, as the start of a verdict sentence.
+HEADLINES = {
+    "lr_too_high": "the learning rate is too high",
+    "l2_penalty_in_loss": "the training loss includes the L2 penalty (not a training problem)",
+    "saturated_logits": "the outputs saturate: unscaled inputs drive unbounded logits",
+    "loss_activation_mismatch": "the loss does not match the output activation",
+    "collapse_to_mean": "the model predicts the same output for every input",
+    "optimizer_instability": "the optimizer was knocked off a stable minimum",
+    "dropout_gap": "dropout makes the training loss read higher than validation (not a training problem)",
+    "memorization": "the model memorises the training data",
+}
+
+
+def run_status(report: Report, index: int) -> str:
+    """A run's status: ``problem`` (a cause explains its findings), ``unexplained`` (a finding
+    no cause explains), ``healthy`` (no open finding) or ``no_data`` (nothing printed per epoch).
+
+    A run with an open finding is never healthy, whatever a cause says.
+
+    Example:
+        >>> import logsense
+        >>> report = logsense.diagnose({"loss": [278.2014, 601.1653, 1299.0583, 2807.1353, 6065.9375]})
+        >>> run_status(report, 0)
+        'problem'
+    """
+    own = getattr(report, "status", None)
+    if callable(own):
+        value = own(index)
+        return str(getattr(value, "value", value))
+    return run_statuses(report).get(index, NO_DATA)
+
+
+def run_statuses(report: Report) -> dict[int, str]:
+    """`run_status` of every run at once (one pass over the causes)."""
+    explained: set[int] = set()
+    for c in problems(report):
+        explained.update(c.runs)
+    across = {r for f in report.log_findings for r in (f.runs or [])}
+    out = {}
+    for run in report.log.runs:
+        open_ = bool(report.run_findings.get(run.index)) or run.index in across
+        if open_:
+            out[run.index] = PROBLEM if run.index in explained else UNEXPLAINED
+        elif run.index in explained:
+            out[run.index] = PROBLEM
+        elif not run.epoch_records and not run.step_records:
+            out[run.index] = NO_DATA
+        else:
+            out[run.index] = HEALTHY
+    return out
+
+
+def problems(report: Report) -> list[Cause]:
+    """The causes that name a problem: every cause but ``healthy`` (a status, not a cause)."""
+    return [c for c in report.causes if c.cause not in NOT_CAUSES]
+
+
+@dataclass
+class CauseGroup:
+    """Identical causes across runs: one id and replay state, the runs it covers, the strongest case."""
+
+    cause: str
+    state: str
+    members: list[Cause]
+
+    @property
+    def lead(self) -> Cause:
+        return max(self.members, key=lambda c: c.confidence)
+
+    @property
+    def runs(self) -> list[int]:
+        return sorted({r for c in self.members for r in c.runs})
+
+    @property
+    def confidence(self) -> float:
+        return self.lead.confidence
+
+
+def group_causes(causes: list[Cause]) -> list[CauseGroup]:
+    """One group per (cause id, replay state), most confident first: 3,486 runs that diverge
+    the same way are one card that lists them, not 3,486 cards.
+
+    Example:
+        >>> from logsense import Cause
+        >>> groups = group_causes([Cause("lr_too_high", 0.9, runs=[1]), Cause("lr_too_high", 0.7, runs=[4])])
+        >>> [(g.cause, g.runs, g.confidence) for g in groups]
+        [('lr_too_high', [1, 4], 0.9)]
+    """
+    groups: dict[tuple[str, str], CauseGroup] = {}
+    for c in causes:
+        key = (c.cause, c.replay_status)
+        groups.setdefault(key, CauseGroup(c.cause, c.replay_status, [])).members.append(c)
+    return sorted(groups.values(), key=lambda g: -g.confidence)
+
+
+def replay_badge(cause: Cause) -> tuple[str, str]:
+    """The replay's state in words and why it is that state; the reason never contradicts the numbers.
+
+    Example:
+        >>> from logsense import Cause, Replay
+        >>> replay_badge(Cause("x", 0.9, replay=Replay("loss", [1.0], [1.0], 0.011, 0.05, confirmed=True)))
+        ('confirmed', 'reproduces the printed loss: max relative error 0.011 (tolerance 0.05)')
+        >>> replay_badge(Cause("healthy", 0.8))[0]
+        'not run'
+    """
+    rp = cause.replay
+    state = replay_status(cause)
+    if rp is None:
+        return state, "the text gives too little to simulate this cause"
+    err, tol = fmt(float(rp.max_rel_error)), fmt(float(rp.tolerance))
+    note = rp.note.rstrip(".")
+    if state == "confirmed":
+        return state, f"reproduces the printed {rp.metric}: max relative error {err} (tolerance {tol})"
+    if state == "consistent":
+        return state, ("the mechanism reproduces the shape, not the printed numbers"
+                       + (f": {note}" if note else f" (max relative error {err}, tolerance {tol})"))
+    if rp.max_rel_error > rp.tolerance:
+        return state, f"max relative error {err} is above the tolerance {tol}" + (f": {note}" if note else "")
+    return state, f"within tolerance ({err} <= {tol}) but " + (note or "the mechanism does not apply to this run")
+
+
+def runs_text(runs: list[int], limit: int = 6) -> str:
+    """``Run 1``, ``Runs 0, 2 and 5``, ``Runs 0, 1, 2, 3, 4, 5 and 120 more``.
+
+    Example:
+        >>> runs_text([1]), runs_text([0, 2, 5]), runs_text(list(range(10)), limit=3)
+        ('Run 1', 'Runs 0, 2 and 5', 'Runs 0, 1, 2 and 7 more')
+    """
+    if not runs:
+        return "The whole text"
+    if len(runs) == 1:
+        return f"Run {runs[0]}"
+    shown = ", ".join(map(str, runs[:limit]))
+    if len(runs) > limit:
+        return f"Runs {shown} and {len(runs) - limit} more"
+    return f"Runs {', '.join(map(str, runs[:-1]))} and {runs[-1]}"
+
+
+def verdict_sentence(group: CauseGroup) -> str:
+    """One plain sentence for a problem: where, what, its key number, the fix, the replay's state."""
+    lead = group.lead
+    what = HEADLINES.get(group.cause, group.cause.replace("_", " "))
+    number = lead.evidence.split("; ")[0] if lead.evidence else ""
+    text = f"{runs_text(group.runs)}: {what}" + (f" — {number}" if number else "") + "."
+    if lead.fix:
+        text += f" Fix: {lead.fix.rstrip('.')}."
+    state, reason = replay_badge(lead)
+    text += " Not replayed." if lead.replay is None else f" Replay {state}: {reason}."
+    return text
+
+
+def verdict(report: Report) -> list[str]:
+    """The page's first lines: one sentence per problem, then one for what is left (unexplained,
+    healthy, empty runs). Uses ``report.verdict`` when the report provides it.
+
+    Example:
+        >>> import logsense
+        >>> verdict(logsense.diagnose({"loss": [1.0, 0.5, 0.25, 0.2, 0.19]}))
+        ['Run 0 looks healthy: no symptom found.']
+    """
+    own = getattr(report, "verdict", None)
+    if own is not None:
+        own = own() if callable(own) else own
+        if isinstance(own, (list, tuple)) and own:
+            return [str(s) for s in own]
+    lines = [verdict_sentence(g) for g in group_causes(problems(report))]
+    statuses = run_statuses(report)
+    by_state: dict[str, list[int]] = {}
+    for index, state in statuses.items():
+        by_state.setdefault(state, []).append(index)
+    if by_state.get(UNEXPLAINED):
+        idx = by_state[UNEXPLAINED]
+        symptoms = sorted({f.symptom for i in idx for f in report.run_findings.get(i, [])})
+        lines.append(f"{runs_text(idx)}: {', '.join(symptoms) or 'a finding'} that no cause explains; "
+                     "the evidence below has the numbers.")
+    if by_state.get(HEALTHY):
+        idx = by_state[HEALTHY]
+        if len(idx) == len(statuses):
+            lines.append(("All %d runs look healthy" % len(idx) if len(idx) > 1 else f"Run {idx[0]} looks healthy")
+                         + ": no symptom found.")
+        else:
+            lines.append(f"{runs_text(idx)} {'look' if len(idx) > 1 else 'looks'} healthy: no symptom found.")
+    if by_state.get(NO_DATA):
+        lines.append(f"{runs_text(by_state[NO_DATA])}: nothing printed per epoch to judge.")
+    if not report.log.runs and not report.log.predictions:
+        lines.append("No training log was recognised in this text.")
+    return lines
+
+
+def run_names(runs: list[Run]) -> dict[int, str]:
+    """Runs named by what differs between them (``lr=0.01``), else ``run i``.
+
+    Example:
+        >>> from logsense import Run
+        >>> a, b = Run(index=0, context={"lr": 0.01}), Run(index=1, context={"lr": 0.001})
+        >>> run_names([a, b])
+        {0: 'run 0 (lr=0.01)', 1: 'run 1 (lr=0.001)'}
+    """
+    keys = ("lr", "batch_size", "optimizer", "epochs", "l2", "dropout", "loss")
+    differ = [k for k in keys if len({repr((r.context or {}).get(k)) for r in runs}) > 1] if len(runs) > 1 else []
+    out = {}
+    for r in runs:
+        given = r.meta.get("name") if isinstance(r.meta.get("name"), str) else None
+        parts = [f"{k}={fmt((r.context or {}).get(k))}" for k in differ if (r.context or {}).get(k) is not None]
+        label = given or ", ".join(parts)
+        out[r.index] = f"run {r.index}" + (f" ({label})" if label else "")
+    return out
+
+
+def runs_frame(report: Report) -> pd.DataFrame:
+    """The runs table of a big log: name, format, epochs, status, top finding (one row per run)."""
+    import pandas as pd
+
+    names = run_names(report.log.runs)
+    statuses = {r.index: run_status(report, r.index) for r in report.log.runs} if callable(
+        getattr(report, "status", None)) else run_statuses(report)
+    rows = []
+    for r in report.log.runs:
+        found = sorted(report.run_findings.get(r.index, []), key=lambda f: -f.confidence)
+        top = found[0] if found else None
+        rows.append({"run": r.index, "name": names[r.index], "format": r.meta.get("format") or "",
+                     "epochs": len(r.epoch_records), "status": statuses.get(r.index, NO_DATA),
+                     "top finding": "" if top is None else f"{top.symptom} in {top.metric or top.source}"
+                     + (f" (epochs {span_text(top.start_epoch, top.end_epoch)})" if top.start_epoch is not None else "")})
+    return pd.DataFrame(rows, columns=["run", "name", "format", "epochs", "status", "top finding"])
+
+
+def cell(v: Any) -> str:
+    """A table cell for people: ``NaN`` and ``inf`` spelled out, huge numbers without an overflow.
+
+    Example:
+        >>> cell(float("nan")), cell(float("-inf")), cell(2.0 ** 60), cell(None), cell(3)
+        ('NaN', '-inf', '1.15292e+18', '', '3')
+    """
+    if isinstance(v, float) and math.isnan(v):
+        return "NaN"
+    if isinstance(v, float) and math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    if v is None:
+        return ""
+    try:
+        import numpy as np
+
+        if isinstance(v, np.floating):
+            return cell(float(v))
+    except ImportError:  # pragma: no cover - numpy is a dependency
+        pass
+    return fmt(v)
+
+
+def table_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A numeric frame as text cells (`cell`), for a page table that must show NaN as ``NaN``
+    and a loss above 2^53 without a red error."""
+    return df.apply(lambda col: col.map(cell)) if len(df) else df.astype(str)
+
+
+def answer_markdown(report: Report, title: str, link: str | None = None) -> str:
+    """The diagnosis as Markdown to paste back into a forum thread: verdict, numbers, fix, replay."""
+    lines = [f"**logsense diagnosis of {title}**", ""]
+    lines += [f"- {s}" for s in verdict(report)]
+    groups = group_causes(problems(report))
+    if groups:
+        lines += ["", "| cause | runs | confidence | replay | why |", "|---|---|---|---|---|"]
+        for g in groups:
+            state, reason = replay_badge(g.lead)
+            lines.append(f"| {g.cause} | {', '.join(map(str, g.runs)) or '-'} | {g.confidence:.0%} | {state} | "
+                         f"{reason.replace('|', '/')} |")
+    found = report.findings
+    if found:
+        lines += ["", "Findings:"]
+        for f in found[:10]:
+            lines.append(f"- {f.symptom} in {f.metric or f.source}"
+                         + (f", epochs {span_text(f.start_epoch, f.end_epoch)}" if f.start_epoch is not None else "")
+                         + (f": {stats_text(f.stats)}" if stats_text(f.stats) else ""))
+        if len(found) > 10:
+            lines.append(f"- … and {len(found) - 10} more")
+    if link:
+        lines += ["", f"[Open this diagnosis]({link})"]
+    return "\n".join(lines)

@@ -84,7 +84,7 @@ def split_of(metric: str) -> str:
     return "validation" if is_validation(metric) else "train"
 
 
-def epochs_long(run: "Run", metrics: Sequence[str] | None = None) -> pd.DataFrame:
+def epochs_long(run: Run, metrics: Sequence[str] | None = None) -> pd.DataFrame:
     """The run's epochs in long form: epoch, metric, group, split, value (finite values only).
 
     Example:
@@ -105,7 +105,62 @@ def epochs_long(run: "Run", metrics: Sequence[str] | None = None) -> pd.DataFram
     return _thin(long.reset_index(drop=True), by="metric")
 
 
-def steps_long(run: "Run") -> pd.DataFrame:
+def nonfinite_long(run: Run, metrics: Sequence[str] | None = None) -> pd.DataFrame:
+    """Epochs where a metric printed NaN or inf: epoch, metric, label (``NaN``, ``inf``, ``-inf``).
+
+    Example:
+        >>> from logsense import Run
+        >>> run = Run(epoch_records=[{"epoch": 1, "loss": 1.0}, {"epoch": 2, "loss": float("nan")}])
+        >>> nonfinite_long(run).values.tolist()
+        [[2, 'loss', 'NaN']]
+    """
+    names = list(metrics if metrics is not None else run.metrics)
+    rows = []
+    for record in run.epoch_records:  # the records, not the frame: there a metric not printed is NaN too
+        for m in names:
+            if m not in record:
+                continue
+            v = pd.to_numeric(pd.Series([record[m]], dtype=object), errors="coerce").iloc[0]
+            if pd.isna(v) and record[m] is None:
+                continue
+            v = float(v)
+            if not math.isfinite(v):
+                rows.append((record.get("epoch"), m, "NaN" if math.isnan(v) else ("inf" if v > 0 else "-inf")))
+    return pd.DataFrame(rows, columns=["epoch", "metric", "label"])
+
+
+def nonfinite_layer(bad: pd.DataFrame) -> list[alt.Chart]:
+    """NaN/inf epochs marked on a chart: a red cross at the top of the plot, labelled."""
+    if bad.empty:
+        return []
+    base = alt.Chart(bad)
+    tooltip = [alt.Tooltip("epoch:Q", format="d"), "metric:N", alt.Tooltip("label:N", title="value")]
+    return [base.mark_point(shape="cross", color=FINDING_COLOR, size=90, filled=True).encode(
+                x=_epoch_x(), y=alt.value(10), tooltip=tooltip),
+            base.mark_text(color=FINDING_COLOR, dy=-12, fontSize=10).encode(x=_epoch_x(), y=alt.value(10),
+                                                                             text="label:N")]
+
+
+def hover_layers(data: pd.DataFrame, by: str, name: str, x: str = "epoch") -> list[alt.Chart]:
+    """A vertical rule that follows the pointer and a tooltip with every series at that epoch
+    (``name`` keeps the selection apart from other charts' in a stacked report)."""
+    if data.empty:
+        return []
+    wide = data.pivot_table(index=x, columns=by, values="value", aggfunc="last").reset_index()
+    keys = [c for c in wide.columns if c != x]
+    fields = {k: f"s{i}" for i, k in enumerate(keys)}
+    wide = wide.rename(columns=fields)
+    fmt_ = number_format(data["value"])
+    tips = [alt.Tooltip(f"{x}:Q", format="d", title=x)] + [
+        alt.Tooltip(f"{fields[k]}:Q", title=str(k), format=fmt_) for k in keys[:20]]
+    near = alt.selection_point(nearest=True, on="pointerover", fields=[x], empty=False,
+                               name=re.sub(r"\W", "_", f"hover_{name}"))
+    return [alt.Chart(wide).mark_rule(color="gray", opacity=0.0).encode(
+        x=alt.X(f"{x}:Q"), opacity=alt.condition(near, alt.value(0.6), alt.value(0.0)), tooltip=tips,
+    ).add_params(near)]
+
+
+def steps_long(run: Run) -> pd.DataFrame:
     """Step records in long form with a fractional-epoch x position.
 
     ``position`` is ``epoch - 1 + step / total`` when the bar printed its
@@ -121,14 +176,18 @@ def steps_long(run: "Run") -> pd.DataFrame:
     steps = run.steps
     metrics = [c for c in steps.columns if c not in ("epoch", "step", "total", "eta_seconds", "seconds")]
     if steps.empty or not metrics:
-        return pd.DataFrame(columns=["position", "epoch", "step", "metric", "split", "value"])
+        return pd.DataFrame(columns=["position", "global_step", "epoch", "step", "metric", "split", "value"])
     step = pd.to_numeric(steps["step"], errors="coerce").to_numpy(dtype=float)
     total = pd.to_numeric(steps["total"], errors="coerce").to_numpy(dtype=float)
     epoch = pd.to_numeric(steps["epoch"], errors="coerce").to_numpy(dtype=float)
     frac = np.divide(step, total, out=np.full_like(step, np.nan), where=np.isfinite(total) & (total > 0))
     position = np.where(np.isfinite(frac) & np.isfinite(epoch), epoch - 1 + frac, np.arange(len(steps), dtype=float))
-    wide = steps.assign(position=position)
-    long = wide.melt(id_vars=["position", "epoch", "step"], value_vars=metrics, var_name="metric", value_name="value")
+    per_epoch = np.nanmax(total) if np.isfinite(total).any() else np.nan
+    global_step = np.where(np.isfinite(epoch) & np.isfinite(step) & np.isfinite(per_epoch),
+                           (epoch - 1) * per_epoch + step, np.arange(1, len(steps) + 1, dtype=float))
+    wide = steps.assign(position=position, global_step=global_step)
+    long = wide.melt(id_vars=["position", "global_step", "epoch", "step"], value_vars=metrics, var_name="metric",
+                     value_name="value")
     long["value"] = pd.to_numeric(long["value"], errors="coerce")
     long = long[np.isfinite(long["value"].to_numpy(dtype=float))]
     long["split"] = long["metric"].map(split_of)
@@ -156,27 +215,107 @@ def _zoom(name: str) -> alt.Parameter:
     return alt.selection_interval(bind="scales", encodings=["x"], name=re.sub(r"\W", "_", f"zoom_{name}"))
 
 
-def _epoch_x(field: str = "epoch") -> alt.X:
-    """Epochs as printed: whole numbers, and no zero forced in (seed logs start at epoch 928)."""
-    return alt.X(f"{field}:Q", title="epoch", scale=alt.Scale(zero=False), axis=alt.Axis(format="d"))
+def _epoch_x(field: str = "epoch", title: str = "epoch") -> alt.X:
+    """Epochs as printed: whole-number ticks only (never ``927.0`` or two ``927`` ticks), and no zero
+    forced in (seed logs start at epoch 928)."""
+    return alt.X(f"{field}:Q", title=title, scale=alt.Scale(zero=False, nice=False),
+                 axis=alt.Axis(format="d", tickMinStep=1))
 
 
-def _y(field: str, title: str | None, log_scale: bool) -> alt.Y:
-    """A value axis; short number labels (``5e+35``, not ``4.9999999999999995e+35``)."""
-    return alt.Y(f"{field}:Q", title=title, scale=_y_scale(log_scale), axis=alt.Axis(format=".3~g"))
+def number_format(values: Any) -> str:
+    """One d3 format for every tick of an axis: all in exponent form when the values need it
+    (a loss from 1e-5 to 1e+6), else plain digits, so ``1e+6`` never stands beside ``200``.
+
+    Example:
+        >>> number_format([0.5, 2.0, 10.0]), number_format([3.0, 2e6]), number_format([1e-5, 0.2])
+        (',.4~r', '.2~e', '.2~e')
+    """
+    xs = np.abs(np.asarray([v for v in _floats(values) if math.isfinite(v) and v != 0], dtype=float))
+    if xs.size == 0:
+        return ",.4~r"
+    return ".2~e" if xs.max() >= 1e5 or xs.min() < 1e-3 else ",.4~r"
 
 
-def _y_scale(log_scale: bool) -> alt.Scale:
-    return alt.Scale(type="log") if log_scale else alt.Scale(zero=False)
+def _y(field: str, title: str | None, log_scale: bool, values: Any = (), domain: list[float] | None = None) -> alt.Y:
+    """A value axis with one number format for all its ticks (`number_format`)."""
+    return alt.Y(f"{field}:Q", title=title, scale=_y_scale(log_scale, domain),
+                 axis=alt.Axis(format=number_format(values)))
+
+
+def _y_scale(log_scale: bool, domain: list[float] | None = None) -> alt.Scale:
+    if log_scale:
+        return alt.Scale(type="log")
+    if domain is not None:
+        return alt.Scale(zero=False, domain=domain, clamp=True)
+    return alt.Scale(zero=False)
+
+
+def spans_decades(values: Any) -> bool:
+    """Whether a series covers more than two decades (a divergence): the default for a log axis.
+
+    Example:
+        >>> spans_decades([1.0, 5.0, 9.0]), spans_decades([1.0, 1e3])
+        (False, True)
+    """
+    xs = [v for v in _floats(values) if math.isfinite(v) and v > 0]
+    return bool(xs) and bool(max(xs) / min(xs) > 100)
+
+
+def robust_domain(values: Any, share: float = 0.02, far: float = 3.0) -> list[float] | None:
+    """A y range that ignores outliers (TensorBoard's "ignore outliers in chart scaling"): values
+    more than ``far`` times the ``share`` .. ``1 - share`` quantile span beyond it are left out of
+    the range (drawn clamped at its edge); None when no value is that far out, so a loss that
+    simply starts high keeps its first epochs in view.
+
+    Example:
+        >>> robust_domain([1.0] * 50 + [1.1] * 49 + [1e9])
+        [0.995, 1.105]
+        >>> robust_domain([1.0, 2.0, 3.0]) is None
+        True
+    """
+    xs = np.asarray([v for v in _floats(values) if math.isfinite(v)], dtype=float)
+    if xs.size < 10:
+        return None
+    lo, hi = np.quantile(xs, [share, 1 - share])
+    span = hi - lo or abs(hi) * 0.05 or 1.0
+    keep = xs[(xs >= lo - far * span) & (xs <= hi + far * span)]
+    if keep.size == xs.size:
+        return None  # nothing far out: Vega's own range shows everything
+    lo, hi = float(keep.min()), float(keep.max())
+    pad = (hi - lo) * 0.05 or abs(hi) * 0.05 or 1.0
+    return [round(lo - pad, 12), round(hi + pad, 12)]
+
+
+def smooth(values: Any, weight: float) -> np.ndarray:
+    """TensorBoard's smoothing: an exponential moving average, debiased so the first points are not
+    pulled towards 0; non-finite values are kept as they are and do not enter the average.
+
+    Example:
+        >>> smooth([1.0, 2.0, 3.0], 0.0).tolist(), [round(float(v), 4) for v in smooth([1.0, 1.0, float("nan"), 4.0], 0.5)]
+        ([1.0, 2.0, 3.0], [1.0, 1.0, nan, 2.7143])
+    """
+    y = _floats(values)
+    if weight <= 0:
+        return y
+    out = np.empty_like(y)
+    last, n = 0.0, 0
+    for i, v in enumerate(y):
+        if not math.isfinite(v):
+            out[i] = v
+            continue
+        last = last * weight + (1 - weight) * v
+        n += 1
+        out[i] = last / (1 - weight ** n)
+    return out
 
 
 # ----------------------------------------------------------------- findings
 
-def _finding_label(f: "Finding") -> str:
+def _finding_label(f: Finding) -> str:
     return f.message or f"{f.symptom} in {f.metric or f.source}"
 
 
-def finding_layers(findings: Iterable["Finding"], run: "Run", metrics: Sequence[str], *,
+def finding_layers(findings: Iterable[Finding], run: Run, metrics: Sequence[str], *,
                    log_scale: bool = False) -> list[alt.Chart]:
     """Chart layers drawing the findings about ``metrics`` on an epoch axis.
 
@@ -211,26 +350,30 @@ def finding_layers(findings: Iterable["Finding"], run: "Run", metrics: Sequence[
 
     layers: list[alt.Chart] = []
     tooltip = [alt.Tooltip("symptom:N"), alt.Tooltip("finding:N")]
+    # Labels in three rows, so findings close together do not print over each other.
+    for i, item in enumerate(sorted(bands + rules, key=lambda d: d.get("start", d.get("epoch")))):
+        item["ypos"] = 4 + 13 * (i % 3)
     if bands:
         band = alt.Chart(pd.DataFrame(bands))
         layers.append(band.mark_rect(opacity=0.12, color=BAND_COLOR).encode(
             x=_epoch_x("start"), x2="end:Q", tooltip=tooltip))
-        layers.append(band.mark_text(align="left", baseline="top", dx=3, dy=3, color=BAND_COLOR).encode(
-            x=_epoch_x("start"), y=alt.value(0), text="symptom:N"))
+        layers.append(band.mark_text(align="left", baseline="top", dx=3, color=BAND_COLOR).encode(
+            x=_epoch_x("start"), y=alt.Y("ypos:Q", scale=None), text="symptom:N"))
     if rules:
         rule = alt.Chart(pd.DataFrame(rules))
         layers.append(rule.mark_rule(color=FINDING_COLOR, strokeWidth=2).encode(x=_epoch_x(), tooltip=tooltip))
-        layers.append(rule.mark_text(align="right", baseline="top", dx=-3, dy=3, color=FINDING_COLOR).encode(
-            x=_epoch_x(), y=alt.value(0), text="symptom:N"))
+        layers.append(rule.mark_text(align="right", baseline="top", dx=-3, color=FINDING_COLOR).encode(
+            x=_epoch_x(), y=alt.Y("ypos:Q", scale=None), text="symptom:N"))
     if fits:
         data = _positive_only(pd.concat(fits, ignore_index=True), "fit", log_scale)
-        layers.append(alt.Chart(data).mark_line(color=FINDING_COLOR, strokeDash=[6, 3], strokeWidth=2).encode(
-            x=_epoch_x(), y=_y("fit", None, log_scale), detail="finding:N",
-            tooltip=tooltip + [alt.Tooltip("fit:Q", format=".4g")]))
+        if not data.empty:
+            layers.append(alt.Chart(data).mark_line(color=FINDING_COLOR, strokeDash=[6, 3], strokeWidth=2).encode(
+                x=_epoch_x(), y=_y("fit", None, log_scale, data["fit"]), detail="finding:N",
+                tooltip=tooltip + [alt.Tooltip("fit:Q", format=".4g")]))
     return layers
 
 
-def divergence_fit(run: "Run", finding: "Finding") -> pd.DataFrame:
+def divergence_fit(run: Run, finding: Finding) -> pd.DataFrame:
     """The geometric curve ``y = c * g**epoch`` a divergence finding claims, over its epochs.
 
     The growth factor ``g`` is the finding's own; the level ``c`` is the
@@ -260,9 +403,18 @@ def divergence_fit(run: "Run", finding: "Finding") -> pd.DataFrame:
 
 # ------------------------------------------------------------------- charts
 
-def metric_chart(run: "Run", group: str, findings: Iterable["Finding"] = (), *, log_scale: bool = False,
-                 height: int = 260) -> alt.LayerChart:
+def metric_chart(run: Run, group: str, findings: Iterable[Finding] = (), *, log_scale: bool = False,
+                 height: int = 260, smoothing: float = 0.0, ignore_outliers: bool = True,
+                 interactive: bool = True) -> alt.LayerChart:
     """One metric per epoch, train and validation paired, with the findings about it drawn on top.
+
+    ``smoothing`` (0..1) draws TensorBoard's debiased EMA over the faint raw
+    values; ``ignore_outliers`` keeps a few extreme values from flattening the
+    rest (linear axis only: a log axis already shows every decade). NaN and inf
+    epochs are marked at the top of the plot, and the tooltip follows the
+    pointer with every series at that epoch. ``interactive=False`` leaves out
+    the zoom and the hover (charts stacked into one report: Vega-Lite cannot
+    tell their selections apart).
 
     Example:
         >>> from logsense import Run
@@ -272,21 +424,35 @@ def metric_chart(run: "Run", group: str, findings: Iterable["Finding"] = (), *, 
     """
     members = metric_groups(run.metrics).get(group, [group])
     data = _positive_only(epochs_long(run, members), "value", log_scale)
+    if smoothing > 0 and not data.empty:
+        data = data.assign(raw=data["value"])
+        data["value"] = data.groupby("metric")["raw"].transform(lambda v: smooth(v.to_numpy(), smoothing))
     splits = [s for s in SPLIT_COLORS if s in set(data["split"])] or ["train"]
+    domain = robust_domain(data["value"]) if ignore_outliers and not log_scale and not data.empty else None
     zoom = _zoom(f"run{run.index}_{group}")
+    color = alt.Color("split:N", title=None, scale=alt.Scale(domain=splits, range=[SPLIT_COLORS[s] for s in splits]))
+    fmt_ = number_format(data["value"]) if not data.empty else ",.4~r"
     lines = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=30)).encode(
         x=_epoch_x(),
-        y=_y("value", group, log_scale),
-        color=alt.Color("split:N", title=None, scale=alt.Scale(domain=splits,
-                                                               range=[SPLIT_COLORS[s] for s in splits])),
-        tooltip=[alt.Tooltip("epoch:Q", format="d"), "metric:N", alt.Tooltip("value:Q", format=".6g")],
-    ).add_params(zoom)
+        y=_y("value", group, log_scale, data["value"], domain),
+        color=color,
+        tooltip=[alt.Tooltip("epoch:Q", format="d"), "metric:N", alt.Tooltip("value:Q", format=fmt_)],
+    )
+    if interactive:
+        lines = lines.add_params(zoom)
     layers = finding_layers(findings, run, members, log_scale=log_scale)
-    title = f"run {run.index}: {group}" + (" (log scale)" if log_scale else "")
-    return alt.layer(*layers, lines).properties(title=title, height=height, width="container")
+    if smoothing > 0 and not data.empty:
+        layers.append(alt.Chart(data).mark_line(opacity=0.25).encode(
+            x=_epoch_x(), y=alt.Y("raw:Q", scale=_y_scale(log_scale, domain)), color=color, detail="metric:N"))
+    tail = nonfinite_layer(nonfinite_long(run, members))
+    if interactive:
+        tail += hover_layers(data, "metric", f"run{run.index}_{group}")
+    title = f"run {run.index}: {group}" + (" (log scale)" if log_scale else "") + (
+        f" (smoothed {smoothing:g})" if smoothing > 0 else "")
+    return alt.layer(*layers, lines, *tail).properties(title=title, height=height, width="container")
 
 
-def run_chart(run: "Run", findings: Iterable["Finding"] = (), *, log_scale: bool = False,
+def run_chart(run: Run, findings: Iterable[Finding] = (), *, log_scale: bool = False,
               groups: Sequence[str] | None = None) -> alt.VConcatChart:
     """Every metric group of a run stacked vertically, findings drawn on each.
 
@@ -298,15 +464,20 @@ def run_chart(run: "Run", findings: Iterable["Finding"] = (), *, log_scale: bool
     """
     found = list(findings)
     names = list(groups) if groups is not None else list(metric_groups(run.metrics))
-    charts = [metric_chart(run, g, found, log_scale=log_scale) for g in names]
+    charts = [metric_chart(run, g, found, log_scale=log_scale, interactive=False) for g in names]
     if not charts:
         charts = [alt.Chart(pd.DataFrame({"text": [f"run {run.index}: no metrics printed per epoch"]}))
                   .mark_text().encode(text="text:N")]
     return alt.vconcat(*charts).resolve_scale(color="shared")
 
 
-def steps_chart(run: "Run", *, log_scale: bool = False, height: int = 260) -> alt.LayerChart | None:
+def steps_chart(run: Run, *, log_scale: bool = False, height: int = 260, smoothing: float = 0.0,
+                x: str = "epoch") -> alt.LayerChart | None:
     """The running averages the progress bar printed inside each epoch, or None without steps.
+
+    ``x="epoch"`` places each update at its fractional epoch; ``x="step"`` at its
+    global step (``(epoch - 1) * steps_per_epoch + step``) where the bar printed
+    its total.
 
     Example:
         >>> from logsense import Run, parse
@@ -319,18 +490,23 @@ def steps_chart(run: "Run", *, log_scale: bool = False, height: int = 260) -> al
     data = _positive_only(steps_long(run), "value", log_scale)
     if data.empty:
         return None
+    if smoothing > 0:
+        data = data.assign(value=data.groupby("metric")["value"].transform(lambda v: smooth(v.to_numpy(), smoothing)))
+    field, title = "position", "epoch (fraction of the epoch's steps)"
+    if x == "step":
+        field, title = "global_step", "step"
     zoom = _zoom(f"steps{run.index}")
     lines = alt.Chart(data).mark_line().encode(
-        x=alt.X("position:Q", title="epoch (fraction of the epoch's steps)"),
-        y=_y("value", "running mean", log_scale),
+        x=alt.X(f"{field}:Q", title=title, axis=alt.Axis(format="d" if x == "step" else ",.4~r")),
+        y=_y("value", "running mean", log_scale, data["value"]),
         color=alt.Color("metric:N", title=None),
         tooltip=[alt.Tooltip("epoch:Q", format="d"), alt.Tooltip("step:Q", format="d"), "metric:N",
-                 alt.Tooltip("value:Q", format=".6g")],
+                 alt.Tooltip("value:Q", format=number_format(data["value"]))],
     ).add_params(zoom)
     return alt.layer(lines).properties(title=f"run {run.index}: progress-bar updates", height=height, width="container")
 
 
-def replay_frame(replay: "Replay", epochs: Sequence[float] | None = None) -> pd.DataFrame:
+def replay_frame(replay: Replay, epochs: Sequence[float] | None = None) -> pd.DataFrame:
     """Observed and replayed values side by side: epoch, series, value.
 
     Series are ``observed``, ``replay`` and any alternative replay the cause
@@ -377,12 +553,36 @@ def _floats(values: Any) -> np.ndarray:
     return pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce").to_numpy(dtype=float)
 
 
-def replay_chart(cause: "Cause", *, epochs: Sequence[float] | None = None, log_scale: bool = False,
+def replay_subtitle(replay: Replay) -> str:
+    """The replay's numbers and its state, worded so the state never contradicts them.
+
+    Example:
+        >>> from logsense import Replay
+        >>> replay_subtitle(Replay("loss", [1.0], [1.0], 0.011, 0.05, status="consistent"))
+        'max relative error 0.011 (tolerance 0.05), consistent: the shape, not the printed numbers'
+    """
+    numbers = f"max relative error {_fmt(replay.max_rel_error)} (tolerance {_fmt(replay.tolerance)})"
+    status = replay.status or ("confirmed" if replay.confirmed else "contradicted")
+    if status == "consistent":
+        return f"{numbers}, consistent: the shape, not the printed numbers"
+    if status == "contradicted" and replay.max_rel_error <= replay.tolerance:
+        return f"{numbers}, contradicted: the mechanism does not apply (see the note)"
+    return f"{numbers}, {status}"
+
+
+def replay_is_bars(replay: Replay, epochs: Sequence[float] | None = None) -> bool:
+    """Whether the replay is a few figures (drawn as bars, no log toggle), not a series over epochs."""
+    extra = replay.extra if isinstance(replay.extra, dict) else {}
+    return not _replay_axis(extra, max(len(replay.observed), len(replay.predicted)), epochs)[1]
+
+
+def replay_chart(cause: Cause, *, epochs: Sequence[float] | None = None, log_scale: bool = False,
                  height: int = 260) -> alt.LayerChart | alt.Chart | None:
     """The cause's replay drawn over the observed series, titled with its error; None without a replay.
 
     Controls the replay also ran (the fix applied, gradient clipping, ...)
-    are drawn as fainter dashed lines.
+    are drawn as fainter dashed lines. A replay of a few figures is bars, on a
+    linear axis.
 
     Example:
         >>> from logsense import Cause, Replay
@@ -393,42 +593,76 @@ def replay_chart(cause: "Cause", *, epochs: Sequence[float] | None = None, log_s
     replay = cause.replay
     if replay is None:
         return None
+    bars = replay_is_bars(replay, epochs)
+    log_scale = log_scale and not bars
     data = _positive_only(replay_frame(replay, epochs), "value", log_scale)
-    status = "confirmed" if replay.confirmed else "not confirmed"
-    title = alt.TitleParams(
-        f"{cause.cause}: replay of {replay.metric}",
-        subtitle=f"max relative error {_fmt(replay.max_rel_error)} (tolerance {_fmt(replay.tolerance)}), {status}")
-    names = list(dict.fromkeys(data["series"])) if not data.empty else ["observed", "replay"]
+    if data.empty:
+        return None
+    title = alt.TitleParams(f"{cause.cause}: replay of {replay.metric}", subtitle=replay_subtitle(replay))
+    names = list(dict.fromkeys(data["series"]))
     palette = {"observed": SPLIT_COLORS["train"], "replay": REPLAY_COLOR}
     others = iter(CONTROL_COLORS)
-    color = alt.Color("series:N", title=None, sort=names, legend=alt.Legend(labelLimit=240), scale=alt.Scale(
-        domain=names, range=[palette.get(n) or next(others, "#7f7f7f") for n in names]))
-    extra = replay.extra if isinstance(replay.extra, dict) else {}
-    _, per_epoch = _replay_axis(extra, max(len(replay.observed), len(replay.predicted)), epochs)
-    if not per_epoch:  # a few figures, not a series over epochs (a loss ratio, a penalty): bars
+    color = alt.Color("series:N", title=None, sort=names, legend=alt.Legend(labelLimit=240, orient="bottom"),
+                      scale=alt.Scale(domain=names, range=[palette.get(n) or next(others, "#7f7f7f") for n in names]))
+    fmt_ = number_format(data["value"])
+    if bars:  # a few figures, not a series over epochs (a loss ratio, a penalty)
         return alt.Chart(data).mark_bar().encode(
             x=alt.X("epoch:O", title=None, axis=alt.Axis(labels=data["epoch"].nunique() > 1)),
             xOffset=alt.XOffset("series:N", sort=names),
-            y=_y("value", replay.metric, log_scale),
+            y=_y("value", replay.metric, False, data["value"]),
             color=color,
-            tooltip=["series:N", alt.Tooltip("value:Q", format=".6g")],
+            tooltip=["series:N", alt.Tooltip("value:Q", format=fmt_)],
         ).properties(title=title, height=height, width="container")
-    base = alt.Chart(data).encode(
-        x=_epoch_x(),
-        y=_y("value", replay.metric, log_scale),
-        color=color,
-        tooltip=[alt.Tooltip("epoch:Q", format="d"), "series:N", alt.Tooltip("value:Q", format=".6g")],
-    )
-    observed = base.transform_filter(alt.datum.series == "observed").mark_point(size=60, filled=True)
-    replayed = base.transform_filter(alt.datum.series == "replay").mark_line(strokeDash=[6, 3], strokeWidth=2)
-    controls = base.transform_filter((alt.datum.series != "observed") & (alt.datum.series != "replay")).mark_line(
-        strokeDash=[2, 2], strokeWidth=1.5, opacity=0.8)
-    return alt.layer(controls, replayed, observed).properties(title=title, height=height, width="container")
+
+    def part(rows: pd.DataFrame) -> alt.Chart:
+        return alt.Chart(rows).encode(
+            x=_epoch_x(), y=_y("value", replay.metric, log_scale, data["value"]), color=color,
+            tooltip=[alt.Tooltip("epoch:Q", format="d"), "series:N", alt.Tooltip("value:Q", format=fmt_)])
+
+    layers = []
+    controls = data[~data["series"].isin(["observed", "replay"])]
+    if not controls.empty:  # no empty layer: Vega warns of an infinite extent for it
+        layers.append(part(controls).mark_line(strokeDash=[2, 2], strokeWidth=1.5, opacity=0.8))
+    replayed = data[data["series"] == "replay"]
+    if not replayed.empty:
+        layers.append(part(replayed).mark_line(strokeDash=[6, 3], strokeWidth=2))
+    observed = data[data["series"] == "observed"]
+    if not observed.empty:
+        layers.append(part(observed).mark_point(size=60, filled=True))
+    return alt.layer(*layers).properties(title=title, height=height, width="container")
 
 
-def compare_chart(runs: Sequence["Run"], metric: str, *, log_scale: bool = False,
-                  height: int = 260) -> alt.Chart:
-    """One metric across several runs on one axis, one colour per run.
+def fix_chart(cause: Cause, trial: Any, *, height: int = 220) -> alt.LayerChart | None:
+    """The log's own series beside the loss the tried fix replays to (`logsense.tryfix`)."""
+    replay = cause.replay
+    if replay is None or not trial.losses:
+        return None
+    observed = _floats(replay.observed)
+    tried = _floats(trial.losses)
+    rows = pd.concat([pd.DataFrame({"epoch": np.arange(1, observed.size + 1), "series": "the log",
+                                    "value": observed}),
+                      pd.DataFrame({"epoch": np.arange(1, tried.size + 1),
+                                    "series": f"tried {trial.setting}={_fmt(trial.value)}", "value": tried})],
+                     ignore_index=True)
+    rows = rows[np.isfinite(rows["value"].to_numpy(dtype=float)) & (rows["value"] > 0)]
+    if rows.empty:
+        return None
+    return alt.Chart(rows).mark_line(point=alt.OverlayMarkDef(size=20)).encode(
+        x=_epoch_x(title="epoch of the replay"),
+        y=alt.Y("value:Q", title=replay.metric, scale=alt.Scale(type="log"),
+                axis=alt.Axis(format=number_format(rows["value"]))),
+        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("epoch:Q", format="d"), "series:N",
+                 alt.Tooltip("value:Q", format=number_format(rows["value"]))],
+    ).properties(title=alt.TitleParams(f"{cause.cause}: the fix replayed", subtitle=trial.summary[:120]),
+                 height=height, width="container")
+
+
+def compare_chart(runs: Sequence[Run], metric: str, *, log_scale: bool = False, height: int = 260,
+                  smoothing: float = 0.0, names: dict[int, str] | None = None,
+                  ignore_outliers: bool = True) -> alt.LayerChart:
+    """One metric across several runs on one axis, one colour per run; hovering shows every run
+    at that epoch.
 
     Example:
         >>> from logsense import Run
@@ -440,22 +674,30 @@ def compare_chart(runs: Sequence["Run"], metric: str, *, log_scale: bool = False
     for run in runs:
         if metric in run.metrics:
             part = epochs_long(run, [metric])
-            frames.append(part.assign(run=f"run {run.index}"))
+            if smoothing > 0 and not part.empty:
+                part = part.assign(value=smooth(part["value"].to_numpy(), smoothing))
+            frames.append(part.assign(run=(names or {}).get(run.index, f"run {run.index}")))
     data = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["epoch", "value", "run"])
     data = _positive_only(data, "value", log_scale)
+    domain = robust_domain(data["value"]) if ignore_outliers and not log_scale and not data.empty else None
     zoom = _zoom(f"compare_{metric}")
     pick = alt.selection_point(fields=["run"], bind="legend", name="pick_run")
-    return alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=30)).encode(
+    fmt_ = number_format(data["value"]) if not data.empty else ",.4~r"
+    lines = alt.Chart().mark_line(point=alt.OverlayMarkDef(size=30)).encode(
         x=_epoch_x(),
-        y=_y("value", metric, log_scale),
-        color=alt.Color("run:N", title=None, scale=alt.Scale(range=RUN_COLORS)),
+        y=_y("value", metric, log_scale, data["value"], domain),
+        color=alt.Color("run:N", title=None, scale=alt.Scale(range=RUN_COLORS),
+                        legend=alt.Legend(orient="bottom", labelLimit=200)),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)),
-        tooltip=["run:N", alt.Tooltip("epoch:Q", format="d"), alt.Tooltip("value:Q", format=".6g")],
-    ).add_params(zoom, pick).properties(title=f"{metric} across runs" + (" (log scale)" if log_scale else ""),
-                                        height=height, width="container")
+        tooltip=["run:N", alt.Tooltip("epoch:Q", format="d"), alt.Tooltip("value:Q", format=fmt_)],
+    ).add_params(zoom, pick)
+    title = f"{metric} across runs" + (" (log scale)" if log_scale else "") + (
+        f" (smoothed {smoothing:g})" if smoothing > 0 else "")
+    return alt.layer(lines, *hover_layers(data, "run", f"compare_{metric}"), data=data).properties(
+        title=title, height=height, width="container")
 
 
-def predictions_chart(prediction: "Prediction", *, height: int = 220) -> alt.Chart | None:
+def predictions_chart(prediction: Prediction, *, height: int = 220) -> alt.Chart | None:
     """A pasted ``model.predict`` array, one line per row across the output dimensions.
 
     Rows that lie on top of each other are what a collapse to the mean looks like.
@@ -467,7 +709,7 @@ def predictions_chart(prediction: "Prediction", *, height: int = 220) -> alt.Cha
         'pasted predictions (line 3): 2 rows x 2'
     """
     values = np.atleast_2d(np.asarray(prediction.values, dtype=float))
-    if values.size == 0 or values.ndim != 2:
+    if values.size < 2 or values.ndim != 2:  # one number is a sentence, not a full-width chart
         return None
     rows, dims = np.indices(values.shape)
     data = pd.DataFrame({"row": rows.ravel(), "dimension": dims.ravel(), "value": values.ravel()})
@@ -482,7 +724,7 @@ def predictions_chart(prediction: "Prediction", *, height: int = 220) -> alt.Cha
     ).properties(title=title, height=height, width="container")
 
 
-def report_chart(report: "Report", run: "int | Run | None" = None, *, log_scale: bool = False) -> alt.VConcatChart:
+def report_chart(report: Report, run: int | Run | None = None, *, log_scale: bool = False) -> alt.VConcatChart:
     """A whole diagnosis: every run with its findings, then the replay of each cause that has one.
 
     With ``run`` (its index or the `Run`): that run's metrics with its findings (`run_chart`).
@@ -504,7 +746,8 @@ def report_chart(report: "Report", run: "int | Run | None" = None, *, log_scale:
     charts: list[alt.TopLevelMixin] = []
     for run in report.log.runs:
         found = report.run_findings.get(run.index, [])
-        charts.extend(metric_chart(run, g, found, log_scale=log_scale) for g in metric_groups(run.metrics))
+        charts.extend(metric_chart(run, g, found, log_scale=log_scale, interactive=False)
+                      for g in metric_groups(run.metrics))
     runs = {r.index: r for r in report.log.runs}
     for cause in report.causes:
         run = runs.get(cause.runs[0]) if cause.runs else None

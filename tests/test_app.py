@@ -28,10 +28,15 @@ SEEDS = ROOT / "fixtures" / "seeds"
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache():
+def fresh_cache(monkeypatch):
+    # The page's diagnosis service runs inline here, so the tests' stand-in pipeline is the one called
+    # (tests/test_serve.py drives the worker processes themselves).
+    monkeypatch.setenv("LOGSENSE_PAGE_WORKERS", "0")
     st.cache_data.clear()
+    st.cache_resource.clear()
     yield
     st.cache_data.clear()
+    st.cache_resource.clear()
 
 
 def open_page() -> AppTest:
@@ -49,6 +54,11 @@ def titles(spec: dict[str, Any]) -> str:
     return str(title or "")
 
 
+def value_layer(spec: dict[str, Any]) -> dict[str, Any]:
+    """The layer drawing the metric's values (findings, NaN marks and the hover rule are layers too)."""
+    return next(layer for layer in spec["layer"] if layer.get("encoding", {}).get("y", {}).get("field") == "value")
+
+
 def summary(at: AppTest) -> dict[str, str]:
     """The four headline numbers (the first four metrics on the page)."""
     return {m.label: m.value for m in list(at.metric)[:4]}
@@ -59,6 +69,7 @@ def page_text(at: AppTest) -> str:
              for e in getattr(at, kind)]
     parts += [str(m.value) for m in at.metric]
     parts += [df.value.to_string() for df in at.dataframe]
+    parts += [t.value.to_string() for t in at.table]
     return re.sub(r"\\(.)", r"\1", "\n".join(parts))  # as read on screen: markdown escapes removed
 
 
@@ -69,7 +80,9 @@ def log_toggle(at: AppTest, run: int):
 
 
 def findings_rows(at: AppTest) -> pd.DataFrame:
+    """Every findings table on the page (short ones are static tables, so their messages wrap)."""
     frames = [df.value for df in at.dataframe if "symptom" in df.value.columns]
+    frames += [t.value.reset_index() for t in at.table if "symptom" in t.value.columns]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["symptom", "epochs"])
 
 
@@ -118,7 +131,9 @@ def test_every_panel_of_a_diagnosis_is_shown(fake):
     at = open_page().run()
     assert not at.exception
     assert summary(at) == {"Runs": "2", "Epochs": "20", "Findings": "4", "Top cause": "lr_too_high"}
-    assert cause_headers(at) == ["#### 1. `lr_too_high` · replay confirmed", "#### 2. `optimizer_instability`"]
+    # Every card names its replay's state, "not run" included (issue 15: one vocabulary, each with its reason).
+    assert cause_headers(at) == ["#### 1. `lr_too_high` · replay confirmed",
+                                 "#### 2. `optimizer_instability` · replay not run"]
     assert "**Evidence.** loss x2.1609 per epoch = (1 - lr*h)^2 with h = 247" in page_text(at)
 
     rows = findings_rows(at)
@@ -146,11 +161,11 @@ def test_every_panel_of_a_diagnosis_is_shown(fake):
 def test_log_scale_toggle_switches_the_axis(fake):
     at = open_page().run()
     spec = next(s for s in charts(at) if titles(s).startswith("run 1: loss"))
-    assert spec["layer"][-1]["encoding"]["y"]["scale"]["type"] == "log"  # defaults on: spans 3 decades
+    assert value_layer(spec)["encoding"]["y"]["scale"]["type"] == "log"  # defaults on: spans 3 decades
     log_toggle(at, 1).set_value(False).run()
     spec = next(s for s in charts(at) if titles(s).startswith("run 1: loss"))
     assert spec["title"] == "run 1: loss"
-    assert spec["layer"][-1]["encoding"]["y"]["scale"].get("type") is None
+    assert value_layer(spec)["encoding"]["y"]["scale"].get("type") is None
 
 
 def test_override_form_reruns_the_diagnosis(fake):

@@ -76,7 +76,11 @@ def test_divergence_fit_follows_a_geometric_series():
 def test_findings_on_other_metrics_are_not_drawn():
     run = Run(epoch_records=[{"epoch": i, "loss": 1.0 / i, "acc": 0.5} for i in range(1, 6)])
     other = Finding(symptom="jump", metric="acc", start_epoch=3, end_epoch=5, confidence=0.9, stats={"epoch": 3})
-    assert set(_layers_by_mark(plot.metric_chart(run, "loss", [other]))) == {"line"}
+    chart = plot.metric_chart(run, "loss", [other])
+    # Only the values and the hover rule: no layer carries a finding (a symptom) for another metric.
+    assert not [layer for layer in chart.layer
+                if isinstance(layer.data, pd.DataFrame) and "symptom" in layer.data.columns]
+    assert set(_layers_by_mark(plot.metric_chart(run, "loss", [other], interactive=False))) == {"line"}
 
 
 def test_log_scale_drops_values_a_log_axis_cannot_show():
@@ -179,3 +183,113 @@ def test_a_replay_of_a_few_figures_is_drawn_as_bars():
     spec = plot.replay_chart(cause, epochs=report.log.runs[1].epoch_numbers()).to_dict()
     assert spec["mark"]["type"] == "bar"
     assert plot.replay_frame(cause.replay)["value"].tolist() == [2.95, 3.07]
+
+
+# ------------------------------------------------------------ issue 15: charts at TensorBoard's level
+
+def test_smoothing_is_tensorboards_debiased_ema():
+    y = [10.0, 0.0, 0.0, 0.0]
+    w = 0.6
+    # TensorBoard: last = last*w + (1-w)*v, divided by 1 - w**n (so the first point is the value itself).
+    expected, last = [], 0.0
+    for n, v in enumerate(y, 1):
+        last = last * w + (1 - w) * v
+        expected.append(last / (1 - w ** n))
+    assert plot.smooth(y, w).tolist() == pytest.approx(expected)
+    assert plot.smooth(y, w)[0] == 10.0
+    assert plot.smooth(y, 0.0).tolist() == y
+    # A NaN stays where it is and does not poison what follows.
+    out = plot.smooth([1.0, float("nan"), 1.0], 0.9)
+    assert np.isnan(out[1]) and out[2] == pytest.approx(1.0)
+
+
+def test_smoothed_chart_keeps_the_raw_values_faintly():
+    run = Run(epoch_records=[{"epoch": e, "loss": 1.0 / e + (0.3 if e % 2 else 0.0)} for e in range(1, 21)])
+    spec = plot.metric_chart(run, "loss", smoothing=0.8).to_dict()
+    fields = [layer.get("encoding", {}).get("y", {}).get("field") for layer in spec["layer"]]
+    assert "raw" in fields and "value" in fields
+    assert "smoothed 0.8" in spec["title"]
+
+
+def test_outliers_do_not_set_the_y_range():
+    values = [0.5 + 0.01 * np.sin(e) for e in range(1, 60)]
+    values[30] = 1e6  # one glitched epoch
+    run = Run(epoch_records=[{"epoch": e, "loss": v} for e, v in enumerate(values, 1)])
+    y = next(layer for layer in plot.metric_chart(run, "loss").to_dict()["layer"]
+             if layer.get("encoding", {}).get("y", {}).get("field") == "value")["encoding"]["y"]
+    lo, hi = y["scale"]["domain"]
+    assert lo < 0.49 and 0.51 < hi < 1.0 and y["scale"]["clamp"] is True
+    # Without an outlier the range is Vega's own.
+    clean = Run(epoch_records=[{"epoch": e, "loss": 1.0 / e} for e in range(1, 60)])
+    y = plot.metric_chart(clean, "loss").to_dict()["layer"][0]["encoding"]["y"]
+    assert "domain" not in y["scale"]
+
+
+def test_ticks_are_whole_epochs_and_one_number_format_per_axis():
+    run = Run(epoch_records=[{"epoch": e, "loss": v} for e, v in zip(range(927, 930), [200.0, 1e6, 5e6])])
+    spec = plot.metric_chart(run, "loss").to_dict()
+    line = next(layer for layer in spec["layer"] if layer.get("encoding", {}).get("y", {}).get("field") == "value")
+    assert line["encoding"]["x"]["axis"] == {"format": "d", "tickMinStep": 1}
+    assert plot.number_format([200.0, 1e6]) == ".2~e"  # never 1e+6 beside 200
+    assert plot.number_format([0.2, 0.5, 12.0]) == ",.4~r"
+
+
+def test_nan_and_inf_epochs_are_marked_on_the_chart():
+    run = Run(epoch_records=[{"epoch": 1, "loss": 1.0}, {"epoch": 2, "loss": float("nan")},
+                             {"epoch": 3, "loss": float("inf")}, {"epoch": 4, "loss": 0.5}])
+    bad = plot.nonfinite_long(run)
+    assert bad[["epoch", "label"]].values.tolist() == [[2, "NaN"], [3, "inf"]]
+    spec = plot.metric_chart(run, "loss").to_dict()
+    marks = [layer.get("mark", {}).get("shape") for layer in spec["layer"] if isinstance(layer.get("mark"), dict)]
+    assert "cross" in marks
+    texts = [layer for layer in spec["layer"] if layer.get("encoding", {}).get("text", {}).get("field") == "label"]
+    assert len(texts) == 1
+
+
+def test_hover_shows_every_run_at_the_epoch():
+    runs = [Run(index=i, epoch_records=[{"epoch": e, "loss": (1.0 + i) / e} for e in range(1, 6)]) for i in range(3)]
+    spec = plot.compare_chart(runs, "loss", names={0: "lr=0.1", 1: "lr=0.01", 2: "lr=0.001"}).to_dict()
+    rule = next(layer for layer in spec["layer"] if layer.get("mark", {}).get("type") == "rule")
+    titles = [t["title"] for t in rule["encoding"]["tooltip"]]
+    assert titles == ["epoch", "lr=0.001", "lr=0.01", "lr=0.1"]
+    assert any(p.get("select", {}).get("nearest") for p in spec.get("params", []))
+
+
+def test_replay_subtitle_never_contradicts_its_numbers():
+    within = logsense.Replay("loss", [1.0], [1.0], 0.011, 0.05, status="confirmed")
+    assert plot.replay_subtitle(within) == "max relative error 0.011 (tolerance 0.05), confirmed"
+    shape = logsense.Replay("loss", [1.0], [1.0], 0.011, 0.05, status="consistent")
+    assert "consistent: the shape, not the printed numbers" in plot.replay_subtitle(shape)
+    off = logsense.Replay("loss", [1.0], [1.0], 2.44, 0.05, status="contradicted")
+    assert plot.replay_subtitle(off).endswith("contradicted")
+    odd = logsense.Replay("loss", [1.0], [1.0], 0.01, 0.05, status="contradicted")
+    assert "does not apply" in plot.replay_subtitle(odd)
+
+
+def test_no_layer_without_data_so_vega_never_warns_of_an_infinite_extent():
+    report = synthetic_report()
+    cause = report.causes[0]
+    spec = plot.replay_chart(cause, epochs=report.log.runs[1].epoch_numbers()).to_dict()
+    assert len(spec["layer"]) == 2  # replay and observed: no empty controls layer
+    for layer in spec["layer"]:
+        assert "transform" not in layer
+    datasets = spec["datasets"]
+    assert all(len(rows) > 0 for rows in datasets.values())
+
+
+def test_bar_replays_have_no_log_axis_and_one_number_is_no_chart():
+    cause = logsense.Cause("saturated_logits", 0.9, runs=[0], replay=logsense.Replay(
+        metric="loss_ratio", predicted=[3.07], observed=[2.95], max_rel_error=0.04, tolerance=0.1, confirmed=True))
+    assert plot.replay_is_bars(cause.replay)
+    spec = plot.replay_chart(cause, log_scale=True).to_dict()
+    assert spec["encoding"]["y"]["scale"].get("type") is None
+    assert plot.predictions_chart(logsense.Prediction(line=3, values=np.array([[0.5]]))) is None
+
+
+def test_the_steps_chart_has_a_step_axis():
+    run = synthetic_report().log.runs[0]
+    spec = plot.steps_chart(run, x="step").to_dict()
+    assert spec["layer"][0]["encoding"]["x"]["field"] == "global_step"
+    steps = plot.steps_long(run)
+    assert steps["global_step"].is_monotonic_increasing or steps.groupby("metric")["global_step"].apply(
+        lambda s: s.is_monotonic_increasing).all()
