@@ -1,8 +1,10 @@
 """The sample logs the page offers: the seed forum posts and real Keras captures.
 
 Samples are discovered by globbing, never listed by hand, so a new seed or a
-regenerated capture appears on the page without code changes. They are read
-from a source checkout (``fixtures/`` beside the package).
+regenerated capture appears on the page without code changes. They ship with
+the package (``logsense.sample_logs``, the repository's ``fixtures/`` folder,
+read with `importlib.resources`), so a plain ``pip install .`` has them; an
+editable install made before they were package data reads the checkout's.
 
 Example:
     >>> from logsense import samples
@@ -15,7 +17,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
+
+#: The package the sample logs ship in (pyproject maps it to ``fixtures/``).
+DATA_PACKAGE = "logsense.sample_logs"
 
 #: The capture of each Keras scenario the page offers: verbose=1 with stdout
 #: piped to a file, the raw bytes someone gets from ``python train.py > log``.
@@ -51,9 +57,22 @@ def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
+def data_root() -> Path:
+    """The folder holding ``seeds/`` and ``keras/``: the installed package data, else the checkout's ``fixtures/``."""
+    try:
+        root = resources.files(DATA_PACKAGE)
+    except ModuleNotFoundError:  # an editable install from before the samples were package data
+        return repo_root() / "fixtures"
+    return root if isinstance(root, Path) else Path(str(root))
+
+
+def _fixtures(root: Path | None) -> Path:
+    return root / "fixtures" if root is not None else data_root()
+
+
 def seed_samples(root: Path | None = None) -> list[Sample]:
-    """The seed forum posts, ``fixtures/seeds/NNN_<hash>.txt``, in number order."""
-    folder = (root or repo_root()) / "fixtures" / "seeds"
+    """The seed forum posts, ``seeds/NNN_<hash>.txt``, in number order (``root``: a checkout to read instead)."""
+    folder = _fixtures(root) / "seeds"
     out = []
     for path in sorted(folder.glob("*.txt")):
         number = path.stem.split("_", 1)[0]
@@ -63,8 +82,8 @@ def seed_samples(root: Path | None = None) -> list[Sample]:
 
 
 def keras_samples(root: Path | None = None, capture: str = KERAS_CAPTURE) -> list[Sample]:
-    """Real Keras captures, ``fixtures/keras/<framework>/<scenario>/<capture>``, labelled from meta.json."""
-    folder = (root or repo_root()) / "fixtures" / "keras"
+    """Real Keras captures, ``keras/<framework>/<scenario>/<capture>``, labelled from meta.json."""
+    folder = _fixtures(root) / "keras"
     out = []
     for path in sorted(folder.glob(f"*/*/{capture}")):
         scenario, framework = path.parent.name, path.parent.parent.name
