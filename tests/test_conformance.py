@@ -85,7 +85,7 @@ def _fit(cls, log: Log) -> list[Finding]:
     return found
 
 
-@pytest.mark.parametrize("cls", detect.DETECTORS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("cls", detect.DETECTORS + detect.FALLBACKS, ids=lambda c: c.__name__)
 @pytest.mark.parametrize("name", sorted(AWKWARD_LOGS))
 def test_detector_holds_on_awkward_input(cls, name: str) -> None:
     with warnings.catch_warnings():

@@ -25,6 +25,7 @@ from .oscillation import OscillationDetector
 from .overfitting import OverfittingDetector
 from .plateau import PlateauDetector, chance_level
 from .range import LossRangeDetector
+from .short_overfit import ShortOverfittingDetector
 from .trend import theil_trend
 
 #: Every detector, one per symptom: the conformance tests hold each to the same rules.
@@ -32,6 +33,8 @@ DETECTORS: tuple[type[Detector], ...] = (
     NanDetector, DivergenceDetector, JumpDetector, OscillationDetector, PlateauDetector, OverfittingDetector,
     TrainValGapDetector, LossRangeDetector, LrScaledLossDetector, CollapseDetector,
 )
+#: Second readers of a symptom, run only where its detector found nothing (short or excerpted pastes).
+FALLBACKS: tuple[type[Detector], ...] = (ShortOverfittingDetector,)
 
 __all__ = ["detect_run", "detect_log", "DETECTORS", "Detector", "SeriesDetector", "RunDetector", "LogDetector",
            "DivergenceDetector", "NanDetector", "JumpDetector", "PlateauDetector", "OscillationDetector",
@@ -84,7 +87,10 @@ def detect_run(run: Run, warnings: list[str] | None = None) -> list[Finding]:
                                                               run=run.index).findings(), "plateau", run)
                     if f.stats.get("frozen")]
         found += flat
-    found += _safe(lambda: OverfittingDetector().fit(run).findings(), "overfitting", run)
+    over = _safe(lambda: OverfittingDetector().fit(run).findings(), "overfitting", run)
+    if not over:
+        over = _safe(lambda: ShortOverfittingDetector().fit(run).findings(), "overfitting", run)
+    found += over
     found += _safe(lambda: TrainValGapDetector().fit(run).findings(), "train_val_gap", run)
     found += _safe(lambda: LossRangeDetector().fit(run).findings(), "loss_out_of_range", run)
     return found
