@@ -290,11 +290,12 @@ def overrides_from_url() -> dict[str, Any]:
     return out
 
 
-def sync_url(source: Source | None, overrides: dict[str, Any]) -> None:
-    """Keep the address naming what is shown, so it can be shared and reloaded."""
+def sync_url(source: Any, overrides: dict[str, Any]) -> None:
+    """Keep the address naming what is shown, so it can be shared and reloaded. (Duck-typed: a
+    `Source` kept from an earlier run of this script is an instance of that run's class.)"""
     want: dict[str, str] = {}
     if source is not None and getattr(source, "key", ""):
-        want[source.kind] = source.key
+        want[getattr(source, "kind", "log")] = source.key
         want.update({k: str(v) for k, v in overrides.items()})
     if dict(st.query_params) != want:
         st.query_params.clear()
@@ -306,7 +307,7 @@ def initial_source(samples: list[Sample]) -> Source | None:
     return Source(default.label, default.read_bytes(), "sample", default.key) if default else None
 
 
-def share_link(source: Source, overrides: dict[str, Any]) -> str | None:
+def share_link(source: Any, overrides: dict[str, Any]) -> str | None:
     if not getattr(source, "key", ""):
         return None
     base = str(st.context.url or "").split("?")[0]
@@ -327,7 +328,7 @@ def verdict_panel(report: logsense.Report) -> None:
 def summary(report: logsense.Report) -> None:
     log = report.log
     found = problems(report)
-    cols = st.columns(4)
+    cols = st.columns([1, 1, 1, 3])  # the cause's name gets the room: it must read whole at 800 px
     cols[0].metric("Runs", f"{len(log.runs):,}")
     cols[1].metric("Epochs", f"{sum(len(r.epoch_records) for r in log.runs):,}")
     cols[2].metric("Findings", f"{len(report.findings):,}")
@@ -617,7 +618,7 @@ def compare_runs(report: logsense.Report, runs: list[logsense.Run]) -> None:
 
 # ------------------------------------------------------------------- sharing
 
-def share_panel(report: logsense.Report, source: Source, overrides: dict[str, Any]) -> None:
+def share_panel(report: logsense.Report, source: Any, overrides: dict[str, Any]) -> None:
     link = share_link(source, overrides)
     with st.expander("Share: a link and the answer as Markdown"):
         if link:
@@ -682,7 +683,7 @@ def page() -> None:
         st.info(st.session_state["notice"])
     source: Any = st.session_state.get("source")
     overrides = st.session_state.get("overrides", {})
-    sync_url(source if isinstance(source, Source) else None, overrides)
+    sync_url(source, overrides)
     if source is None:
         if "notice" not in st.session_state:
             st.info("Upload or paste a Keras log in the sidebar to begin.")
@@ -732,9 +733,10 @@ def show_report(report: logsense.Report, source: Any, overrides: dict[str, Any])
             st.dataframe(pd.DataFrame(log.unparsed[:500], columns=["line", "text"]), hide_index=True, width="stretch")
 
     st.header("Share and download")
-    if isinstance(source, Source):
+    if getattr(source, "key", ""):
         share_panel(report, source, overrides)
     downloads(report, source)
 
 
-page()
+if __name__ != "__mp_main__":  # a worker process (spawned by logsense.serve) imports this file without a page
+    page()

@@ -15,6 +15,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from .log import HTML_RENDERERS
+from .verdict import replay_reason, replay_words
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -107,21 +108,25 @@ def report_html(report: Report) -> str:
     head = (f"<b>logsense Report</b>: {len(report.log.runs)} run(s), {len(report.findings)} finding(s), "
             f"{len(report.causes)} cause(s)")
     if top is not None:
-        head += f"; most likely <b>{escape(top.cause)}</b>" + (
-            "" if top.replay is None else f" (replay {replay_status(top)})")
+        head += f"; most likely <b>{escape(top.cause)}</b> (replay {replay_status(top)})"
     parts = [head]
+    sentences = list(getattr(report, "verdict", []) or [])
+    if sentences:
+        parts.append("<b>Verdict</b>: " + "<br>".join(escape(s) for s in sentences))
     if report.log.runs:
-        rows = [[r.index, len(r.epoch_records), r.meta.get("format"), r.meta.get("locale"), ", ".join(r.metrics),
+        statuses = list(getattr(report, "statuses", []) or [])
+        names = list(getattr(report, "names", []) or [])
+        rows = [[r.index, names[i] if i < len(names) else f"run {r.index}",
+                 str(statuses[i]) if i < len(statuses) else "", len(r.epoch_records), r.meta.get("format"),
+                 r.meta.get("locale"), ", ".join(r.metrics),
                  ", ".join(f.symptom for f in report.run_findings.get(r.index, [])) or "none"]
-                for r in report.log.runs]
-        parts.append(table(["run", "epochs", "format", "locale", "metrics", "symptoms"], rows))
+                for i, r in enumerate(report.log.runs)]
+        parts.append(table(["run", "name", "status", "epochs", "format", "locale", "metrics", "symptoms"], rows))
     if report.findings:
         parts.append(table(["run", "symptom", "metric", "epochs", "confidence", "numbers", "message"],
                            [finding_row(f) for f in report.findings]))
     if report.causes:
-        parts.append(table(["#", "cause", "runs", "confidence", "replay", "max rel. error", "tolerance",
-                            "evidence", "fix"],
-                           [cause_row(rank, c) for rank, c in enumerate(report.causes, 1)]))
+        parts.append(table(CAUSE_HEADER, [cause_row(rank, c) for rank, c in enumerate(report.causes, 1)]))
         for rank, c in enumerate(report.causes, 1):
             if c.replay is not None:
                 parts.append(_replay_part(rank, c, open_=rank == 1))
@@ -136,12 +141,18 @@ def finding_row(f: Finding) -> list[Any]:
             stats_text(f.stats), f.message]
 
 
+#: The columns of `cause_row`.
+CAUSE_HEADER = ["#", "cause", "runs", "confidence", "replay", "replay reason", "max rel. error", "tolerance",
+                "evidence", "fix"]
+
+
 def cause_row(rank: int, c: Cause) -> list[Any]:
-    """#, cause, runs, confidence, replay status, max rel. error, tolerance, evidence, fix."""
+    """One row for `CAUSE_HEADER`: the replay's state in the vocabulary every face uses (``not run`` included)
+    and its reason."""
     rp = c.replay
-    status = "-" if rp is None else replay_status(c)
-    return [rank, c.cause, ",".join(map(str, c.runs)) or "-", f"{c.confidence:.2f}", status,
-            None if rp is None else rp.max_rel_error, None if rp is None else rp.tolerance, c.evidence, c.fix]
+    return [rank, c.cause, ",".join(map(str, c.runs)) or "-", f"{c.confidence:.2f}", replay_words(c),
+            replay_reason(c), None if rp is None else rp.max_rel_error, None if rp is None else rp.tolerance,
+            c.evidence, c.fix]
 
 
 def replay_figures(replay: Replay) -> dict[str, Any]:
@@ -361,27 +372,16 @@ def group_causes(causes: list[Cause]) -> list[CauseGroup]:
 def replay_badge(cause: Cause) -> tuple[str, str]:
     """The replay's state in words and why it is that state; the reason never contradicts the numbers.
 
+    The same words and reason as the JSON's ``replay_state`` and the terminal (`logsense.verdict`).
+
     Example:
         >>> from logsense import Cause, Replay
         >>> replay_badge(Cause("x", 0.9, replay=Replay("loss", [1.0], [1.0], 0.011, 0.05, confirmed=True)))
-        ('confirmed', 'reproduces the printed loss: max relative error 0.011 (tolerance 0.05)')
+        ('confirmed', 'reproduces the printed loss (max rel. error 0.011, tolerance 0.05)')
         >>> replay_badge(Cause("healthy", 0.8))[0]
         'not run'
     """
-    rp = cause.replay
-    state = replay_status(cause)
-    if rp is None:
-        return state, "the text gives too little to simulate this cause"
-    err, tol = fmt(float(rp.max_rel_error)), fmt(float(rp.tolerance))
-    note = rp.note.rstrip(".")
-    if state == "confirmed":
-        return state, f"reproduces the printed {rp.metric}: max relative error {err} (tolerance {tol})"
-    if state == "consistent":
-        return state, ("the mechanism reproduces the shape, not the printed numbers"
-                       + (f": {note}" if note else f" (max relative error {err}, tolerance {tol})"))
-    if rp.max_rel_error > rp.tolerance:
-        return state, f"max relative error {err} is above the tolerance {tol}" + (f": {note}" if note else "")
-    return state, f"within tolerance ({err} <= {tol}) but " + (note or "the mechanism does not apply to this run")
+    return replay_words(cause), replay_reason(cause)
 
 
 def runs_text(runs: list[int], limit: int = 6) -> str:
@@ -424,16 +424,22 @@ def verdict(report: Report) -> list[str]:
         ['Run 0 looks healthy: no symptom found.']
     """
     own = getattr(report, "verdict", None)
-    if own is not None:
+    if own is not None:  # the report's own sentences for the problems; the statuses' lines follow
         own = own() if callable(own) else own
-        if isinstance(own, (list, tuple)) and own:
-            return [str(s) for s in own]
-    lines = [verdict_sentence(g) for g in group_causes(problems(report))]
-    statuses = run_statuses(report)
+        lines = [str(x) for x in own] if isinstance(own, (list, tuple)) else []
+        said = " ".join(lines).lower()
+        return lines + status_lines(report, with_unexplained="explain" not in said)
+    return [verdict_sentence(g) for g in group_causes(problems(report))] + status_lines(report)
+
+
+def status_lines(report: "Report", with_unexplained: bool = True) -> list[str]:
+    """The verdict's lines for the runs no problem sentence covers: unexplained, healthy, empty."""
+    lines: list[str] = []
+    statuses = {r.index: run_status(report, r.index) for r in report.log.runs}
     by_state: dict[str, list[int]] = {}
     for index, state in statuses.items():
         by_state.setdefault(state, []).append(index)
-    if by_state.get(UNEXPLAINED):
+    if with_unexplained and by_state.get(UNEXPLAINED):
         idx = by_state[UNEXPLAINED]
         symptoms = sorted({f.symptom for i in idx for f in report.run_findings.get(i, [])})
         lines.append(f"{runs_text(idx)}: {', '.join(symptoms) or 'a finding'} that no cause explains; "
@@ -441,7 +447,7 @@ def verdict(report: Report) -> list[str]:
     if by_state.get(HEALTHY):
         idx = by_state[HEALTHY]
         if len(idx) == len(statuses):
-            lines.append(("All %d runs look healthy" % len(idx) if len(idx) > 1 else f"Run {idx[0]} looks healthy")
+            lines.append((f"All {len(idx)} runs look healthy" if len(idx) > 1 else f"Run {idx[0]} looks healthy")
                          + ": no symptom found.")
         else:
             lines.append(f"{runs_text(idx)} {'look' if len(idx) > 1 else 'looks'} healthy: no symptom found.")
@@ -453,7 +459,7 @@ def verdict(report: Report) -> list[str]:
 
 
 def run_names(runs: list[Run]) -> dict[int, str]:
-    """Runs named by what differs between them (``lr=0.01``), else ``run i``.
+    """Runs named by what differs between them (``lr=0.01``, as `Report.names`), else ``run i``.
 
     Example:
         >>> from logsense import Run
@@ -461,13 +467,14 @@ def run_names(runs: list[Run]) -> dict[int, str]:
         >>> run_names([a, b])
         {0: 'run 0 (lr=0.01)', 1: 'run 1 (lr=0.001)'}
     """
-    keys = ("lr", "batch_size", "optimizer", "epochs", "l2", "dropout", "loss")
-    differ = [k for k in keys if len({repr((r.context or {}).get(k)) for r in runs}) > 1] if len(runs) > 1 else []
+    from .log import Log
+    from .verdict import run_names as names_of
+
     out = {}
-    for r in runs:
+    for r, name in zip(runs, names_of(Log(runs=list(runs)))):
         given = r.meta.get("name") if isinstance(r.meta.get("name"), str) else None
-        parts = [f"{k}={fmt((r.context or {}).get(k))}" for k in differ if (r.context or {}).get(k) is not None]
-        label = given or ", ".join(parts)
+        name = name.removesuffix(f" (run {r.index})")  # a name two runs share: the index says which
+        label = given or ("" if name == f"run {r.index}" else name)
         out[r.index] = f"run {r.index}" + (f" ({label})" if label else "")
     return out
 

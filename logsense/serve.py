@@ -29,6 +29,7 @@ import threading
 import time
 from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -225,11 +226,15 @@ class Analyzer:
         self._pools: dict[str, ProcessPoolExecutor] = {}
         self._tmp = Path(tempfile.mkdtemp(prefix="logsense-jobs-"))
         if workers > 0:
-            ctx = get_context("spawn")  # never fork a server with live threads
             for lane in ("small", "big"):
-                self._pools[lane] = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
-                for _ in range(workers):
-                    self._pools[lane].submit(_warm)
+                self._start(lane)
+
+    def _start(self, lane: str) -> None:
+        # spawn, never fork: the server has live threads. A spawned worker imports the parent's main
+        # script as __mp_main__ (streamlit_app.py guards its page() against that).
+        self._pools[lane] = ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("spawn"))
+        for _ in range(self.workers):
+            self._pools[lane].submit(_warm)
 
     # ------------------------------------------------------------- requests
     def submit(self, data: bytes | str, overrides: tuple[tuple[str, Any], ...] = ()) -> Job:
@@ -260,7 +265,11 @@ class Analyzer:
                 if pending >= self.max_pending:
                     raise Busy(f"{pending} diagnoses are already waiting; try again in a moment")
                 folder = Path(tempfile.mkdtemp(dir=self._tmp))
-                future = self._pools[lane].submit(analyse, data, overrides, str(folder), self.budget_runs)
+                try:
+                    future = self._pools[lane].submit(analyse, data, overrides, str(folder), self.budget_runs)
+                except BrokenProcessPool:  # a worker died (out of memory, killed): start the lane again
+                    self._start(lane)
+                    future = self._pools[lane].submit(analyse, data, overrides, str(folder), self.budget_runs)
                 job = Job(key, future, size, folder)
             self._jobs[key] = job
             future.add_done_callback(lambda f, k=key: self._finished(k, f))

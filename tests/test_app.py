@@ -396,3 +396,189 @@ def test_keras_capture_on_the_page_meets_its_expectations(sample):
     assert set(meta.get("expected_symptoms", [])) <= set(findings_rows(at)["symptom"])
     if meta.get("expected_causes"):
         assert summary(at)["Top cause"] in meta["expected_causes"]
+
+
+# ------------------------------------------------------- issue 15: verdict, states, big logs, edges
+
+def verdict_lines(at: AppTest) -> list[str]:
+    """The sentences of the verdict panel (the markdown after its heading, before the numbers)."""
+    texts = [m.value for m in at.markdown]
+    start = texts.index("### Verdict")
+    out = []
+    for t in texts[start + 1:]:
+        if t.startswith("#") or t.startswith("**Evidence"):
+            break
+        out.append(re.sub(r"\\(.)", r"\1", t))
+    return out
+
+
+def test_the_verdict_comes_first_with_number_fix_and_replay_state():
+    at = load_seed("003")
+    texts = [m.value for m in at.markdown]
+    assert texts.index("### Verdict") < min(i for i, t in enumerate(texts) if t.startswith("#### 1."))
+    lines = verdict_lines(at)
+    problem = next(line for line in lines if line.startswith("Run 1"))
+    assert "2.161" in problem and "0.0081" in problem and "confirmed" in problem
+    assert any("Run 0" in line and "healthy" in line for line in lines)
+    assert not any("`healthy`" in h for h in cause_headers(at))  # a status, never a cause card
+
+
+def test_a_run_with_an_open_finding_is_never_shown_healthy():
+    """Seed 003 re-run as if lr were 0.004: the divergence is still open, so run 1 is no healthy run."""
+    at = load_seed("003")
+    at.number_input(key="ov-lr").set_value(0.004)
+    next(b for b in at.button if b.label == "Re-run").click().run()
+    assert not at.exception
+    assert "divergence" in set(findings_rows(at)["symptom"])
+    assert summary(at)["Top cause"] != "healthy"
+    assert not any("`healthy`" in h for h in cause_headers(at))
+    lines = verdict_lines(at)
+    assert not any(line.startswith("Run 1") and "healthy" in line for line in lines)
+    assert not any("All 2 runs look healthy" in line for line in lines)
+
+
+def test_replay_badges_name_their_state_and_a_reason_that_fits_the_numbers():
+    at = load_seed("002")
+    headers = cause_headers(at)
+    assert headers[0] == "#### 1. `optimizer_instability` · replay consistent"
+    reasons = [re.sub(r"\\(.)", r"\1", c.value) for c in at.caption if c.value.startswith("Replay ")]
+    assert reasons[0].startswith("Replay consistent:") and "not the printed numbers" in reasons[0]
+    # Each card's reason names the state its header does, and a confirmed one is within its tolerance.
+    states = [h.split("· replay ")[1] for h in headers]
+    assert [r.split(":")[0] for r in reasons] == [f"Replay {s}" for s in states]
+    for reason in reasons:
+        if reason.startswith("Replay confirmed"):
+            err, tol = map(float, re.search(r"max relative error (\S+) \(tolerance ([^)]+)\)", reason).groups())
+            assert err <= tol
+
+
+def test_try_a_fix_replays_the_proposed_learning_rate():
+    at = load_seed("003")
+    fixed = [s.value.replace("\\", "") for s in at.success if s.value.replace("\\", "").startswith("lr = ")]
+    assert fixed and "converges in" in fixed[0] and "loss after 10 epochs" in fixed[0]
+    field = next(n for n in at.number_input if n.label == "Learning rate to try")
+    assert field.value == pytest.approx(0.004)
+    field.set_value(0.01).run()
+    assert any("still diverges" in e.value for e in at.error)
+    assert any(titles(s).startswith("lr_too_high: the fix replayed") for s in charts(at))
+
+
+def test_the_set_up_form_says_it_is_the_set_up_the_log_ran_with():
+    at = load_seed("003")
+    assert any(m.value.startswith("**The set-up the log ran with.**") for m in at.markdown)
+
+
+def many_runs_text(n: int) -> str:
+    """``n`` runs, every third diverging by the same factor, the rest converging."""
+    parts = []
+    for i in range(n):
+        parts.append(f"lr = {0.01 if i % 3 == 0 else 0.001}\n")
+        for e in range(1, 7):
+            loss = (2.0 + i * 0.01) * (2.16 ** e if i % 3 == 0 else 0.7 ** e)
+            parts.append(f"Epoch {e}/6\n10/10 [==============================] - 0s 2ms/step - loss: {loss:.4f}\n")
+    return "".join(parts)
+
+
+def test_many_runs_give_one_card_per_cause_and_a_runs_table():
+    at = open_page().run()
+    at.text_area(key="paste").input(many_runs_text(12))
+    at.button(key="paste_go").click().run()
+    assert not at.exception
+    headers = cause_headers(at)
+    assert len(headers) == len(set(headers)) and len(headers) <= 4  # identical causes are one card
+    runs_table = next(df.value for df in at.dataframe if {"name", "status", "top finding"} <= set(df.value.columns))
+    assert len(runs_table) == 4  # the problem runs: healthy ones are filtered out by default
+    assert set(runs_table["status"]) == {"problem"}
+    assert "divergence" in runs_table["top finding"].iloc[0]
+    assert not at.tabs  # no tab per run
+    status = at.multiselect(key=f"run-status@{at.session_state['log_id']}")
+    status.set_value(["problem", "healthy"]).run()
+    runs_table = next(df.value for df in at.dataframe if {"name", "status", "top finding"} <= set(df.value.columns))
+    assert len(runs_table) == 12
+    pick = at.selectbox(key=f"run-pick@{at.session_state['log_id']}")
+    pick.set_value(3).run()
+    assert any(m.value.startswith("**run 3") for m in at.markdown)
+
+
+def test_tables_show_nan_and_inf_and_huge_losses_as_text():
+    text = "".join(f"Epoch {e}/4\n1/1 [====] - 0s - loss: {v}\n" for e, v in
+                   enumerate(["1.0000", "123456789012345678901.0", "nan", "inf"], 1))
+    at = open_page().run()
+    at.text_area(key="paste").input(text)
+    at.button(key="paste_go").click().run()
+    assert not at.exception
+    epochs = next(df.value for df in at.dataframe if "loss" in df.value.columns and "epoch" in df.value.columns)
+    assert epochs["loss"].tolist()[2:] == ["NaN", "inf"]
+    assert epochs["loss"].tolist()[1] == "1.23457e+20"
+
+
+def test_a_share_link_reopens_the_same_diagnosis():
+    at = load_seed("001")
+    assert at.query_params["sample"] == ["seed-001"] or at.query_params["sample"] == "seed-001"
+    again = open_page()
+    again.query_params["sample"] = "seed-001"
+    again.run()
+    assert any(m.value.startswith("Showing **Seed 001") for m in again.markdown)
+
+
+def test_a_pasted_log_is_kept_by_its_link_and_a_reload():
+    at = open_page().run()
+    text = "Epoch 1/3\n1/1 [====] - 0s - loss: 0.5\nEpoch 2/3\n1/1 [====] - 0s - loss: 0.25\n" \
+           "Epoch 3/3\n1/1 [====] - 0s - loss: 0.125\n"
+    at.text_area(key="paste").input(text)
+    at.button(key="paste_go").click().run()
+    key = at.query_params["log"]
+    key = key[0] if isinstance(key, list) else key
+    reload = open_page()  # a new session: only the address is left
+    reload.query_params["log"] = key
+    reload.run()
+    assert any(m.value == "Showing **pasted text**" for m in reload.markdown)
+    assert reload.text_area(key="paste").value == text
+
+
+def test_copy_as_markdown_has_the_verdict_numbers_and_fix():
+    at = load_seed("003")
+    answer = next(c.value for c in at.code if c.value.startswith("**logsense diagnosis of"))
+    assert "2.161" in answer and "0.0081" in answer and "| lr_too_high |" in answer and "confirmed" in answer
+    assert "?sample=seed-003" in answer
+
+
+def test_a_file_too_big_names_its_size_and_the_limit():
+    at = open_page().run()
+    at.file_uploader(key="upload").set_value(("huge.log", b"x" * (50 * 2**20 + 2**20), "text/plain")).run()
+    assert not at.exception
+    assert at.error[0].value.startswith("huge.log is 51.0 MB; the page reads logs up to 50 MB.")
+
+
+def test_an_empty_file_is_refused_with_a_message():
+    at = open_page().run()
+    at.file_uploader(key="upload").set_value(("empty.log", b"", "text/plain")).run()
+    assert not at.exception
+    assert at.error[0].value == "empty.log is empty (0 bytes): there is nothing to diagnose."
+
+
+def test_no_log_found_is_one_message_saying_what_was_recognised():
+    at = open_page().run()
+    at.text_area(key="paste").input("model.compile(optimizer='sgd', loss='mse')\nlr = 0.01\nWhy is my model bad?\n")
+    at.button(key="paste_go").click().run()
+    assert not at.exception
+    messages = [m.value for kind in ("warning", "info", "error") for m in getattr(at, kind)]
+    assert len(messages) == 1, messages
+    assert messages[0].startswith("No training log found in **pasted text**")
+    assert "It recognised the set-up (optimizer" in re.sub(r"\\(.)", r"\1", messages[0])
+
+
+def test_batch_size_zero_gets_a_message_not_a_dead_button():
+    at = load_seed("003")
+    at.number_input(key="ov-batch_size").set_value(0)
+    next(b for b in at.button if b.label == "Re-run").click().run()
+    assert not at.exception
+    warnings = [w.value.replace("\\", "") for w in at.warning]
+    assert any(w.startswith("batch size ignored: batch size must be a whole number from 1") for w in warnings), warnings
+
+
+def test_the_page_loads_nothing_from_the_internet():
+    source = APP.read_text()
+    assert not re.search(r"https?://", source.split('"""', 2)[2])  # no URL in the code
+    assert 'page_icon="📉"' in source
+    assert ":material/" not in re.search(r"set_page_config\((.*)\)", source).group(1)

@@ -1,0 +1,97 @@
+"""The page's diagnosis service: worker processes, lanes, the cache, the budget, progress and Cancel."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from logsense.serve import Analyzer, Busy, OverBudget, analyse, content_key
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "fixtures" / "seeds" / "003_9c859962b7b1f775.txt"
+
+
+def big_log(tmp_path: Path, megabytes: float) -> bytes:
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+    from biglog import build
+
+    path = tmp_path / "big.txt"
+    build(path, megabytes)
+    return path.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def service():
+    analyzer = Analyzer(workers=1, max_pending=2)
+    yield analyzer
+    analyzer.close()
+
+
+def test_inline_analysis_gives_the_report_or_a_message():
+    ok = analyse(SEED.read_bytes())
+    assert ok.kind == "ok" and ok.report.top_cause.cause == "lr_too_high"
+    refused = analyse(b"\x89HDF\r\n\x1a\n\x00\x00\x00\x00" * 64)
+    assert refused.kind == "unusable" and "binary" in refused.error
+
+
+def test_the_cache_key_is_the_content_and_the_set_up():
+    data = SEED.read_bytes()
+    assert content_key(data) == content_key(data.decode("utf-8"))
+    assert content_key(data) != content_key(data, (("lr", 0.004),))
+
+
+def test_a_seed_is_diagnosed_in_a_worker_and_then_answered_from_the_cache(service):
+    data = SEED.read_bytes()
+    first = service.result(service.submit(data), timeout=300)
+    assert first.kind == "ok" and first.report.top_cause.cause == "lr_too_high"
+    start = time.perf_counter()
+    again = service.submit(data)
+    assert again.done()  # a cache hit is answered without a worker
+    assert service.result(again).report is first.report
+    assert time.perf_counter() - start < 0.5
+
+
+def test_a_big_log_reports_progress_and_stops_on_cancel(service, tmp_path):
+    data = big_log(tmp_path, 6)
+    job = service.submit(data)
+    seen = None
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and not job.done():
+        p = service.progress(job)
+        if p.phase == "reading" and p.read > 0:
+            seen = p
+            break
+        time.sleep(0.2)
+    assert seen is not None and seen.total == len(data) and seen.runs > 0
+    # A seed is not held up by the big log: it has its own lane.
+    small = service.submit(SEED.read_bytes() + b"\n# another paste\n")
+    assert service.result(small, timeout=240).kind == "ok"
+    assert not job.done()
+    service.cancel(job)
+    outcome = service.result(job, timeout=240)
+    assert outcome.kind == "cancelled"
+    assert content_key(data) not in service._cache  # a cancelled job is not remembered
+
+
+def test_the_queue_is_bounded_and_the_budget_holds(service):
+    with pytest.raises(OverBudget, match="MB"):
+        Analyzer(workers=0, budget_bytes=100).submit(SEED.read_bytes())
+    jobs = []
+    with pytest.raises(Busy):
+        for i in range(10):  # max_pending=2: the third distinct input waiting is refused
+            jobs.append(service.submit(SEED.read_bytes() + f"\n# paste {i}\n".encode()))
+    assert len(jobs) == 2
+    for job in jobs:
+        service.result(job, timeout=300)
+
+
+def test_too_many_runs_are_cut_to_the_budget_with_a_warning():
+    text = "".join(f"Epoch 1/2\n1/1 [====] - 0s - loss: {1 + i}.0\nEpoch 2/2\n1/1 [====] - 0s - loss: {0.5 + i}\n"
+                   for i in range(5))
+    outcome = Analyzer(workers=0, budget_runs=3).result(Analyzer(workers=0, budget_runs=3).submit(text))
+    assert outcome.kind == "ok"
+    assert len(outcome.report.log.runs) == 3
+    assert any("only the first 3 are diagnosed" in w for w in outcome.report.log.warnings)
