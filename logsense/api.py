@@ -40,20 +40,25 @@ def parse(source: Any, *, progress: Callable[[float], None] | None = None) -> Lo
     if isinstance(history, Mapping):  # a keras.callbacks.History object
         source = history
     if isinstance(source, Mapping):
-        return Log(runs=[structured.run_from_history(dict(source))], source="history")
+        notes: list[str] = []
+        log = Log(runs=[structured.run_from_history(dict(source), warnings=notes)], source="history")
+        log.warnings.extend(notes)
+        return log
 
     source_text = decode.open_text(source)
     head = next(source_text.chunks, "")
     records = None
     if _may_be_structured(head):  # CSVLogger or history JSON: small, read whole
         text = head + "".join(source_text.chunks)
-        records = structured.read_structured(text)
+        structured_notes: list[str] = []
+        records = structured.read_structured(text, structured_notes)
         chunks: Any = iter([text])
     else:
         chunks = itertools.chain([head], source_text.chunks)
     del head  # a file's first megabytes need not stay alive while the rest is read
     if records is not None:
         log = Log(runs=records, source=source_text.name)
+        log.warnings.extend(structured_notes)
     else:
         # Read incrementally: memory follows the epochs, not the size of the file.
         stream = LogStream()
@@ -75,7 +80,7 @@ def parse(source: Any, *, progress: Callable[[float], None] | None = None) -> Lo
                 log.warnings.append(f"no console epochs: the history was read from the {len(printed)} history "
                                     f"table(s) or dict(s) printed in the text")
         log.predictions = extract_predictions(side.text)
-        blocks = _context.extract_context(side.text)
+        blocks = _context.extract_context(side.text, log.warnings)
         if side.lines is not None:  # the side text skipped training output: back to input lines
             for item in [*log.predictions, *blocks]:
                 item.line = side.original_line(item.line)

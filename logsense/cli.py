@@ -245,15 +245,24 @@ def _scan(args) -> int:
             if done == total:
                 print(file=sys.stderr)
 
+    import os
+
+    if args.out and not os.path.isdir(os.path.dirname(os.path.abspath(args.out))):  # said before the work
+        print(f"logsense: cannot write {args.out}: its directory does not exist", file=sys.stderr)
+        return 2
     table = scan(args.paths, jobs=args.jobs, dask_address=args.dask, progress=progress)
     if table.empty:
         print("logsense: no files matched " + " ".join(args.paths), file=sys.stderr)
         return 2
     if args.out:
-        if args.out.lower().endswith(".xlsx"):
-            table.to_excel(args.out, index=False)
-        else:
-            write_table(table, args.out)
+        try:
+            if args.out.lower().endswith(".xlsx"):
+                table.to_excel(args.out, index=False)
+            else:
+                write_table(table, args.out)
+        except OSError as exc:
+            print(f"logsense: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
         print(f"{len(table)} row(s) from {table['file'].nunique()} file(s) written to {args.out}")
     else:
         print(printable(table).to_string(index=False))

@@ -5,9 +5,10 @@ local process pool and on Dask workers; both paths return identical rows.
 """
 from __future__ import annotations
 
+import fnmatch
 import glob
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -20,17 +21,123 @@ COLUMNS = ["file", "run", "format", "locale", "epochs", "symptoms", "top_cause",
 
 
 def expand(patterns: Iterable[str]) -> list[str]:
-    """Paths and globs (``**`` allowed) to a sorted list of files; directories are walked."""
+    """Paths and globs (``**`` allowed) to a sorted list of files; directories are walked.
+
+    A directory is entered at most once per pattern, so a symlink cycle (``a -> .``) is not
+    followed; directories that cannot be read are skipped (`find_files` lists them).
+    """
+    return find_files(patterns)[0]
+
+
+def find_files(patterns: Iterable[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """The files `expand` lists, and (directory, reason) for each directory that could not be read."""
     files: set[str] = set()
+    unreadable: list[tuple[str, str]] = []
     for pat in patterns:
         p = Path(pat)
-        if p.is_dir():
-            files.update(str(f) for f in p.rglob("*") if f.is_file())
-        elif p.is_file():
+        if _isdir(pat):
+            files.update(_glob(os.path.join(str(p), "**", "*"), unreadable, hidden=True))
+        elif os.path.isfile(p):
             files.add(str(p))
         else:
-            files.update(f for f in glob.glob(pat, recursive=True) if os.path.isfile(f))
-    return sorted(files)
+            files.update(_glob(pat, unreadable))
+    return sorted(files), unreadable
+
+
+def _isdir(path: str) -> bool:
+    try:
+        return os.path.isdir(path)
+    except (OSError, ValueError):
+        return False
+
+
+def _glob(pattern: str, unreadable: list[tuple[str, str]], hidden: bool = False) -> Iterator[str]:
+    """The files ``pattern`` matches, as ``glob.glob(pattern, recursive=True)`` spells them, but
+    ``**`` enters each directory once (by device and inode): two links to ``.`` made glob walk
+    2^40 paths. ``hidden``: wildcards match names starting with a dot too."""
+    if pattern.endswith(("/", os.sep)):  # glob matches directories only: no files
+        return iter(())
+    drive, rest = os.path.splitdrive(pattern)
+    parts = rest.replace(os.sep, "/").split("/") if os.sep != "/" else rest.split("/")
+    root = drive + ("/" if rest.startswith(("/", os.sep)) else "")
+    parts = [part for part in parts if part]
+    literal: list[str] = []
+    while parts and not glob.has_magic(parts[0]):
+        literal.append(parts.pop(0))
+    if not parts:  # no wildcard at all: the path itself, if it is a file
+        path = root + "/".join(literal) if literal else root
+        return iter([path] if path and os.path.isfile(path) else [])
+    base = root + "/".join(literal) if literal else root
+    seen: set[tuple[int, int]] = set()
+    key = _dir_key(base or ".")
+    if key is not None:
+        seen.add(key)
+    return _match(base, parts, seen, unreadable, hidden)
+
+
+def _dir_key(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _entries(path: str, unreadable: list[tuple[str, str]]) -> list[os.DirEntry]:
+    try:
+        with os.scandir(path or ".") as it:
+            return list(it)
+    except OSError as exc:
+        unreadable.append((path or ".", exc.strerror or str(exc)))
+        return []
+
+
+def _join(base: str, name: str) -> str:
+    return base + name if not base or base.endswith("/") else base + "/" + name
+
+
+def _is(entry: os.DirEntry, kind: str) -> bool:
+    try:
+        return entry.is_dir() if kind == "dir" else entry.is_file()
+    except OSError:
+        return False
+
+
+def _match(base: str, parts: list[str], seen: set[tuple[int, int]], unreadable: list[tuple[str, str]],
+           hidden: bool) -> Iterator[str]:
+    part, rest = parts[0], parts[1:]
+    if part == "**":
+        if not rest:
+            rest = ["*"]
+        yield from _match(base, rest, seen, unreadable, hidden)  # ** as no directory at all
+        for entry in _entries(base, unreadable):
+            if (hidden or not entry.name.startswith(".")) and _is(entry, "dir"):
+                sub = _join(base, entry.name)
+                key = _dir_key(sub)
+                if key is None or key in seen:  # a cycle, or a directory already walked
+                    continue
+                seen.add(key)
+                yield from _match(sub, parts, seen, unreadable, hidden)
+        return
+    if not glob.has_magic(part):
+        path = _join(base, part)
+        if rest:
+            if _isdir(path):
+                yield from _match(path, rest, seen, unreadable, hidden)
+        elif os.path.isfile(path):
+            yield path
+        return
+    for entry in _entries(base, unreadable):
+        if entry.name.startswith(".") and not (hidden or part.startswith(".")):
+            continue
+        if not fnmatch.fnmatchcase(entry.name, part):
+            continue
+        path = _join(base, entry.name)
+        if rest:
+            if _is(entry, "dir"):
+                yield from _match(path, rest, seen, unreadable, hidden)
+        elif _is(entry, "file"):
+            yield path
 
 
 def scan_file(path: str) -> list[dict[str, Any]]:
@@ -43,7 +150,7 @@ def scan_file(path: str) -> list[dict[str, Any]]:
         report = diagnose(log)
     except UnusableInput as exc:
         return [_row(path, error=str(exc))]
-    except Exception as exc:  # a bug must not stop a nightly scan of thousands of files
+    except Exception as exc:  # noqa: BLE001 - a bug must not stop a nightly scan of thousands of files
         return [_row(path, error=f"internal error: {type(exc).__name__}: {exc}")]
     rows = []
     for run in log.runs:
@@ -77,7 +184,7 @@ def scan(patterns: Sequence[str], *, jobs: int | None = None, dask_address: str 
         dask_address: scheduler address of an existing Dask cluster (needs the ``dask`` extra).
         progress: called with (files done, files total).
     """
-    files = expand(patterns)
+    files, unreadable = find_files(patterns)
     total = len(files)
     results: list[list[dict[str, Any]]] = []
     if dask_address is not None:
@@ -94,6 +201,7 @@ def scan(patterns: Sequence[str], *, jobs: int | None = None, dask_address: str 
                 if progress:
                     progress(i, total)
     flat = [row for rows in results for row in rows]
+    flat += [_row(path, error=f"cannot read the directory: {reason}") for path, reason in unreadable]
     table = pd.DataFrame.from_records(flat, columns=COLUMNS)
     # Files without runs have no run index: a nullable integer keeps 0, 1, ... from printing as 0.0, 1.0.
     return table.astype({"run": "Int64", "epochs": "Int64"})

@@ -57,7 +57,7 @@ def test_translated_latin1_log_parses_end_to_end() -> None:
 
 
 def test_utf8_cut_inside_a_character_keeps_the_rest() -> None:
-    data = LOG.encode("utf-8") + "损".encode("utf-8")[:2]  # a download cut inside the last character
+    data = LOG.encode("utf-8") + "损".encode()[:2]  # a download cut inside the last character
     text, used, warnings = decode_bytes(data)
     assert text == LOG and used == "utf-8" and warnings
 
@@ -82,9 +82,16 @@ def test_missing_file_is_refused(tmp_path: Path) -> None:
         read_source(tmp_path / "nope.log")
 
 
-def test_one_line_string_naming_no_file_is_text(tmp_path: Path) -> None:
-    missing = str(tmp_path / "nope.log")
-    assert read_source(missing) == (missing, None, [], None)
+def test_one_line_string_naming_a_missing_file_is_refused(tmp_path: Path) -> None:
+    """Issue 16: ``parse("missing.log")`` read the name as a log; a file name is refused as the CLI refuses it."""
+    for missing in (str(tmp_path / "nope.log"), "missing.log", "runs/train.txt", "history.json"):
+        with pytest.raises(UnusableInput, match="no such file"):
+            read_source(missing)
+
+
+@pytest.mark.parametrize("text", ["Epoch 1/2 10/10 [====] - 0s - loss: 0.5000", "loss: 0.5", "8/8", "nan"])
+def test_one_line_log_text_stays_text(text: str) -> None:
+    assert read_source(text) == (text, None, [], None)
 
 
 def test_one_line_string_naming_a_file_is_read_as_the_file(tmp_path: Path) -> None:

@@ -86,7 +86,7 @@ def test_history_nested_under_history_key_and_json_nan() -> None:
 
 def test_run_from_history_accepts_a_history_object_with_numpy_values() -> None:
     class History:  # what keras.callbacks.History exposes
-        history = {"loss": np.array([0.5, 0.25], dtype=np.float32), "lr": [np.float32(0.1), 0.05]}
+        history = {"loss": np.array([0.5, 0.25], dtype=np.float32), "lr": [np.float32(0.1), 0.05]}  # noqa: RUF012
 
     run = run_from_history(History(), index=3)
     assert run.index == 3 and run.series("loss").tolist() == [0.5, 0.25]

@@ -4,16 +4,19 @@ Nothing is executed. `Interpreter` walks statements and evaluates a whitelist
 of expressions itself: literals, arithmetic on known names, a few numpy
 constructors with literal arguments, and the Keras calls that describe a model
 (layers, optimizers, regularizers, ``compile``, ``fit``, ``load_data``).
-Everything else evaluates to `UNKNOWN`. Work is bounded by a step budget and
-array-size caps, so a hostile or huge paste costs little.
+Everything else evaluates to `UNKNOWN`. Work is bounded by a budget counted in
+steps, not seconds (a total, and a share per statement), by the size of integers
+(bit length: ``10**64**64`` is never computed), by expression depth and by array
+caps, so a hostile or huge paste costs little; what a bound skipped is said in
+`Interpreter.notes` (the log's warnings).
 """
 from __future__ import annotations
 
 import ast
 import operator
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -28,6 +31,8 @@ MAX_UNROLL = 16           # for-loops over longer ranges are walked once
 MAX_STEPS = 150_000       # expression nodes per interpreter (a whole post)
 MAX_STATEMENT_STEPS = 20_000  # per top-level statement, so one runaway loop spares the rest
 MAX_DEPTH = 60
+MAX_INT_BITS = 4096       # integers past this size (a 1,233-digit number) are not computed
+MAX_NOTES = 20
 MAX_LAYERS = 400          # layers kept per model (deeper stacks are cut, and marked so)
 
 
@@ -68,6 +73,8 @@ class Interpreter:
     model_deps: set[str] = field(default_factory=set)
     state: dict[str, Any] = field(default_factory=dict)
     steps: int = 0
+    #: What a bound made the reader skip, one line each, for the log's warnings.
+    notes: list[str] = field(default_factory=list)
 
     # -- segments -----------------------------------------------------------------
 
@@ -84,7 +91,11 @@ class Interpreter:
                 self._exec(stmt, 0)
             except _OutOfBudget:
                 if self.steps >= MAX_STEPS:
+                    self._note(f"pasted code: the reading budget ({MAX_STEPS:,} steps) ran out; "
+                               f"the code after line {_line(stmt)} of a block was not read")
                     break
+                self._note(f"pasted code: a statement ({_snippet(stmt)}) took more than "
+                           f"{MAX_STATEMENT_STEPS:,} steps and was left unread")
             except (RecursionError, MemoryError, OverflowError, ValueError, TypeError, ZeroDivisionError):
                 continue
             if (len(self.layers), self._model_changed, "optimizer" in self._out) != before:
@@ -97,6 +108,10 @@ class Interpreter:
             self.state["variables"] = {**self.state.get("variables", {}), **out["variables"]}
         return out, self._fit
 
+    def _note(self, text: str) -> None:
+        if text not in self.notes and len(self.notes) < MAX_NOTES:
+            self.notes.append(text)
+
     def numeric_variables(self) -> dict[str, float]:
         return {k: v for k, v in self.scope.items() if is_num(v)}
 
@@ -108,6 +123,7 @@ class Interpreter:
 
     def _exec(self, stmt: ast.stmt, depth: int) -> None:
         if depth > MAX_DEPTH:
+            self._note(f"pasted code: statements nested deeper than {MAX_DEPTH} blocks were not read")
             return
         if isinstance(stmt, ast.Expr):
             self._ev(stmt.value)
@@ -194,10 +210,16 @@ class Interpreter:
         if self.steps > self._limit:
             raise _OutOfBudget
         if depth > MAX_DEPTH:
+            self._note(f"pasted code: an expression nested deeper than {MAX_DEPTH} levels was not evaluated")
             return UNKNOWN
         d = depth + 1
         if isinstance(node, ast.Constant):
-            return node.value if isinstance(node.value, (int, float, str, bool, type(None))) else UNKNOWN
+            value = node.value
+            if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INT_BITS:
+                self._note(f"pasted code: an integer literal of {value.bit_length():,} bits was not read "
+                           f"(limit {MAX_INT_BITS:,})")
+                return UNKNOWN
+            return value if isinstance(value, (int, float, str, bool, type(None))) else UNKNOWN
         if isinstance(node, ast.Name):
             self._reads.add(node.id)
             if node.id in self.pinned:
@@ -251,7 +273,14 @@ class Interpreter:
         fn = _BINOPS.get(type(node.op))
         if fn is None:
             return UNKNOWN
+        if is_num(left) and is_num(right):
+            bits = _result_bits(node.op, left, right)
+            if bits > MAX_INT_BITS:
+                self._note(f"pasted code: {_snippet(node)} was not computed (its result would have about "
+                           f"{_approx(bits)} bits; limit {MAX_INT_BITS:,})")
+                return UNKNOWN
         if isinstance(node.op, ast.Pow) and is_num(right) and abs(right) > 64 and not (is_num(left) and abs(left) <= 1):
+            self._note(f"pasted code: {_snippet(node)} was not computed (an exponent above 64)")
             return UNKNOWN
         if isinstance(left, str) and isinstance(right, str) and isinstance(node.op, ast.Add):
             return (left + right)[:1000]
@@ -494,6 +523,34 @@ class Interpreter:
             if np.allclose(ratios, ratios[0]) and np.allclose(y.values[~nz], 0):
                 data["y_scale"] = float(ratios[0])
         return data
+
+def _result_bits(op: ast.operator, left: float, right: float) -> float:
+    """About how many bits an integer result of ``left op right`` needs (0 for a float result),
+    judged before computing it: a tower of powers is refused at its first storey too tall."""
+    if not (isinstance(left, int) and isinstance(right, int)):
+        return 0.0
+    if isinstance(op, ast.Pow):
+        if right <= 0 or abs(left) <= 1:
+            return 0.0
+        return float(left.bit_length()) * right
+    if isinstance(op, ast.Mult):
+        return float(left.bit_length() + right.bit_length())
+    return 0.0
+
+
+def _approx(bits: float) -> str:
+    return f"{bits:,.0f}" if bits < 1e15 else f"{bits:.1e}"
+
+
+def _snippet(node: ast.AST) -> str:
+    """The source of ``node`` on one line, cut to 60 characters, for a note."""
+    text = " ".join(_source(node).split())
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _line(node: ast.AST) -> int:
+    return getattr(node, "lineno", 0)
+
 
 def _array_method(array: Array, name: str, args: list[Any]) -> Array:
     """``x.reshape(60000, 784)``, ``x.astype('float32')``: same data, maybe a new shape."""

@@ -13,7 +13,10 @@ from .layers import model_keys, propagate_fan_in
 from .vocab import initializer_name, tidy_float
 
 MAX_CONFIG_CHARS = 2_000_000
+#: Brackets a config may nest (a Keras model nests about 10; json and ast recurse per level).
+MAX_CONFIG_DEPTH = 100
 _BRACE = re.compile(r"[{}]")
+_BRACKET = re.compile(r"[\[\]{}()]")
 
 _REGULARIZERS = {
     "kernel_regularizer": "kernel", "W_regularizer": "kernel", "recurrent_regularizer": "recurrent",
@@ -58,10 +61,27 @@ def _brace_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def nesting_depth(text: str, limit: int = MAX_CONFIG_DEPTH) -> int:
+    """How deep brackets nest in ``text`` (brackets inside strings count too: an upper bound),
+    stopping as soon as it passes ``limit``; a cheap look before a recursive reader."""
+    depth = deepest = 0
+    for m in _BRACKET.finditer(text):
+        if m.group() in "[{(":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    break
+        elif depth:
+            depth -= 1
+    return deepest
+
+
 def _load(chunk: str) -> Any:
+    """A config as JSON, else as a Python literal; the caller has checked its depth."""
     try:
         return json.loads(chunk)
-    except ValueError:
+    except (ValueError, RecursionError):
         pass
     try:  # a printed get_config(): Python literals
         return ast.literal_eval(chunk)
@@ -69,14 +89,23 @@ def _load(chunk: str) -> Any:
         return None
 
 
-def find_configs(text: str) -> list[Found]:
-    """Every JSON (or Python-literal) model config in the text, as layer context."""
+def find_configs(text: str, notes: list[str] | None = None) -> list[Found]:
+    """Every JSON (or Python-literal) model config in the text, as layer context.
+
+    A config nested deeper than `MAX_CONFIG_DEPTH` is not read (``notes`` says so).
+    """
     found: list[Found] = []
     for start, end in _brace_spans(text):
         if end - start > MAX_CONFIG_CHARS:
             continue
         chunk = text[start:end]
         if "class_name" not in chunk and "layers" not in chunk:
+            continue
+        if nesting_depth(chunk) > MAX_CONFIG_DEPTH:
+            if notes is not None:
+                line = text.count("\n", 0, start) + 1
+                notes.append(f"a model config at line {line} nests brackets more than {MAX_CONFIG_DEPTH} deep; "
+                             f"it was not read")
             continue
         obj = _load(chunk)
         layers = config_layers(obj)

@@ -21,8 +21,11 @@ MAX_REPLAYS = 8
 MAX_REPLAY_STEPS = 50_000
 
 
-def extract_context(text: str) -> list[ContextBlock]:
+def extract_context(text: str, warnings: list[str] | None = None) -> list[ContextBlock]:
     """Training set-up found in ``text``, one block per piece of evidence, in line order.
+
+    ``warnings``, when given, receives one line for each thing a bound made the
+    reader skip (a huge integer, a tower of powers, a config nested too deep).
 
     Code is read with `ast` and never executed. A prose line that changes a
     variable of the model ("if we change l2_lambda to be 0") re-reads the code
@@ -35,12 +38,14 @@ def extract_context(text: str) -> list[ContextBlock]:
     blocks: list[ContextBlock] = []
 
     json_lines: set[int] = set()
-    for found in find_configs(text):
+    notes: list[str] = []
+    for found in find_configs(text, notes):
         blocks.append(ContextBlock(found.line, found.values, "json"))
         json_lines.update(range(found.line - 1, found.end_line))
 
     code_view = [_PROMPT.sub("", line, count=1) for line in lines]
     scan = find_code(code_view, skip=json_lines)
+    notes += scan.notes
     other = [k for k in range(len(lines)) if k not in scan.code_lines and k not in json_lines]
     segments = scan.segments + find_fragments(code_view, other)
     events: list[tuple[int, int, Any]] = [(s.line, 0, s) for s in segments]
@@ -86,6 +91,8 @@ def extract_context(text: str) -> list[ContextBlock]:
         if values:
             blocks.append(ContextBlock(line, values, "prose"))
     blocks.sort(key=lambda b: b.line)
+    if warnings is not None:
+        warnings.extend(n for n in [*notes, *interp.notes] if n not in warnings)
     return blocks
 
 

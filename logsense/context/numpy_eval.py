@@ -6,7 +6,8 @@ learning-rate limit); anything bigger than `MAX_ARRAY` elements keeps only its s
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

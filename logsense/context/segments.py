@@ -67,6 +67,7 @@ class CodeScan:
     segments: list[Segment] = field(default_factory=list)
     code_lines: set[int] = field(default_factory=set)   # 0-based indices of lines consumed as code
     comments: list[tuple[int, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)      # statements a limit kept from being read
 
 
 def _indent(line: str) -> int:
@@ -210,6 +211,9 @@ def _parse_statement(lines: list[str], start: int, scan: CodeScan, budget: _Budg
                     return start + bad
                 except SyntaxError:
                     pass
+            if "integer string conversion" in (exc.msg or "") and len(scan.notes) < 20:
+                scan.notes.append(f"pasted code: the statement at line {start + bad + 1} holds an integer "
+                                  f"literal past Python's 4,300-digit limit; it was not read")
             break
     return start + 1
 

@@ -2,8 +2,10 @@
 
 People paste logs saved by Windows editors (UTF-16, GBK), by old terminals
 (Latin-1) or straight from a pipe (UTF-8 with control bytes). A short cascade
-decides: BOMs first, then UTF-16 by its NUL pattern, strict UTF-8, GB18030
-only when it yields CJK text, Latin-1 last. Binary files are refused.
+decides: BOMs first, then UTF-16 by its NUL pattern, strict UTF-8, then the
+East Asian legacy encodings each only when its decoding reads as its script
+(Shift-JIS/cp932 and EUC-JP with kana, cp949 with common Hangul, GB18030 with
+common Hanzi: `_LEGACY`), Latin-1 last. Binary files are refused.
 
 Files and streams are read incrementally (`open_text`): an input that fits in
 the first `SNIFF_BYTES` is decoded whole, exactly as `decode_bytes` does; a
@@ -25,6 +27,12 @@ from ..errors import UnusableInput
 #: Control bytes that never occur in text (tab, newline, CR, backspace, ESC, FF, VT do).
 _BINARY = re.compile(rb"[\x00-\x07\x0e-\x1a\x1c-\x1f]")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_KANA = re.compile(r"[\u3041-\u30ff]")
+_HALFWIDTH_KANA = re.compile(r"[\uff61-\uff9f]")
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+#: Characters a wrong legacy decoding makes and real text seldom has: private use, box drawing
+#: met out of a table, Latin-1 supplement symbols, CJK compatibility forms.
+_ODD = re.compile(r"[\ue000-\uf8ff\u2500-\u257f\u00a0-\u00ff\uf900-\ufaff\ufe30-\ufe4f]")
 #: A well-formed multi-byte UTF-8 character (Latin-1 text seldom contains one by accident).
 _UTF8_WIDE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
@@ -51,12 +59,9 @@ def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
         return data.decode("utf-8"), "utf-8", []
     except UnicodeDecodeError as err:
         utf8_error = err
-    try:
-        text = data.decode("gb18030")
-        if _looks_chinese(text):
-            return text, "gb18030", []
-    except UnicodeDecodeError:
-        pass
+    legacy = _legacy_encoding(data)
+    if legacy:
+        return data.decode(legacy), legacy, []
     if utf8_error.start > len(data) - 4:  # a file cut in the middle of a character
         text = data[: utf8_error.start].decode("utf-8")
         return text, "utf-8", ["the input ends in the middle of a character; the last bytes were dropped"]
@@ -64,6 +69,57 @@ def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
         return (data.decode("utf-8", errors="replace"), "utf-8",
                 ["the input is not clean utf-8; undecodable bytes were replaced"])
     return data.decode("latin-1"), "latin-1", ["the input is not UTF-8; read as Latin-1"]
+
+
+def _legacy_encoding(data: bytes, final: bool = True) -> str | None:
+    """The East Asian legacy encoding ``data`` reads cleanly in, if its text then looks like that
+    language (`_LEGACY`, tried in order); None otherwise. ``final=False`` for the head of a stream."""
+    for encoding, plausible in _LEGACY:
+        try:
+            text = codecs.getincrementaldecoder(encoding)().decode(data, final=final)
+        except UnicodeDecodeError:
+            continue
+        if plausible(text):
+            return encoding
+    return None
+
+
+def _wide(text: str) -> list[str]:
+    return [ch for ch in text if ord(ch) > 0x7F]
+
+
+def _looks_japanese(text: str) -> bool:
+    """Japanese writes kana between its kanji (a Keras log: エポック, 損失); Chinese or Latin-1
+    bytes decoded as Shift-JIS or EUC-JP give half-width kana, symbols and rare forms instead."""
+    wide = _wide(text)
+    if not wide:
+        return False
+    joined = "".join(wide)
+    kana = len(_KANA.findall(joined))
+    odd = len(_HALFWIDTH_KANA.findall(joined)) + len(_ODD.findall(joined))
+    return kana >= max(1, 0.15 * len(wide)) and odd <= 0.05 * len(wide)
+
+
+def _looks_korean(text: str) -> bool:
+    """Korean is written in Hangul, nearly all of it the 2,350 common syllables (EUC-KR's);
+    Chinese or Big5 bytes decoded as cp949 give Hanja among it, or rare extension syllables."""
+    wide = _wide(text)
+    if not wide:
+        return False
+    hangul = _HANGUL.findall("".join(wide))
+    if len(hangul) < 0.9 * len(wide):
+        return False
+    common = sum(1 for ch in hangul if _is_common_hangul(ch))
+    return common >= 0.9 * len(hangul)
+
+
+def _is_common_hangul(ch: str) -> bool:
+    """One of KS X 1001's 2,350 syllables: two bytes in EUC-KR (Python spells the others as
+    eight-byte jamo sequences)."""
+    try:
+        return len(ch.encode("euc_kr")) == 2
+    except UnicodeEncodeError:
+        return False
 
 
 def _looks_chinese(text: str) -> bool:
@@ -78,6 +134,17 @@ def _looks_chinese(text: str) -> bool:
         return False
     odd = sum(1 for ch in wide if len(b := ch.encode("gb18030")) != 2 or b[1] < 0xA1)
     return odd <= 0.1 * len(wide)
+
+
+#: Legacy encodings after UTF-8, each with the test its text must pass, in this order. Japanese
+#: first: GB18030 maps EUC-JP's kana rows to kana too, but Chinese text never decodes to kana.
+#: Korean before Chinese: EUC-KR's Hangul rows are GB2312's common Hanzi, while GB2312 text read
+#: as cp949 is a third Hanja, which Korean seldom has. (Big5 is not tried: its trail bytes include
+#: ASCII letters, so Latin-1 text such as "\xc9poque" reads as a plausible Hanzi.)
+_LEGACY: tuple[tuple[str, Any], ...] = (
+    ("cp932", _looks_japanese), ("euc_jp", _looks_japanese), ("cp949", _looks_korean),
+    ("gb18030", _looks_chinese),
+)
 
 
 def _strict(data: bytes, encoding: str) -> tuple[str, str, list[str]]:
@@ -102,11 +169,22 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
-def _is_file(text: str) -> bool:
-    try:
-        return Path(text).is_file()
-    except (OSError, ValueError):
+#: A one-line text that is a file's name rather than a log: no spaces, a log-like extension.
+_FILE_NAME = re.compile(r"[^\s]*\.(?:log|txt|csv|tsv|json|out|err|md|text)", re.IGNORECASE)
+
+
+def _names_path(text: str) -> bool:
+    """Whether a one-line ``str`` means a path: an entry exists there (a file, a directory, a
+    dangling or looping link), or it reads as a file name (``missing.log``). A one-line log
+    (``Epoch 1/2 ...``) has spaces and no such ending, so it stays text."""
+    if "\n" in text or len(text) >= 4096 or not text.strip():
         return False
+    try:
+        if os.path.lexists(text):
+            return True
+    except (OSError, ValueError):  # a NUL in the text
+        return False
+    return _FILE_NAME.fullmatch(text) is not None
 
 
 @dataclass
@@ -133,16 +211,18 @@ class TextChunks:
 def open_text(source: Any, chunk_bytes: int | None = None) -> TextChunks:
     """The text of ``source`` (text, bytes, a path or a binary stream) as chunks.
 
-    A ``str`` is the text itself, except a single line (no newline) naming an
-    existing file, which is read as that file: a CLI argument and a pasted log
-    are then both plain strings, and a one-line log never names a file.
+    A ``str`` is the text itself, except a single line (no newline) naming a
+    path, which is read as that file: a CLI argument and a pasted log are then
+    both plain strings, and a one-line log never names a file. A path that is
+    missing (``missing.log``), a directory or a symlink loop is refused as the
+    CLI refuses it.
     Text and bytes already in memory come back as one chunk; files are read
     ``chunk_bytes`` (default `CHUNK_BYTES`) at a time. Raises
     `UnusableInput` for a missing file or binary data (for a stream, binary
     bytes at its end are only seen after reading it).
     """
     chunk_bytes = chunk_bytes or CHUNK_BYTES
-    if isinstance(source, str) and not ("\n" not in source and len(source) < 4096 and _is_file(source)):
+    if isinstance(source, str) and not _names_path(source):
         return TextChunks(iter([source]), None, None, size=len(source), consumed=len(source))
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
@@ -154,6 +234,9 @@ def open_text(source: Any, chunk_bytes: int | None = None) -> TextChunks:
             raise UnusableInput(f"{path} is a directory, not a log file") from None
         except OSError as err:
             raise UnusableInput(f"cannot read {path}: {err.strerror or err}") from None
+        if not _is_regular(handle):
+            handle.close()
+            raise UnusableInput(f"{path} is not a regular file")
         try:
             return _stream_binary(handle, str(path), chunk_bytes, close=True)
         except BaseException:
@@ -165,6 +248,16 @@ def open_text(source: Any, chunk_bytes: int | None = None) -> TextChunks:
     if hasattr(source, "read"):
         return _stream_binary(source, getattr(source, "name", None), chunk_bytes, close=False)
     raise UnusableInput(f"cannot read a log from a {type(source).__name__}")
+
+
+def _is_regular(handle: Any) -> bool:
+    """A regular file (not a FIFO or a device, which could block or never end)."""
+    import stat
+
+    try:
+        return stat.S_ISREG(os.fstat(handle.fileno()).st_mode)
+    except (OSError, ValueError, AttributeError):
+        return True
 
 
 def _stream_binary(handle: Any, name: Any, chunk_bytes: int, close: bool) -> TextChunks:
@@ -210,11 +303,9 @@ def _sniff_encoding(head: bytes) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
-    try:
-        if _looks_chinese(codecs.getincrementaldecoder("gb18030")().decode(head, final=False)):
-            return "gb18030"
-    except UnicodeDecodeError:
-        pass
+    legacy = _legacy_encoding(head, final=False)
+    if legacy:
+        return legacy
     return "utf-8" if _UTF8_WIDE.search(head) else "latin-1"  # as `decode_bytes` decides
 
 

@@ -9,6 +9,11 @@ Epoch numbers: a CSVLogger file keeps its own ``epoch`` column (Keras writes it
 0-based) and says so with ``meta["epoch_base"] = 0``; a history dict has no
 epoch numbers, so its records are numbered as the progress bars print them,
 from 1 (``meta["epoch_base"] = 1``).
+
+Damage is tolerated where the shape is unmistakable, and said in ``warnings``:
+a history's keys that are not per-epoch lists (``"lr": 0.01``) are left out, a
+CSV row that is not numbers is skipped, an integer too large for a float reads
+as infinity; JSON nested deeper than `MAX_DEPTH` is not a history.
 """
 from __future__ import annotations
 
@@ -27,27 +32,38 @@ __all__ = ["read_structured", "run_from_history"]
 _FIELD = re.compile(r"[A-Za-z_][\w./-]*\Z")
 #: Separators CSVLogger accepts (``csv`` needs one character); the common ones.
 _SEPARATORS = ",;\t|"
+#: Brackets a history JSON may nest (``[{"history": {"loss": [...]}}]`` is 4).
+MAX_DEPTH = 32
+_BRACKETS = re.compile(r"[\[\]{}]")
 _NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf, "infinity": math.inf,
                "-infinity": -math.inf}
 
 
-def read_structured(text: str) -> list[Run] | None:
-    """The runs of a CSVLogger file or a history JSON dump, or None if ``text`` is neither."""
+def read_structured(text: str, warnings: list[str] | None = None) -> list[Run] | None:
+    """The runs of a CSVLogger file or a history JSON dump, or None if ``text`` is neither.
+
+    ``warnings``, when given, receives what was left out of a structured text that was read.
+    """
     body = text.lstrip("\ufeff \t\r\n")
     if not body:
         return None
+    notes: list[str] = []
+    runs = None
     if body[0] in "{[":
-        return _read_history_json(body)
-    if body[:5].lower() == "epoch":
-        return _read_csvlogger(body)
-    return None
+        runs = _read_history_json(body, notes)
+    elif body[:5].lower() == "epoch":
+        runs = _read_csvlogger(body, notes)
+    if runs is not None and warnings is not None:
+        warnings.extend(notes)
+    return runs
 
 
-def run_from_history(history: Any, index: int = 0) -> Run:
+def run_from_history(history: Any, index: int = 0, warnings: list[str] | None = None) -> Run:
     """A `Run` from ``History.history`` (metric -> per-epoch values), or a ``History`` object.
 
     Lists may differ in length (a metric logged only on some epochs); an epoch
-    record holds the metrics that have a value for it.
+    record holds the metrics that have a value for it. A value too large for a
+    float reads as +-inf (``warnings`` says so).
     """
     data = getattr(history, "history", history)
     if not isinstance(data, Mapping):
@@ -55,78 +71,115 @@ def run_from_history(history: Any, index: int = 0) -> Run:
     columns = {str(k): _values(v) for k, v in data.items() if str(k) != "epoch"}
     n = max((len(v) for v in columns.values()), default=0)
     records: list[dict[str, Any]] = []
+    overflow: list[str] = []
     for i in range(n):
         record: dict[str, Any] = {"epoch": i + 1}
         for name, values in columns.items():
             if i < len(values):
-                record[name] = _number(values[i])
+                value = _number(values[i])
+                if name not in overflow and math.isinf(value) and _is_huge_int(values[i]):
+                    overflow.append(name)
+                record[name] = value
         records.append(record)
+    if overflow and warnings is not None:
+        warnings.append(f"history: a value of {', '.join(overflow)} is an integer too large for a float; "
+                        f"read as infinity")
     meta = {"format": "history", "verbose": None, "locale": "en", "declared_epochs": None,
             "epoch_base": 1}
     return Run(index=index, epoch_records=records, meta=meta)
 
 
-def _read_history_json(body: str) -> list[Run] | None:
-    if body.rstrip()[-1:] not in ("}", "]"):
+def _read_history_json(body: str, notes: list[str]) -> list[Run] | None:
+    if body.rstrip()[-1:] not in ("}", "]") or _too_deep(body):
         return None
     try:
-        doc = json.loads(body)
+        # Integers are read as floats: a 5,000-digit one is inf, not an error (float() has no digit limit).
+        huge: list[str] = []
+        doc = json.loads(body, parse_int=lambda digits: _json_int(digits, huge))
     except (ValueError, RecursionError):
         return None
+    if huge:
+        notes.append(f"history: {len(huge)} integer(s) too large for a float (the first has {len(huge[0]):,} "
+                     f"digits) read as infinity")
     items = doc if isinstance(doc, list) else [doc]
-    histories = [_history_dict(item) for item in items]
+    histories = [_history_dict(item, notes) for item in items]
     if not histories or any(h is None for h in histories):
         return None
-    return [run_from_history(h, index=i) for i, h in enumerate(histories)]
+    return [run_from_history(h, index=i, warnings=notes) for i, h in enumerate(histories)]
 
 
-def _history_dict(item: Any) -> dict[str, list[Any]] | None:
-    """``item`` as metric -> values if it is a history (or ``{"history": ...}``), else None."""
+def _json_int(digits: str, huge: list[str]) -> float:
+    value = float(digits)
+    if math.isinf(value):
+        huge.append(digits.lstrip("-"))
+    return value
+
+
+def _too_deep(body: str) -> bool:
+    """Whether brackets nest past `MAX_DEPTH` (a history nests 4): json.loads recurses per level."""
+    depth = 0
+    for m in _BRACKETS.finditer(body):
+        if m.group() in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif depth:
+            depth -= 1
+    return False
+
+
+def _history_dict(item: Any, notes: list[str]) -> dict[str, list[Any]] | None:
+    """``item`` as metric -> values if it is a history (or ``{"history": ...}``), else None.
+
+    Keys whose values are not lists of numbers (``"lr": 0.01``, ``"params": {...}``)
+    are left out, with a note, when at least one key is a per-epoch list.
+    """
     if not isinstance(item, dict):
         return None
     if isinstance(item.get("history"), dict):
         item = item["history"]
     if not item:
         return None
-    metrics = {k: v for k, v in item.items() if k != "epoch"}
-    if not metrics or not all(isinstance(v, list) and all(_is_number(x) for x in v) for v in metrics.values()):
+    metrics = {k: v for k, v in item.items() if k != "epoch" and isinstance(v, list) and v
+               and all(_is_number(x) for x in v)}
+    if not metrics:
         return None
-    if not any(metrics.values()):
-        return None
+    others = [str(k) for k in item if k != "epoch" and k not in metrics]
+    if others:
+        shown = ", ".join(repr(k) for k in others[:5]) + (", ..." if len(others) > 5 else "")
+        notes.append(f"history: {len(others)} key(s) that are not per-epoch lists of numbers were left out: "
+                     f"{shown}")
     return metrics
 
 
-def _read_csvlogger(body: str) -> list[Run] | None:
+def _read_csvlogger(body: str, notes: list[str]) -> list[Run] | None:
     header = body[:body.find("\n")] if "\n" in body[:4096] else body[:4096]
     header = header.rstrip("\r")
     sep = header[5:6]
-    if sep not in _SEPARATORS or not header[:5] == "epoch":
+    if sep not in _SEPARATORS or header[:5] != "epoch":
         return None
-    rows = list(csv.reader(body.splitlines(), delimiter=sep))
+    try:
+        rows = list(csv.reader(body.splitlines(), delimiter=sep))
+    except csv.Error:  # a field past csv's size limit, a NUL: not a CSVLogger file
+        return None
     names = [n.strip() for n in rows[0]]
     if len(names) < 2 or len(set(names)) != len(names) or not all(_FIELD.match(n) for n in names):
         return None
     records: list[dict[str, Any]] = []
-    for row in rows[1:]:
+    bad: list[int] = []  # 1-based row numbers (the header is row 1)
+    for number, row in enumerate(rows[1:], 2):
         if not row or all(not cell.strip() for cell in row):
             continue
-        if len(row) != len(names):
-            return None
-        record: dict[str, Any] = {}
-        for name, cell in zip(names, row):
-            if cell.strip() == "NA":  # CSVLogger's mark for a metric this epoch did not log
-                continue
-            value = _cell(cell)
-            if value is _BAD:
-                return None
-            record[name] = value
-        epoch = record.get("epoch")
-        if not isinstance(epoch, float) or not epoch.is_integer():
-            return None
-        record["epoch"] = int(epoch)
-        records.append(record)
-    if not records:
+        record = _csv_record(names, row)
+        if record is None:
+            bad.append(number)
+        else:
+            records.append(record)
+    if not records or len(bad) >= len(records):  # mostly not numbers: some other table, or prose
         return None
+    if bad:
+        notes.append(f"CSV: {len(bad)} row(s) that are not an epoch of numbers were skipped "
+                     f"(row {', '.join(map(str, bad[:5]))}{', ...' if len(bad) > 5 else ''})")
     # CSVLogger(append=True) adds each later fit below the first, epochs from 0 again.
     runs: list[list[dict[str, Any]]] = []
     for record in records:
@@ -136,6 +189,25 @@ def _read_csvlogger(body: str) -> list[Run] | None:
     meta = {"format": "csvlogger", "verbose": None, "locale": "en", "declared_epochs": None,
             "epoch_base": 0}
     return [Run(index=i, epoch_records=recs, meta=dict(meta)) for i, recs in enumerate(runs)]
+
+
+def _csv_record(names: list[str], row: list[str]) -> dict[str, Any] | None:
+    """One CSVLogger row as a record, or None when it has the wrong width or a cell that is not a number."""
+    if len(row) != len(names):
+        return None
+    record: dict[str, Any] = {}
+    for name, cell in zip(names, row):
+        if cell.strip() == "NA":  # CSVLogger's mark for a metric this epoch did not log
+            continue
+        value = _cell(cell)
+        if value is _BAD:
+            return None
+        record[name] = value
+    epoch = record.get("epoch")
+    if not isinstance(epoch, float) or not epoch.is_integer():
+        return None
+    record["epoch"] = int(epoch)
+    return record
 
 
 _BAD = object()
@@ -177,5 +249,12 @@ def _number(x: Any) -> float:
         return _NON_FINITE.get(x.lower(), math.nan)
     try:
         return float(x)
+    except OverflowError:  # an int past 1.8e308
+        return math.inf if x > 0 else -math.inf
     except (TypeError, ValueError):
         return math.nan
+
+
+def _is_huge_int(x: Any) -> bool:
+    """A Python integer past the float range (a history dict given to the API)."""
+    return isinstance(x, int) and not isinstance(x, bool) and abs(x).bit_length() > 1024
