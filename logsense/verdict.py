@@ -151,13 +151,14 @@ def replay_reason(cause: Cause) -> str:
             "the text gives too little to simulate this cause"
     err, tol = _value(rp.max_rel_error), _value(rp.tolerance)
     numbers = f"max rel. error {err}, tolerance {tol}"
+    note = f": {rp.note.strip().rstrip('.')}" if rp.note and rp.note.strip() else ""
     if rp.status == CONFIRMED:
         return f"reproduces the printed {rp.metric} ({numbers})"
     if rp.status == CONSISTENT:
-        return f"reproduces the shape, not the printed numbers ({numbers})"
+        return f"reproduces the shape, not the printed numbers ({numbers}){note}"
     if (number(rp.max_rel_error) or 0.0) > (number(rp.tolerance) or 0.0):
-        return f"the simulation disagrees with the log ({numbers})"
-    return f"within tolerance but the mechanism does not apply here ({numbers})"
+        return f"the simulation disagrees with the log ({numbers}){note}"
+    return f"within tolerance, but the mechanism does not apply here ({numbers}){note}"
 
 
 def replay_state(cause: Cause) -> dict[str, str]:

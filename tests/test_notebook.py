@@ -15,8 +15,8 @@ from logsense import Log, Run, plot
 
 
 def _status(state: str) -> str:
-    """A replay status as the notebook's cause table shows it."""
-    return "-" if state == "not_run" else state.replace("_", " ")
+    """A replay status as the notebook's cause table shows it: the JSON's id in words (``not run``)."""
+    return state.replace("_", " ")
 
 
 #: Per seed: (symptom, metric) findings, and (cause, replay status) rows (fixtures/seeds/truth.json).
