@@ -1,12 +1,14 @@
-"""The CLI's JSON documents keep the shapes ../shared/design/contract.md promises.
+"""The CLI's JSON documents keep the shapes docs/contract.md promises.
 
 Other tools read this JSON, so these tests pin names and types (not values):
-a renamed key or a bare NaN literal breaks them.
+a renamed key or a bare NaN literal breaks them. The key tables of the contract
+are read from docs/contract.md itself, so the document and the JSON cannot drift.
 """
 from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -14,15 +16,33 @@ import pytest
 from logsense.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
+CONTRACT = ROOT / "docs" / "contract.md"
 SEEDS = sorted((ROOT / "fixtures" / "seeds").glob("*.txt"))
 KERAS = ROOT / "fixtures" / "keras"
-SYMPTOMS = {"divergence", "nan", "jump", "plateau", "oscillation", "overfitting", "train_val_gap",
-            "loss_out_of_range", "lr_scaled_loss", "collapse"}
-CAUSES = {"lr_too_high", "l2_penalty_in_loss", "saturated_logits", "loss_activation_mismatch",
-          "collapse_to_mean", "optimizer_instability", "dropout_gap", "healthy",
-          "memorization",  # added after the contract's first list, shown by the overfitting captures
-          "unexplained"}  # issue 14: a symptom no cause explains (the real posts show it)
-FORMATS = {"keras0", "keras1", "keras2", "tfkeras", "keras3", "csvlogger", "history"}
+
+
+def _key_table(heading: str) -> dict[str, tuple[str, set[str]]]:
+    """The contract's key table under ``heading``: key path -> (type, allowed values or empty)."""
+    text = CONTRACT.read_text(encoding="utf-8")
+    start = text.index(heading)
+    rows = {}
+    for line in text[start:].splitlines()[1:]:
+        if rows and not line.startswith("|"):
+            break
+        m = re.match(r"\| `([^`]+)` \| ([\w?]+) \| ([^|]*)\|", line)
+        if m:
+            rows[m.group(1)] = (m.group(2), {v.strip() for v in m.group(3).split(",") if v.strip()})
+    assert rows, f"no key table under {heading!r} in {CONTRACT}"
+    return rows
+
+
+PARSE_KEYS = _key_table("Keys of `parse --json`")
+DIAGNOSE_KEYS = _key_table("Keys of `diagnose --json`")
+SYMPTOMS = DIAGNOSE_KEYS["runs[].findings[].symptom"][1]
+CAUSES = DIAGNOSE_KEYS["causes[].cause"][1]
+FORMATS = DIAGNOSE_KEYS["runs[].meta.format"][1]
+STATUSES = DIAGNOSE_KEYS["runs[].status"][1]
+REPLAY_STATES = DIAGNOSE_KEYS["causes[].replay_state.state"][1]
 
 
 def _strict(text: str):
@@ -35,6 +55,95 @@ def _strict(text: str):
 def _run(capsys, *argv: str) -> dict:
     assert main(list(argv)) == 0
     return _strict(capsys.readouterr().out)
+
+
+def _values(doc, path: str) -> list:
+    """Every value at ``path`` (``a[].b``: ``b`` of every element of list ``a``); parents that are
+    ``null`` (an optional object) are skipped, a missing key raises."""
+    nodes = [doc]
+    for part in path.split("."):
+        many = part.endswith("[]")
+        name = part[:-2] if many else part
+        nxt = []
+        for node in nodes:
+            if node is None:
+                continue
+            value = node[name] if name else node
+            nxt += value if many else [value]
+        nodes = nxt
+    return nodes
+
+
+_TYPES = {"str": str, "int": int, "bool": bool, "list": list, "object": dict}
+
+
+def _check_keys(doc: dict, table: dict[str, tuple[str, set[str]]]) -> None:
+    for path, (typ, allowed) in table.items():
+        optional = typ.endswith("?")
+        base = typ.rstrip("?")
+        for value in _values(doc, path):
+            if value is None and optional:
+                continue
+            if base == "number":
+                assert _is_number(value), (path, value)
+            else:
+                assert isinstance(value, _TYPES[base]) and not (base == "int" and isinstance(value, bool)), (path, value)
+            if allowed:
+                assert value in allowed, (path, value, allowed)
+
+
+@pytest.mark.parametrize("path", SEEDS, ids=lambda p: p.name[:3])
+def test_every_documented_key_is_in_the_json_with_its_type(capsys, path):
+    _check_keys(_run(capsys, "parse", str(path), "--json"), PARSE_KEYS)
+    _check_keys(_run(capsys, "diagnose", str(path), "--json"), DIAGNOSE_KEYS)
+
+
+def test_every_top_level_key_the_json_has_is_documented(capsys):
+    """New keys are fine, but they must be written into the contract."""
+    for argv, table in ((["parse"], PARSE_KEYS), (["diagnose"], DIAGNOSE_KEYS)):
+        for path in SEEDS:
+            doc = _run(capsys, *argv, str(path), "--json")
+            assert set(doc) <= {k.split(".")[0].removesuffix("[]") for k in table}, (argv, sorted(doc))
+
+
+@pytest.mark.parametrize("path", SEEDS, ids=lambda p: p.name[:3])
+def test_status_verdict_and_replay_state_agree(capsys, path):
+    doc = _run(capsys, "diagnose", str(path), "--json")
+    troubled = [r for r in doc["runs"] if r["status"] in ("problem", "unexplained")]
+    for run in doc["runs"]:
+        if run["findings"]:
+            assert run["status"] != "healthy"  # a run with an open finding is never healthy
+    assert bool(doc["verdict"]) == bool(troubled or (not doc["runs"] and doc["findings"]))
+    for cause in doc["causes"]:
+        assert cause["replay_state"]["state"] == cause["replay_status"]
+        assert cause["replay_state"]["reason"]
+        if cause["replay"] is not None:
+            assert cause["replay"]["confirmed"] == (cause["replay_status"] == "confirmed")
+    if any(r["findings"] for r in doc["runs"]) or doc["findings"]:
+        assert doc["causes"][0]["cause"] != "healthy"
+
+
+def test_the_contract_names_every_id_the_code_knows():
+    from logsense.causes.base import CAUSES as KNOWN_CAUSES
+    from logsense.causes.base import REPLAY_STATES as KNOWN_STATES
+    from logsense.detect import DETECTORS
+    from logsense.verdict import RunStatus
+
+    assert set(KNOWN_CAUSES) == CAUSES
+    assert {d.symptom for d in DETECTORS} == SYMPTOMS
+    assert {s.value for s in RunStatus} == STATUSES
+    assert set(KNOWN_STATES) == REPLAY_STATES
+
+
+def test_the_documented_exit_codes_are_the_clis(capsys, tmp_path):
+    text = CONTRACT.read_text(encoding="utf-8")
+    codes = dict(re.findall(r"^\| ([012]) \| (.+) \|$", text, re.MULTILINE))
+    assert set(codes) == {"0", "1", "2"}
+    seed = str(next(p for p in SEEDS if p.name.startswith("003")))
+    assert main(["diagnose", seed]) == 0
+    assert main(["diagnose", seed, "--fail-on", "divergence"]) == 1
+    assert main(["diagnose", str(tmp_path / "missing.txt")]) == 2
+    capsys.readouterr()
 
 
 def _is_number(value) -> bool:
@@ -76,8 +185,12 @@ def test_diagnose_json_shape(capsys, path):
         for finding in run["findings"]:
             assert {"metric", "start_epoch", "end_epoch"} <= set(finding)
     assert doc["causes"], "every diagnosis names at least one cause (healthy included)"
-    confidences = [c["confidence"] for c in doc["causes"]]
-    assert confidences == sorted(confidences, reverse=True)
+    # Most likely first; healthy (a run status, kept for compatibility) after every real cause beside a finding.
+    real = [c["confidence"] for c in doc["causes"] if c["cause"] != "healthy"]
+    assert real == sorted(real, reverse=True)
+    if findings:
+        names = [c["cause"] for c in doc["causes"]]
+        assert all(n == "healthy" for n in names[len(real):]) and "healthy" not in names[:len(real)]
     for cause in doc["causes"]:
         assert cause["cause"] in CAUSES
         assert {"runs", "confidence", "evidence", "fix"} <= set(cause)
