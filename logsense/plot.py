@@ -130,7 +130,13 @@ def nonfinite_long(run: Run, metrics: Sequence[str] | None = None) -> pd.DataFra
 
 
 def nonfinite_layer(bad: pd.DataFrame) -> list[alt.Chart]:
-    """NaN/inf epochs marked on a chart: a red cross at the top of the plot, labelled."""
+    """NaN/inf epochs marked on a chart: a red cross at the top of the plot, labelled.
+
+    Example:
+        >>> bad = pd.DataFrame({"epoch": [3], "metric": ["loss"], "label": ["NaN"]})
+        >>> [layer.mark.type for layer in nonfinite_layer(bad)], nonfinite_layer(bad.iloc[:0])
+        (['point', 'text'], [])
+    """
     if bad.empty:
         return []
     base = alt.Chart(bad)
@@ -143,7 +149,14 @@ def nonfinite_layer(bad: pd.DataFrame) -> list[alt.Chart]:
 
 def hover_layers(data: pd.DataFrame, by: str, name: str, x: str = "epoch") -> list[alt.Chart]:
     """A vertical rule that follows the pointer and a tooltip with every series at that epoch
-    (``name`` keeps the selection apart from other charts' in a stacked report)."""
+    (``name`` keeps the selection apart from other charts' in a stacked report).
+
+    Example:
+        >>> data = pd.DataFrame({"epoch": [1, 1, 2, 2], "run": ["a", "b", "a", "b"], "value": [1.0, 2.0, 0.5, 1.5]})
+        >>> rule = hover_layers(data, "run", "demo")[0].to_dict()
+        >>> [t["title"] for t in rule["encoding"]["tooltip"]]
+        ['epoch', 'a', 'b']
+    """
     if data.empty:
         return []
     wide = data.pivot_table(index=x, columns=by, values="value", aggfunc="last").reset_index()
@@ -571,7 +584,13 @@ def replay_subtitle(replay: Replay) -> str:
 
 
 def replay_is_bars(replay: Replay, epochs: Sequence[float] | None = None) -> bool:
-    """Whether the replay is a few figures (drawn as bars, no log toggle), not a series over epochs."""
+    """Whether the replay is a few figures (drawn as bars, no log toggle), not a series over epochs.
+
+    Example:
+        >>> from logsense import Replay
+        >>> replay_is_bars(Replay("loss_ratio", [3.07], [2.95], 0.04, 0.1)), replay_is_bars(Replay("loss", [1.0, 2.0], [1.0, 2.0], 0, 0.1), [1, 2])
+        (True, False)
+    """
     extra = replay.extra if isinstance(replay.extra, dict) else {}
     return not _replay_axis(extra, max(len(replay.observed), len(replay.predicted)), epochs)[1]
 
@@ -633,7 +652,15 @@ def replay_chart(cause: Cause, *, epochs: Sequence[float] | None = None, log_sca
 
 
 def fix_chart(cause: Cause, trial: Any, *, height: int = 220) -> alt.LayerChart | None:
-    """The log's own series beside the loss the tried fix replays to (`logsense.tryfix`)."""
+    """The log's own series beside the loss the tried fix replays to (`logsense.tryfix`).
+
+    Example:
+        >>> from logsense import Cause, Replay
+        >>> from logsense.tryfix import FixTrial
+        >>> cause = Cause("lr_too_high", 0.9, runs=[0], replay=Replay("loss", [1.0, 2.0], [1.0, 2.0], 0.0, 0.1))
+        >>> fix_chart(cause, FixTrial("lr_too_high", "lr", 0.004, [1.0, 0.1, 0.01], 3)).to_dict()["title"]["text"]
+        'lr_too_high: the fix replayed'
+    """
     replay = cause.replay
     if replay is None or not trial.losses:
         return None
