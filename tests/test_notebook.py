@@ -1,11 +1,17 @@
-"""What a notebook user sees: HTML reprs of the seed logs and reports, short reprs, charts.
+"""What a notebook user sees: HTML reprs of the seed logs and reports, short reprs, charts, and
+docs/quickstart.ipynb as `jupyter nbconvert --execute` runs it (valid, and its exported chart offline).
 
 Expected findings and causes per seed are the casebook's (fixtures/seeds/truth.json);
 here they must be visible in the tables a notebook renders.
 """
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+import warnings
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 import seeds
@@ -97,6 +103,17 @@ def test_report_html_ranks_the_seed_causes_with_replay_status_and_error(reports,
             assert float(row["max rel. error"]) == pytest.approx(cause.replay.max_rel_error, rel=5e-3)  # 3 digits
             assert float(row["tolerance"]) == pytest.approx(cause.replay.tolerance)
         assert row["fix"] == cause.fix
+
+
+def test_report_html_opens_with_the_verdict_and_names_each_runs_status(reports):
+    html = reports["003"]._repr_html_()
+    assert html.index("Verdict") < html.index("<table")
+    assert "Run 1: loss diverges x2.161 per epoch" in html
+    rows = Tables(html).named("run", "name")
+    assert [(r["run"], r["status"]) for r in rows] == [("0", "healthy"), ("1", "problem")]
+    causes = Tables(html).named("#", "cause")
+    assert causes[0]["replay"] == "confirmed" and causes[0]["replay reason"].startswith("reproduces the printed loss")
+    assert causes[1]["cause"] == "healthy" and causes[1]["replay"] == "not run"
 
 
 def test_seed003_report_html_shows_the_replay_figures(reports):
@@ -198,3 +215,55 @@ def test_run_chart_draws_the_findings_it_is_given(reports):
 def test_plots_save_as_images_without_a_browser(reports, fmt, magic):
     image = plot.to_image(plot.report_chart(reports["003"], run=1), fmt)
     assert image.startswith(magic) and len(image) > 1000
+
+
+# ------------------------------------------------------------------- docs/quickstart.ipynb under nbconvert
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "docs" / "quickstart.ipynb"
+#: A script, stylesheet or icon fetched from the network: what breaks a page opened offline.
+_EXTERNAL = re.compile(r"<(?:script|link|img)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:https?:)?//", re.IGNORECASE)
+
+
+def test_the_saved_quickstart_notebook_is_valid():
+    """What `jupyter nbconvert` reads first: every output with its metadata, every cell with an id."""
+    nbformat = pytest.importorskip("nbformat")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing cell id is a warning today and an error tomorrow
+        nbformat.validate(nbformat.read(NOTEBOOK, as_version=4))
+
+
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory):
+    """docs/quickstart.ipynb executed by `jupyter nbconvert --execute --to notebook`, as CI runs it."""
+    nbformat = pytest.importorskip("nbformat")
+    pytest.importorskip("nbconvert")
+    pytest.importorskip("ipykernel")
+    out = tmp_path_factory.mktemp("nbconvert") / "executed.ipynb"
+    result = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--execute", "--to", "notebook",
+                             "--ExecutePreprocessor.timeout=300", "--output", str(out), str(NOTEBOOK)],
+                            capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return nbformat.read(out, as_version=4)
+
+
+def test_quickstart_executes_under_nbconvert_without_an_error(converted):
+    import nbformat
+
+    nbformat.validate(converted)
+    outputs = [o for cell in converted.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert outputs and not [o for o in outputs if o.output_type == "error"]
+    text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "Run 1: loss diverges x2.161 per epoch: lr 0.01 is above the stable limit 0.0081" in text
+    assert "run 0: healthy" in text and "run 1: problem" in text
+
+
+def test_the_chart_the_quickstart_exports_needs_no_internet(converted):
+    text = "".join(o.get("text", "") for cell in converted.cells for o in cell.get("outputs", [])
+                   if o.get("output_type") == "stream")
+    match = re.search(r"exported chart: (\S+\.html)", text)
+    assert match, "the quickstart no longer exports its chart"
+    page = Path(match.group(1)).read_text(encoding="utf-8")
+    assert "vega" in page.lower() and "lr_too_high: replay of loss" in page  # the chart and its data are inside
+    assert not _EXTERNAL.findall(page)
+    # the check finds what Altair writes without inline=True
+    assert _EXTERNAL.search(plot.report_chart(logsense.diagnose(seeds.path("003"))).to_html())

@@ -43,7 +43,8 @@ def _outputs(nb, mime: str) -> list[str]:
 
 def test_quickstart_shows_the_seed003_replay_figures(executed):
     text = "\n".join(_outputs(executed, "text/plain"))
-    assert "lr_too_high: confidence 0.98, replay confirmed" in text
+    assert "lr_too_high: confidence 0.98, replay confirmed: reproduces the printed loss" in text
+    assert "Run 1: loss diverges x2.161 per epoch" in text  # the verdict first
     assert "final weight: replayed -68.716, printed in the post -68.716" in text
     assert "stable only below lr = 2/h = 0.0081; lr*h = 2.47 > 2" in text
     assert "growth factor x2.1609 per epoch" in text
