@@ -7,19 +7,23 @@ from __future__ import annotations
 
 from ..findings import Finding
 from ..log import Log
+from .bad_data import BadData
 from .base import CAUSES, REPLAY_STATES, Cause, CauseModel, LogCause, Replay, RunCause, run_context
 from .collapse import CollapseToMean
 from .dropout_gap import DropoutGap
 from .healthy import Healthy
 from .instability import OptimizerInstability
 from .l2_penalty import L2PenaltyInLoss
+from .log_of_zero import LogOfZero
 from .loss_activation import LossActivationMismatch
 from .lr_too_high import LrTooHigh
 from .memorization import Memorization
 from .rank import rank_causes as _rank
 from .replay_log import replay_as_log
 from .saturated_logits import SaturatedLogits
+from .stuck_at_prior import StuckAtPrior
 from .unexplained import Unexplained
+from .unscaled_targets import UnscaledTargets
 
 REGISTRY: tuple[type[CauseModel], ...] = (
     LrTooHigh,
@@ -30,12 +34,27 @@ REGISTRY: tuple[type[CauseModel], ...] = (
     OptimizerInstability,
     DropoutGap,
     Memorization,
+    StuckAtPrior,
+    UnscaledTargets,
+    LogOfZero,
+    BadData,
     Healthy,
     Unexplained,
 )
 
-__all__ = ["rank_causes", "REGISTRY", "CAUSES", "REPLAY_STATES", "Cause", "CauseModel", "RunCause", "LogCause",
-           "Replay", "replay_as_log", "run_context"]
+__all__ = [
+    "CAUSES",
+    "REGISTRY",
+    "REPLAY_STATES",
+    "Cause",
+    "CauseModel",
+    "LogCause",
+    "Replay",
+    "RunCause",
+    "rank_causes",
+    "replay_as_log",
+    "run_context",
+]
 
 
 def rank_causes(log: Log, run_findings: dict[int, list[Finding]], log_findings: list[Finding]) -> list[Cause]:

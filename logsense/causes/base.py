@@ -34,7 +34,9 @@ CAUSES = ("lr_too_high", "l2_penalty_in_loss", "saturated_logits", "loss_activat
           # Added after the contract's first list (new ids are allowed, each shown by a fixture):
           "memorization",
           # issue 14 (real posts): the fallback for a symptom no cause explains
-          "unexplained")
+          "unexplained",
+          # issue 14: the causes people hit (each shown by a real post in fixtures/real_posts)
+          "stuck_at_prior", "unscaled_targets", "log_of_zero", "bad_data")
 
 CONFIRMED, CONSISTENT, CONTRADICTED, NOT_RUN = "confirmed", "consistent", "contradicted", "not_run"
 #: The replay states, in the contract's vocabulary.

@@ -84,10 +84,14 @@ class LrTooHigh(RunCause):
         if nan is not None:
             symptoms.append("nan")
             caveats = _nan_caveats(run, nan) if div is None else []
-            # A NaN while validation stays finite, or after a long stable stretch, says less about the lr.
-            weights.append((0.25 if caveats else 0.5) * nan.confidence)
+            support = _nan_support(run, nan, context) if div is None else []
+            against = _nan_against(self.log, nan) if div is None else []
+            # A NaN alone does not name the learning rate (bad data, a log(0), huge targets do it too): it
+            # weighs fully only with support from the curve or the set-up, and little against a better lead.
+            share = 0.5 if support and not caveats else 0.15 if against else 0.25 if caveats else 0.35
+            weights.append(share * nan.confidence)
             evidence.append(f"the loss became non-finite at epoch {_nan_epoch(nan)}")
-            evidence.extend(caveats)
+            evidence.extend(support + caveats + against)
         if lr_h is not None and quad is not None and lr is not None:
             weights.append(0.5 if lr_h >= 2 else 0.0)
             evidence.append(f"the set-up gives h = 2*mean(x^2) = {fmt(quad.h)}, so lr*h = {fmt(lr)}*{fmt(quad.h)} = "
@@ -168,6 +172,54 @@ def _nan_epoch(nan: Finding) -> int | None:
 
 #: Finite epochs before a NaN that make "always too high" unlikely.
 STABLE_EPOCHS = 20
+
+
+#: Learning rates above which an optimizer commonly blows up (SGD: lr / (1 - momentum), the effective step).
+HIGH_LR = {"sgd": 0.05, "adam": 0.01, "adamw": 0.01, "nadam": 0.01, "rmsprop": 0.01, "adamax": 0.02, "adagrad": 0.5}
+#: Without the optimizer's name, a rate this high is high for any of them.
+HIGH_LR_ANY = 0.05
+
+
+def _nan_support(run: Run, nan: Finding, context: dict[str, Any]) -> list[str]:
+    """What in the curve or the set-up makes a too-high learning rate the NaN's likely origin."""
+    out = []
+    lr = number(context.get("lr"))
+    opt = str(context.get("optimizer") or "").lower()
+    momentum = number(context.get("momentum")) or 0.0
+    if lr is not None:
+        step = lr / (1.0 - momentum) if opt == "sgd" and 0.0 <= momentum < 1.0 else lr
+        limit = HIGH_LR.get(opt, HIGH_LR_ANY)
+        if step >= limit:
+            what = f"{opt or 'the optimizer'} with lr {fmt(lr)}" + (f" and momentum {fmt(momentum)}" if momentum else "")
+            out.append(f"{what} is a large step (at or above {fmt(limit)} commonly blows up)")
+    callbacks = [str(c).lower() for c in context.get("callbacks") or [] if isinstance(c, str)]
+    if any("learningrate" in c or "lrfinder" in c or "exponential" in c for c in callbacks):
+        out.append("a callback changes the learning rate during training")
+    epoch = _nan_epoch(nan)
+    name = main_loss(run)
+    if name is not None and epoch is not None:
+        y = run.series(name)
+        ep = run.epoch_numbers()
+        fin = y[(ep < epoch) & np.isfinite(y)]
+        if fin.size >= 2 and fin[-1] > fin[-2] * 1.1:
+            out.append(f"{name} rose from {fmt(float(fin[-2]))} to {fmt(float(fin[-1]))} just before")
+    return out
+
+
+def _nan_against(log: Any, nan: Finding) -> list[str]:
+    """What points the NaN elsewhere: a log(0) warning in the paste, a NaN right after a small batch loss."""
+    from .paste_warnings import of_kind
+
+    out = []
+    zero = of_kind(log, "log_of_zero")
+    if zero:
+        out.append(f"but the paste prints '{zero[0].text[:80]}': a log(0), not the step size")
+    stats = nan.stats if isinstance(nan.stats, dict) else {}
+    last = number(stats.get("last_finite_batch_mean"))
+    after = number(stats.get("after_step"))
+    if last is not None and after is not None and 0 < after <= 10 and last < 1.0:
+        out.append(f"but the batch loss was {fmt(last)} one step before the NaN: no growth to speak of")
+    return out
 
 
 def _nan_caveats(run: Run, nan: Finding) -> list[str]:

@@ -30,12 +30,17 @@ _LOSS_CONTEXT = re.compile(r"\b(?:compile[ds]?|loss)\b", re.IGNORECASE)
 _LOSS = re.compile(r"\b(mse|mae|mean[ _]squared[ _]error|mean[ _]absolute[ _]error|"
                    r"(?:sparse[ _])?categorical[ _]cross[ _-]?entropy|binary[ _]cross[ _-]?entropy)\b",
                    re.IGNORECASE)
+#: "the target is the raw sale price, not scaled", "SalePrice target left in their raw units".
+_TARGETS = re.compile(r"\b(?:targets?|labels?|y_train|prices?|saleprice)\b", re.IGNORECASE)
+_UNSCALED = re.compile(r"\bnot\s+(?:scaled|normali[sz]ed|standardi[sz]ed)|\bunscaled\b|\braw\s+(?:units?|values?|"
+                       r"dollars?|sale\s+prices?|prices?|counts?)\b|\bleft\s+in\s+(?:their|its)\s+raw", re.IGNORECASE)
 _INIT_CONTEXT = re.compile(r"initiali[sz]", re.IGNORECASE)
 _INIT = re.compile(r"\b(he_normal|he_uniform|glorot_uniform|glorot_normal|lecun_uniform|lecun_normal|orthogonal)\b")
 #: Lines that are console output, where "lr: 0.001" is a metric and not a set-up.
 _CONSOLE = re.compile(r"\[=|\s-\s(?:loss|val_|\w+:)|ETA:|/step")
 #: Words without which no pattern below can match (one search rules most lines out).
-_TRIGGER = re.compile(r"learning|\blr\b|batch|keras|backend|后端|学习率|mnist|cifar|compil|loss|initiali", re.IGNORECASE)
+_TRIGGER = re.compile(r"learning|\blr\b|batch|keras|backend|后端|学习率|mnist|cifar|compil|loss|initiali|target|label"
+                      r"|price", re.IGNORECASE)
 #: How far below a mention of the learning rate a bare "it is 0.03" still refers to it.
 TOPIC_WINDOW = 40
 
@@ -50,6 +55,8 @@ class ProseReader:
     def read(self, line: int, text: str, variables: dict[str, Any]) -> tuple[dict[str, Any], dict[str, float]]:
         """Context values stated on this line, and variable overrides ("change l2_lambda to be 0")."""
         overrides = _overrides(text, variables) if variables else {}
+        if (w := warning_kind(text)) is not None:
+            return {f"warning_{w}": text.strip()[:200]}, overrides
         near_topic = line - self.lr_topic_line <= TOPIC_WINDOW
         if not _TRIGGER.search(text) and not near_topic or _CONSOLE.search(text):
             return {}, overrides
@@ -78,9 +85,31 @@ class ProseReader:
             canonical = loss_name(lo.group(1).replace(" ", "_").replace("-", ""))
             if canonical:
                 values["loss"] = canonical
+        if _TARGETS.search(text) and _UNSCALED.search(text):
+            values["targets_unscaled"] = True
         if _INIT_CONTEXT.search(text) and (init := _INIT.search(text)):
             values["initializer"] = initializer_name(init.group(1))
         return values, overrides
+
+
+#: (kind, pattern) of the warnings numpy/Keras/TensorFlow print that name a mechanism (causes cite them).
+WARNING_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("log_of_zero", re.compile(r"divide by zero encountered in (?:log|true_divide|divide)", re.IGNORECASE)),
+    ("from_logits", re.compile(r"from_logits", re.IGNORECASE)),
+    ("overflow", re.compile(r"overflow encountered", re.IGNORECASE)),
+    ("invalid_value", re.compile(r"invalid value encountered", re.IGNORECASE)),
+    ("deprecated", re.compile(r"deprecat", re.IGNORECASE)),
+)
+_WARNING_LINE = re.compile(r"Warning\b|WARNING|\bW tensorflow|encountered in", re.IGNORECASE)
+
+
+def warning_kind(text: str) -> str | None:
+    """The kind of a printed warning line ("RuntimeWarning: divide by zero encountered in log"), if it is one."""
+    if "arning" not in text and "encountered" not in text and "WARN" not in text:
+        return None
+    if not _WARNING_LINE.search(text):
+        return None
+    return next((kind for kind, pattern in WARNING_KINDS if pattern.search(text)), None)
 
 
 def _overrides(text: str, variables: dict[str, Any]) -> dict[str, float]:

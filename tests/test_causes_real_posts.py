@@ -1,0 +1,62 @@
+"""Causes people hit, on the real forum posts that show them (fixtures/real_posts, dev split)."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+import logsense
+from logsense.simulate.prior import majority_prior, prior_entropy, train_bias_only
+
+POSTS = Path(__file__).resolve().parent.parent / "fixtures" / "real_posts" / "posts"
+
+
+def _post(stem: str) -> logsense.Report:
+    return logsense.diagnose(next(POSTS.glob(f"{stem}_*.txt")))
+
+
+def test_a_bias_only_classifier_learns_the_prior_entropy_and_the_majority_share():
+    prior = majority_prior(2, 0.9)
+    sim = train_bias_only(prior, epochs=4)
+    assert abs(sim.loss[-1] / prior_entropy(prior) - 1) < 0.02
+    assert abs(sim.accuracy[-1] - 0.9) < 0.02
+    assert abs(prior_entropy(np.full(10, 0.1)) - math.log(10)) < 1e-12
+
+
+def test_a_cnn_stuck_at_ln10_is_stuck_at_the_prior_with_its_reasons_ranked():
+    report = _post("p104")  # run 1: loss 2.3010-2.3026, accuracy 0.1123 on 10 digits
+    top = report.top_cause
+    assert top.cause == "stuck_at_prior" and top.runs == [1]
+    assert "ln 10" in top.evidence and "likely reasons" in top.evidence
+    assert top.replay is not None and top.replay.status == "consistent"  # the prior fits every reason alike
+
+
+def test_nan_on_raw_sale_prices_is_blamed_on_the_targets_before_the_learning_rate():
+    report = _post("p001")  # MSE on prices up to ~755k, SGD lr 0.1, NaN from epoch 1
+    causes = [c.cause for c in report.causes]
+    assert causes[0] == "unscaled_targets" and "lr_too_high" in causes
+    assert "standardise the targets" in report.top_cause.fix
+
+
+def test_mse_in_the_billions_with_raw_dollar_targets_is_unscaled_targets():
+    top = _post("p075").top_cause  # calm book run: the targets are dollars
+    assert top.cause == "unscaled_targets" and "raw units" in top.evidence
+
+
+def test_a_nan_one_batch_after_a_small_loss_is_bad_data_not_the_learning_rate():
+    report = _post("p027")  # batch loss 0.0024 at step 1, NaN from step 2
+    assert report.top_cause.cause == "bad_data" and "0.0024" in report.top_cause.evidence
+    lr = next(c for c in report.causes if c.cause == "lr_too_high")
+    assert lr.confidence < 0.2 and "one step before the NaN" in lr.evidence
+
+
+def test_a_printed_divide_by_zero_in_log_makes_the_nan_a_log_of_zero():
+    report = _post("p034")  # Mask R-CNN: "RuntimeWarning: divide by zero encountered in log"
+    assert report.top_cause.cause == "log_of_zero"
+    assert "divide by zero encountered in log" in report.top_cause.evidence
+
+
+def test_a_nan_with_rmsprop_at_lr_1_keeps_lr_too_high_with_its_support():
+    top = _post("p060").top_cause
+    assert top.cause == "lr_too_high" and "rmsprop with lr 1" in top.evidence
