@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import keras_catalog as catalog
@@ -31,8 +32,9 @@ def test_real_csvlogger_files_give_the_history_values(folder: Path) -> None:
     expected = catalog.histories(folder / "history.json")
     assert runs is not None and len(runs) == len(expected)
     for run, history in zip(runs, expected):
-        assert run.meta["format"] == "csvlogger" and run.meta["epoch_base"] == 0
-        assert run.epoch_numbers().tolist() == list(range(len(history["loss"])))
+        # the file's 0-based column, numbered as the console prints the same epochs (from 1)
+        assert run.meta["format"] == "csvlogger" and run.meta["epoch_base"] == 1 and run.meta["csv_epoch_base"] == 0
+        assert run.epoch_numbers().tolist() == list(range(1, len(history["loss"]) + 1))
         for metric, values in history.items():
             assert _same(run.series(metric).tolist(), values), metric
 
@@ -50,6 +52,29 @@ def test_real_history_json_dumps_give_their_values(folder: Path) -> None:
             assert _same(run.series(metric).tolist(), values), metric
 
 
+@pytest.mark.parametrize("folder", SCENARIOS, ids=catalog.case_id)
+def test_a_csvlogger_file_and_the_console_capture_of_its_run_name_the_same_epochs(folder: Path) -> None:
+    """csvlogger.csv is written by the run behind pipe.txt: every epoch, finding and fix says the same number."""
+    console, csv = logsense.diagnose(folder / "pipe.txt"), logsense.diagnose(folder / catalog.CSV_LOG)
+    assert len(console.log.runs) == len(csv.log.runs)
+    for a, b in zip(console.log.runs, csv.log.runs):
+        assert a.epoch_numbers().tolist() == b.epoch_numbers().tolist()
+    spans = {(f.run, f.symptom, f.metric): (f.start_epoch, f.end_epoch) for f in console.findings}
+    both = [f for f in csv.findings if (f.run, f.symptom, f.metric) in spans]
+    for f in both:
+        assert (f.start_epoch, f.end_epoch) == spans[f.run, f.symptom, f.metric], (f.symptom, f.metric)
+    kept = [re.search(r"epoch (\d+)", c.fix) for c in (console.top_cause, csv.top_cause)
+            if c is not None and c.cause == "memorization"]
+    if len(kept) == 2:
+        assert kept[0].group(1) == kept[1].group(1)
+
+
+def test_overfitting_fix_keeps_the_same_epoch_from_the_console_and_the_csvlogger_file() -> None:
+    folder = next(f for f in SCENARIOS if catalog.case_id(f) == "keras3/overfitting")
+    fixes = [logsense.diagnose(folder / name).top_cause.fix for name in ("pipe.txt", catalog.CSV_LOG)]
+    assert all(fix.startswith("keep the weights of epoch 3 ") for fix in fixes), fixes
+
+
 def test_hand_written_csvlogger_with_semicolons_and_non_finite_values() -> None:
     # CSVLogger(separator=";") writes `epoch` first, then the sorted log keys; a
     # failed run logs nan and inf as Python's repr of the float.
@@ -59,7 +84,7 @@ def test_hand_written_csvlogger_with_semicolons_and_non_finite_values() -> None:
             "2;0.5;-inf;0.001;0.5;NA\n")
     [run] = read_structured(text)
     assert run.metrics == ["acc", "loss", "lr", "val_acc", "val_loss"]
-    assert run.epoch_numbers().tolist() == [0, 1, 2]
+    assert run.epoch_numbers().tolist() == [1, 2, 3]  # CSVLogger's 0, 1, 2 as Keras prints them
     assert run.series("loss")[0] == pytest.approx(0.6931471824645996)
     assert math.isnan(run.series("loss")[1]) and run.series("loss")[2] == -math.inf
     assert run.series("val_loss")[1] == math.inf

@@ -5,10 +5,12 @@ rejects anything else after a glance at the first characters; it only commits
 when the whole text has the structured shape (a forum post that merely contains
 JSON, such as a model config, is left to the grammar).
 
-Epoch numbers: a CSVLogger file keeps its own ``epoch`` column (Keras writes it
-0-based) and says so with ``meta["epoch_base"] = 0``; a history dict has no
-epoch numbers, so its records are numbered as the progress bars print them,
-from 1 (``meta["epoch_base"] = 1``).
+Epoch numbers are the ones Keras prints for the same run, from 1 (``meta["epoch_base"] = 1``),
+so a CSVLogger file and the console capture of one run name the same epoch in every finding
+and fix ("keep the weights of epoch 3"): a CSVLogger file's ``epoch`` column counts from 0
+(Keras passes its 0-based index), so its records are its column plus one, and
+``meta["csv_epoch_base"] = 0`` says the file's own column was shifted; a history dict has no
+epoch numbers, so its records are numbered as the progress bars print them.
 
 Damage is tolerated where the shape is unmistakable, and said in ``warnings``:
 a history's keys that are not per-epoch lists (``"lr": 0.01``) are left out, a
@@ -186,8 +188,11 @@ def _read_csvlogger(body: str, notes: list[str]) -> list[Run] | None:
         if not runs or record["epoch"] <= runs[-1][-1]["epoch"]:
             runs.append([])
         runs[-1].append(record)
+    for recs in runs:  # the file's 0-based column as the console prints the same epoch
+        for record in recs:
+            record["epoch"] += 1
     meta = {"format": "csvlogger", "verbose": None, "locale": "en", "declared_epochs": None,
-            "epoch_base": 0}
+            "epoch_base": 1, "csv_epoch_base": 0}
     return [Run(index=i, epoch_records=recs, meta=dict(meta)) for i, recs in enumerate(runs)]
 
 
