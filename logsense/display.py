@@ -483,7 +483,9 @@ def runs_frame(report: Report) -> pd.DataFrame:
     """The runs table of a big log: name, format, epochs, status, top finding (one row per run)."""
     import pandas as pd
 
-    names = run_names(report.log.runs)
+    own = getattr(report, "names", None)  # Report.names: the report's own names, one per run
+    names = (dict(zip((r.index for r in report.log.runs), own)) if isinstance(own, list)
+             and len(own) == len(report.log.runs) else run_names(report.log.runs))
     statuses = {r.index: run_status(report, r.index) for r in report.log.runs} if callable(
         getattr(report, "status", None)) else run_statuses(report)
     rows = []

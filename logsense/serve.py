@@ -201,6 +201,18 @@ def analyse(data: bytes | str, overrides: tuple[tuple[str, Any], ...] = (), fold
         return Outcome(error=f"{type(exc).__name__}: {exc}", kind="failed", seconds=time.process_time() - start)
 
 
+def _watch_parent(parent: int) -> None:
+    """In a worker: leave when the server that started it is gone (killed, restarted), instead of
+    finishing an orphaned 20 MB diagnosis nobody will read."""
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="logsense-parent-watch", daemon=True).start()
+
+
 def _warm() -> int:
     """Import the pipeline in a fresh worker so the first request does not pay for it."""
     import logsense
@@ -232,7 +244,8 @@ class Analyzer:
     def _start(self, lane: str) -> None:
         # spawn, never fork: the server has live threads. A spawned worker imports the parent's main
         # script as __mp_main__ (streamlit_app.py guards its page() against that).
-        self._pools[lane] = ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("spawn"))
+        self._pools[lane] = ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("spawn"),
+                                                initializer=_watch_parent, initargs=(os.getpid(),))
         for _ in range(self.workers):
             self._pools[lane].submit(_warm)
 

@@ -95,3 +95,46 @@ def test_too_many_runs_are_cut_to_the_budget_with_a_warning():
     assert outcome.kind == "ok"
     assert len(outcome.report.log.runs) == 3
     assert any("only the first 3 are diagnosed" in w for w in outcome.report.log.warnings)
+
+
+def test_workers_leave_when_the_server_is_killed(tmp_path):
+    """A killed server must not leave a worker finishing a 20 MB diagnosis for nobody."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    script = tmp_path / "server.py"
+    script.write_text(
+        "import sys, time\n"
+        "from logsense.serve import Analyzer\n"
+        "if __name__ == '__main__':\n"
+        "    a = Analyzer(workers=1)\n"
+        "    job = a.submit(open(sys.argv[1], 'rb').read())\n"
+        "    while not any(p.pid for p in a._pools['big']._processes.values()):\n"
+        "        time.sleep(0.1)\n"
+        "    time.sleep(1)\n"
+        "    print(' '.join(str(p) for lane in a._pools.values() for p in lane._processes), flush=True)\n"
+        "    time.sleep(600)\n")
+    data = tmp_path / "big.txt"
+    data.write_bytes(big_log(tmp_path, 4))
+    proc = subprocess.Popen([sys.executable, str(script), str(data)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        pids = [int(p) for p in proc.stdout.readline().split()]
+        assert pids
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+
+    def alive(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        with open(f"/proc/{pid}/stat") as f:  # a zombie waiting for init to reap it is gone too
+            return f.read().split()[2] != "Z"
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(alive(p) for p in pids):
+        time.sleep(0.5)
+    assert not [p for p in pids if alive(p)]
