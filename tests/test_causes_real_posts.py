@@ -60,3 +60,15 @@ def test_a_printed_divide_by_zero_in_log_makes_the_nan_a_log_of_zero():
 def test_a_nan_with_rmsprop_at_lr_1_keeps_lr_too_high_with_its_support():
     top = _post("p060").top_cause
     assert top.cause == "lr_too_high" and "rmsprop with lr 1" in top.evidence
+
+
+def test_an_accuracy_printed_for_an_mse_regression_is_accuracy_on_regression():
+    top = _post("p024").top_cause  # SimpleRNN regression, loss mse, 'acc' printed
+    assert top.cause == "accuracy_on_regression" and "regression loss" in top.evidence
+
+
+def test_an_iou_above_one_is_a_metric_out_of_range_and_never_healthy():
+    report = _post("p032")  # segmentation_models: iou_score 1.1558 ... 7.1287, loss negative
+    [f] = [f for f in report.findings if f.symptom == "loss_out_of_range"]
+    assert f.metric == "iou_score" and f.stats["reason"] == "metric_out_of_range" and f.stats["value"] > 1
+    assert report.top_cause.cause != "healthy"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ..findings import Finding
 from ..log import Log
+from .accuracy_on_regression import AccuracyOnRegression
 from .bad_data import BadData
 from .base import CAUSES, REPLAY_STATES, Cause, CauseModel, LogCause, Replay, RunCause, run_context
 from .collapse import CollapseToMean
@@ -38,6 +39,7 @@ REGISTRY: tuple[type[CauseModel], ...] = (
     UnscaledTargets,
     LogOfZero,
     BadData,
+    AccuracyOnRegression,
     Healthy,
     Unexplained,
 )

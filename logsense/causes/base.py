@@ -36,7 +36,8 @@ CAUSES = ("lr_too_high", "l2_penalty_in_loss", "saturated_logits", "loss_activat
           # issue 14 (real posts): the fallback for a symptom no cause explains
           "unexplained",
           # issue 14: the causes people hit (each shown by a real post in fixtures/real_posts)
-          "stuck_at_prior", "unscaled_targets", "log_of_zero", "bad_data")
+          "stuck_at_prior", "unscaled_targets", "log_of_zero", "bad_data",
+          "accuracy_on_regression")
 
 CONFIRMED, CONSISTENT, CONTRADICTED, NOT_RUN = "confirmed", "consistent", "contradicted", "not_run"
 #: The replay states, in the contract's vocabulary.

@@ -25,6 +25,7 @@ from .oscillation import OscillationDetector
 from .overfitting import OverfittingDetector
 from .plateau import PlateauDetector, chance_level
 from .range import LossRangeDetector
+from .impossible import ImpossibleMetricDetector
 from .short_overfit import ShortOverfittingDetector
 from .trend import theil_trend
 
@@ -34,7 +35,7 @@ DETECTORS: tuple[type[Detector], ...] = (
     TrainValGapDetector, LossRangeDetector, LrScaledLossDetector, CollapseDetector,
 )
 #: Second readers of a symptom, run only where its detector found nothing (short or excerpted pastes).
-FALLBACKS: tuple[type[Detector], ...] = (ShortOverfittingDetector,)
+FALLBACKS: tuple[type[Detector], ...] = (ShortOverfittingDetector, ImpossibleMetricDetector)
 
 __all__ = ["detect_run", "detect_log", "DETECTORS", "Detector", "SeriesDetector", "RunDetector", "LogDetector",
            "DivergenceDetector", "NanDetector", "JumpDetector", "PlateauDetector", "OscillationDetector",
@@ -92,7 +93,10 @@ def detect_run(run: Run, warnings: list[str] | None = None) -> list[Finding]:
         over = _safe(lambda: ShortOverfittingDetector().fit(run).findings(), "overfitting", run)
     found += over
     found += _safe(lambda: TrainValGapDetector().fit(run).findings(), "train_val_gap", run)
-    found += _safe(lambda: LossRangeDetector().fit(run).findings(), "loss_out_of_range", run)
+    ranged = _safe(lambda: LossRangeDetector().fit(run).findings(), "loss_out_of_range", run)
+    if not ranged:
+        ranged = _safe(lambda: ImpossibleMetricDetector().fit(run).findings(), "loss_out_of_range", run)
+    found += ranged
     return found
 
 
