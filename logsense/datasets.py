@@ -6,18 +6,36 @@ curves decay exponentially or as a power law towards a floor, with
 multiplicative, mildly autocorrelated noise (epoch values are averages over
 many batches, so their noise is small and smooth); validation sits a little
 above training. Each symptom is planted on top of such a curve.
+
+`make_scheduled` draws the harder family: the same kinds of curve under a
+learning-rate schedule that is healthy (step decay, warmup + cosine, SGDR warm
+restarts, one-cycle, ReduceLROnPlateau) and one of several noise families
+(`NOISES`: iid Gaussian, Student-t, multiplicative, strongly autocorrelated
+AR(1), Gaussian with single-epoch outliers). The loss follows the schedule
+the way SGD does: progress is the learning rate summed over the epochs, and an
+excess proportional to the current rate (the noise floor of the gradient steps)
+follows the rate with a lag, so a warm restart lifts the loss and a rate cut
+drops it. The rate is printed as ``lr`` or ``learning_rate`` or not at all, and a
+ReduceLROnPlateau run carries the callback's ``lr_change`` events or not.
 """
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-from .log import Run
+from .log import Event, Run
 
 KINDS = ("healthy", "jump", "divergence", "plateau", "oscillation", "overfitting")
+#: Healthy learning-rate schedules of `make_scheduled`.
+SCHEDULES = ("constant", "step", "warmup_cosine", "sgdr", "one_cycle", "plateau_lr")
+#: Noise families of `make_scheduled`.
+NOISES = ("gauss", "student_t", "multiplicative", "ar1", "outliers")
+#: Kinds `make_scheduled` draws.
+SCHEDULED_KINDS = ("healthy", "jump")
 
 
 @dataclass
@@ -131,7 +149,7 @@ def jump(rng: np.random.Generator) -> Synthetic:
 def divergence(rng: np.random.Generator) -> Synthetic:
     """Healthy at first (or not at all), then geometric growth to at least 10x; sometimes overflow."""
     g = rng.uniform(1.15, 3.0)
-    m = int(math.ceil(math.log(10.0) / math.log(g))) + int(rng.integers(0, 10))
+    m = math.ceil(math.log(10.0) / math.log(g)) + int(rng.integers(0, 10))
     t0 = int(rng.integers(0, 30))
     n = t0 + m
     series, params = _base(rng, n)
@@ -218,3 +236,167 @@ _GENERATORS: dict[str, Callable[[np.random.Generator], Synthetic]] = {
     "healthy": healthy, "jump": jump, "divergence": divergence, "plateau": plateau,
     "oscillation": oscillation, "overfitting": overfitting,
 }
+
+
+# --- curves under healthy learning-rate schedules, with harder noise ---------------------------------
+
+def schedule_lr(name: str, n: int, rng: np.random.Generator) -> tuple[np.ndarray, list[int]]:
+    """The rate used in each of n epochs, relative to the peak (ReduceLROnPlateau: all ones, cut later),
+    with the 0-based epochs where it changes abruptly (milestones, restarts)."""
+    t = np.arange(n, dtype=float)
+    lr = np.ones(n)
+    sharp: list[int] = []
+    if name == "step":
+        gamma = float(rng.choice([0.1, 0.3, 0.5]))
+        k = int(rng.integers(1, 4))
+        miles = sorted({round(f * n) for f in rng.uniform(0.25, 0.9, k)} - {0})
+        for m in miles:
+            lr[m:] *= gamma
+        sharp = miles
+    elif name == "warmup_cosine":
+        w = max(1, round(rng.uniform(0.03, 0.15) * n))
+        lr[:w] = (t[:w] + 1) / (w + 1)
+        lr[w:] = 0.5 * (1 + np.cos(np.pi * (t[w:] - w) / max(1, n - w)))
+    elif name == "sgdr":
+        length = int(rng.integers(max(4, n // 8), max(5, n // 3) + 1))
+        mult = int(rng.choice([1, 1, 2]))
+        shrink = float(rng.choice([1.0, 0.7]))
+        start, peak = 0, 1.0
+        while start < n:
+            seg = np.arange(min(length, n - start), dtype=float)
+            lr[start:start + seg.size] = peak * (0.01 + 0.99 * 0.5 * (1 + np.cos(np.pi * seg / length)))
+            start += length
+            if start < n:
+                sharp.append(start)
+            length *= mult
+            peak *= shrink
+    elif name == "one_cycle":
+        up = max(2, round(rng.uniform(0.2, 0.45) * n))
+        lo = 1 / 25
+        lr[:up] = lo + (1 - lo) * 0.5 * (1 - np.cos(np.pi * t[:up] / up))
+        lr[up:] = 1e-4 + (1 - 1e-4) * 0.5 * (1 + np.cos(np.pi * (t[up:] - up) / max(1, n - up - 1)))
+    elif name not in ("constant", "plateau_lr"):
+        raise ValueError(f"unknown schedule {name!r}")
+    return lr, sharp
+
+
+def unit_noise(family: str, rng: np.random.Generator, n: int) -> np.ndarray:
+    """Noise of unit scale (a unit Gaussian's median |z| for the heavy tails) of one family."""
+    if family == "student_t":
+        df = rng.uniform(2.0, 5.0)
+        z = rng.standard_t(df, n) * 0.6745 / _t_quartile(df)
+        return np.maximum(z, -4.0)  # an epoch mean far *below* its trend is rare; bad batches push it up
+    if family == "ar1":
+        phi = rng.uniform(0.5, 0.95)
+        e = rng.standard_normal(n) * math.sqrt(1 - phi * phi)
+        z = np.empty(n)
+        z[0] = rng.standard_normal()
+        for i in range(1, n):
+            z[i] = phi * z[i - 1] + e[i]
+        return z
+    if family == "outliers":
+        z = rng.standard_normal(n)
+        for i in rng.choice(np.arange(1, n), size=min(n - 1, int(rng.integers(1, 4))), replace=False):
+            z[i] += rng.uniform(8.0, 60.0)  # one bad epoch, gone the next
+        return z
+    return rng.standard_normal(n)
+
+
+def _t_quartile(df: float) -> float:
+    from scipy import stats  # only the heavy-tailed family needs it
+
+    return float(stats.t.ppf(0.75, df))
+
+
+def make_scheduled(kind: str, schedule: str, noise_family: str, seed: int, *,
+                   lr_column: str | None = "drawn", events: bool | None = None) -> Synthetic:
+    """One run of ``kind`` (healthy or jump) trained under ``schedule`` with ``noise_family`` noise.
+
+    Args:
+        lr_column: ``"lr"``, ``"learning_rate"`` or None (not printed); ``"drawn"`` picks one from the seed.
+        events: whether a ReduceLROnPlateau run carries the callback's messages; None draws it.
+
+    The truth's ``params`` keep the schedule's abrupt changes (``lr_events``, 1-based first epoch at
+    the new rate), the noise family and whether the rate was printed. A planted jump lies at least 4
+    epochs away from every abrupt rate change, is 8-25 noise scales high and decays away half of the time.
+    """
+    if kind not in SCHEDULED_KINDS or schedule not in SCHEDULES or noise_family not in NOISES:
+        raise ValueError(f"unknown cell {(kind, schedule, noise_family)!r}")
+    rng = np.random.default_rng([100 + SCHEDULED_KINDS.index(kind), SCHEDULES.index(schedule),
+                                 NOISES.index(noise_family), seed])
+    n = int(rng.integers(20, 160))
+    lr, sharp = schedule_lr(schedule, n, rng)
+    start = math.exp(rng.uniform(math.log(0.05), math.log(5.0)))
+    floor = start * rng.uniform(0.02, 0.4)
+    excess = (start - floor) * rng.uniform(0.05, 0.3)       # the part of the loss the rate's noise holds up
+    decay_scale = rng.uniform(0.05, 0.4)
+    lag = 1.0 - math.exp(-1.0 / rng.uniform(0.3, 1.5))
+    sigma = rng.uniform(0.004, 0.03)                          # relative noise scale of the training loss
+    sigma_v = sigma * rng.uniform(1.0, 2.5)
+    ratio = 1.0 + rng.uniform(0.02, 0.2)
+    z_tr, z_va = unit_noise(noise_family, rng, n), unit_noise(noise_family, rng, n)
+    patience, factor = int(rng.integers(2, 8)), float(rng.choice([0.1, 0.2, 0.5]))
+    tau = int(rng.integers(max(5, n // 4), n - 4)) if kind == "jump" else None
+    if kind == "jump":
+        far = [i for i in range(max(5, n // 4), n - 4) if all(abs(i - j) >= 4 for j in sharp)]
+        tau = int(rng.choice(far)) if far else tau
+    jump_z = rng.uniform(8.0, 25.0)
+    jump_tc = rng.uniform(3.0, 10.0) if rng.random() < 0.5 else None
+    lift = 0.0
+
+    clean = np.empty(n)
+    loss, val = np.empty(n), np.empty(n)
+    progress, held, best, wait, cool = 0.0, lr[0], math.inf, 0, 0
+    cuts: list[int] = []
+    rate = 1.0
+    for i in range(n):
+        r = lr[i] * rate
+        held += (r - held) * lag
+        progress += r
+        c = floor + (start - floor - excess) * math.exp(-progress / (n * decay_scale)) + excess * held
+        clean[i] = c
+        if noise_family == "multiplicative":
+            tr, va = c * math.exp(sigma * z_tr[i]), c * ratio * math.exp(sigma_v * z_va[i])
+        else:  # additive on the scale of the median level so far: noisier, relatively, near the floor
+            ref = float(np.median(clean[:i + 1])) if noise_family != "ar1" else c
+            tr = max(c + sigma * ref * z_tr[i], 0.5 * c)
+            va = max(c * ratio + sigma_v * ref * ratio * z_va[i], 0.5 * c * ratio)
+        if tau is not None and i == tau:  # in units of the noise at the jump, on the log scale
+            rel_here = 1.0 if noise_family in ("multiplicative", "ar1") else float(np.median(clean[:i + 1])) / c
+            lift = jump_z * max(sigma, sigma_v) * rel_here
+        if tau is not None and i >= tau:
+            now = lift * math.exp(-(i - tau) / jump_tc) if jump_tc is not None else lift
+            tr, va = tr * math.exp(now), va * math.exp(now)
+        loss[i], val[i] = tr, va
+        if schedule == "plateau_lr":  # ReduceLROnPlateau(monitor="val_loss") at the epoch's end
+            cool = max(0, cool - 1)
+            if va < best * (1 - 1e-4):
+                best, wait = va, 0
+            elif cool == 0:
+                wait += 1
+                if wait >= patience and i + 1 < n and rate * factor >= 1e-3:  # min_lr: a thousandth
+                    rate *= factor
+                    cuts.append(i + 1)
+                    wait, cool = 0, 2
+    lr_used = lr.copy()
+    for c_ in cuts:
+        lr_used[c_:] *= factor
+    lr_abs = float(rng.choice([1e-3, 3e-4, 0.01, 0.1])) * lr_used
+    series = {"loss": loss, "val_loss": val}
+    if lr_column == "drawn":
+        lr_column = [None, "lr", "learning_rate"][int(rng.integers(3))]
+    if lr_column is not None:
+        series[lr_column] = np.array([float(f"{v:.4e}") for v in lr_abs])  # as Keras prints it
+    run = _run(series)
+    if schedule == "plateau_lr" and (events if events is not None else bool(rng.random() < 0.5)):
+        # Keras prints the cut at the end of the epoch that triggered it (1-based: the cut's 0-based index).
+        run.events = [Event(epoch=c_, kind="lr_change", text=f"Epoch {c_}: ReduceLROnPlateau reducing "
+                            f"learning rate to {lr_abs[c_]:.4g}.", value=float(lr_abs[c_])) for c_ in cuts]
+    lr_events = sorted(j + 1 for j in sharp + cuts)
+    params = {"sigma": sigma, "sigma_val": sigma_v, "schedule": schedule, "noise": noise_family,
+              "lr_column": lr_column, "events": bool(run.events), "lr_events": lr_events}
+    if kind == "jump":
+        assert tau is not None
+        params.update(size_sigma=jump_z, recovers=jump_tc is not None)
+        return Synthetic(run, Truth("jump", ("loss", "val_loss"), tau + 1, params))
+    return Synthetic(run, Truth(None, params=params))

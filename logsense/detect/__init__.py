@@ -25,6 +25,7 @@ from .oscillation import OscillationDetector
 from .overfitting import OverfittingDetector
 from .plateau import PlateauDetector, chance_level
 from .range import LossRangeDetector
+from .schedule import Schedule
 from .impossible import ImpossibleMetricDetector
 from .short_overfit import ShortOverfittingDetector
 from .trend import theil_trend
@@ -58,6 +59,8 @@ def detect_run(run: Run, warnings: list[str] | None = None) -> list[Finding]:
 
     found += _safe(lambda: NanDetector().fit(run).findings(), "nan", run)
     diverged: set[str] = set()
+    schedule = Schedule.of(run)
+    explained: list[dict[str, object]] = []
     for metric in _ordered_losses(run):
         y = run.series(metric)
         if is_validation(metric) and _improving(run, base_name(metric), epochs):
@@ -69,9 +72,11 @@ def detect_run(run: Run, warnings: list[str] | None = None) -> list[Finding]:
         if div:
             diverged.add(metric)
             continue  # geometric growth is one symptom; its steps are not separate jumps
-        for f in _safe(lambda: JumpDetector().fit(y, epochs, metric=metric, run=run.index).findings(), "jump", run):
+        jumps = JumpDetector(schedule=schedule)
+        for f in _safe(lambda: jumps.fit(y, epochs, metric=metric, run=run.index).findings(), "jump", run):
             add_within_epoch(run, f)
             found.append(f)
+        explained += jumps.explained() if jumps._findings is not None else []
         found += _safe(lambda: OscillationDetector().fit(y, epochs, metric=metric, run=run.index).findings(),
                        "oscillation", run)
     main = main_loss(run)
@@ -88,6 +93,11 @@ def detect_run(run: Run, warnings: list[str] | None = None) -> list[Finding]:
                                                               run=run.index).findings(), "plateau", run)
                     if f.stats.get("frozen")]
         found += flat
+    # The shifts the learning-rate schedule accounts for: information about the run, not symptoms.
+    if explained:
+        run.meta["schedule_shifts"] = explained
+    else:
+        run.meta.pop("schedule_shifts", None)
     over = _safe(lambda: OverfittingDetector().fit(run).findings(), "overfitting", run)
     if not over:
         over = _safe(lambda: ShortOverfittingDetector().fit(run).findings(), "overfitting", run)

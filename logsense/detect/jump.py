@@ -8,6 +8,14 @@ than either segment's trend can explain, by at least ``min_sigma`` times the
 pre-change noise, and a Welch t-test on the two sides (each projected to the
 boundary along its own line) rejects "no step". Positive losses are analysed on
 a log scale, where the multiplicative noise of training curves is even.
+
+The noise a step must clear is estimated robustly under autocorrelation (`level_noise`:
+epoch averages drift together, so first differences understate it) and a step must
+persist: a heavy-tailed single bad epoch is not a level shift. A shift that coincides
+with an abrupt change of the printed learning rate (a warm restart, a milestone, a
+ReduceLROnPlateau cut) is the schedule at work, and so are upward shifts that fall
+back on a warm-restart grid when no rate was printed (`schedule.periodic_restarts`):
+those are kept as information (`explained()`), not reported as jumps.
 """
 from __future__ import annotations
 
@@ -20,8 +28,9 @@ from scipy import stats
 from ..findings import Finding
 from ..log import Run
 from ..numeric import clip01, rfloat
-from .base import MAD_TO_SIGMA, SeriesDetector, epoch_int, noise_sigma, p_value
+from .base import MAD_TO_SIGMA, SeriesDetector, epoch_int, level_noise, noise_sigma, p_value
 from .changepoint import bic_penalty, line_fit, pelt
+from .schedule import RateChange, Schedule, periodic_restarts
 from .steps import deaverage
 
 
@@ -51,13 +60,18 @@ class JumpDetector(SeriesDetector):
         directions: which shifts to report. A loss that suddenly *falls* is good news
             (typically a learning-rate drop), so by default only ``"up"``; pass
             ``("up", "down")`` for accuracy-like series or to see both.
+        schedule: the run's learning-rate schedule (`Schedule.of(run)`); shifts it explains
+            are not jumps. None: judge the series alone (warm restarts still recognised by shape).
     """
 
     symptom = "jump"
 
     def __init__(self, min_sigma: float = 7.0, alpha: float = 0.01, bic_k: float = 3.0,
-                 min_before: int = 3, min_after: int = 3, directions: tuple[str, ...] = ("up",)) -> None:
+                 min_before: int = 3, min_after: int = 3, directions: tuple[str, ...] = ("up",),
+                 schedule: Schedule | None = None) -> None:
         super().__init__()
+        self.schedule = schedule
+        self._explained: list[dict[str, object]] = []
         self.directions = directions
         self.min_sigma = min_sigma
         self.alpha = alpha
@@ -76,6 +90,7 @@ class JumpDetector(SeriesDetector):
         # Printed values keep 4 decimals: never treat noise as smaller than that resolution.
         resolution = 1e-4 / float(np.median(raw)) if use_log else 1e-4
         sigma = max(noise_sigma(z), resolution)
+        drift = max(level_noise(z), resolution)
         cps = pelt(z, bic_penalty(n, sigma, self.bic_k), model="linear", min_size=2)
         # Segments shorter than min_before are transitions (a ramp over an epoch or two),
         # not levels: a jump is judged between the long segments on either side.
@@ -83,13 +98,53 @@ class JumpDetector(SeriesDetector):
         long_segs = [(lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:]) if hi - lo >= self.min_before]
         found: list[_Shift] = []
         for (a, e), (s, b) in zip(long_segs[:-1], long_segs[1:]):
-            cand = self._judge(z, a, e, s, b, sigma, resolution)
+            cand = self._judge(z, a, e, s, b, sigma, resolution, drift)
             if cand is not None:
                 found.append(cand)
-        return [self._finding(c, raw, ep, metric, use_log) for c in found]
+        self._explained = []
+        kept = []
+        why = self._explanations(found, ep)
+        for c in found:
+            reason = why.get(c.onset)
+            if reason is None:
+                kept.append(self._finding(c, raw, ep, metric, use_log))
+            else:
+                self._explained.append({"metric": metric, "epoch": epoch_int(ep[c.onset]),
+                                        "direction": "up" if c.direction > 0 else "down",
+                                        "size_sigma": rfloat(abs(c.size), 4), **reason.to_dict()})
+        return kept
+
+    def explained(self) -> list[dict[str, object]]:
+        """Shifts of the last ``fit`` that the learning-rate schedule accounts for (not findings)."""
+        return list(self._explained)
+
+    def _explanations(self, found: list[_Shift], ep: np.ndarray) -> dict[int, RateChange]:
+        """The schedule's reason for each shift it explains, by onset position."""
+        sched = self.schedule
+        out: dict[int, RateChange] = {}
+        if sched is not None and sched.known:
+            for c in found:
+                r = sched.explains(float(ep[c.onset]), "up" if c.direction > 0 else "down")
+                if r is not None:
+                    out[c.onset] = r
+            if bool(np.isfinite(sched.rates).any()):
+                return out  # the rate is known: its shape says everything
+        # No rate printed: upward shifts that fall back again, on a warm-restart grid (the last
+        # may be cut short by the end of the run: it may stay up if the others set the grid).
+        ups = [c for c in found if c.direction > 0]
+        back = [c for c in ups if c.recovery is not None]
+        grid = periodic_restarts([float(ep[c.onset]) for c in back], float(ep[0]))
+        if grid and ups[-1].recovery is None:
+            wider = periodic_restarts([*grid, float(ep[ups[-1].onset])], float(ep[0]))
+            grid = wider if len(wider) > len(grid) else grid
+        for c in ups:
+            if float(ep[c.onset]) in grid:
+                out.setdefault(c.onset, RateChange(epoch_int(ep[c.onset]), None, None,
+                                                   "periodic warm restarts (shape; no rate printed)"))
+        return out
 
     def _judge(self, z: np.ndarray, a: int, e: int, s: int, b: int, sigma: float,
-               resolution: float) -> _Shift | None:
+               resolution: float, drift: float = 0.0) -> _Shift | None:
         """Is there a step between the level ``z[a:e]`` and the level ``z[s:b]`` (``z[e:s]`` in transit)?"""
         if b - s < self.min_after:
             return None
@@ -100,11 +155,17 @@ class JumpDetector(SeriesDetector):
         gap = (iR + sR * s) - (iL + sL * (e - 1))
         disc = gap - float(np.clip(gap, span * min(sL, sR), span * max(sL, sR)))
         sigma_pre = _pre_noise(z[a:e], t[a:e], iL, sL) if e - a >= 5 else sigma
-        sigma_pre = max(sigma_pre, 0.5 * sigma, resolution)
+        sigma_pre = max(sigma_pre, 0.5 * sigma, resolution, drift)
         size = disc / sigma_pre
         if abs(size) < self.min_sigma:
             return None
         direction = 1.0 if disc > 0 else -1.0
+        # A level shift persists: two of the first three epochs after it stay beyond half the
+        # step (one heavy-tailed bad epoch does not).
+        m = min(3, b - s)
+        beyond = direction * (z[s:s + m] - (iL + sL * t[s:s + m])) >= 0.5 * abs(disc)
+        if int(np.sum(beyond)) < 2:
+            return None
         if ("up" if direction > 0 else "down") not in self.directions:
             return None
         w = min(8, e - a, b - s)
