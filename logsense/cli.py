@@ -207,13 +207,13 @@ def _fail_on_ids(parser: argparse.ArgumentParser, given: list[str]) -> list[str]
 def fail_on_matches(report, ids: list[str]) -> list[str]:  # type: ignore[no-untyped-def]
     """What each ``--fail-on`` id matched in ``report``: ``any`` a run (or the paste) with a problem,
     a symptom any finding of it, a cause a run's (or the paste's) top cause; empty when nothing did."""
-    from .verdict import RunStatus, covering
+    from .verdict import RunStatus
 
     out = []
     top: dict[str, list[str]] = {}
     for run, status in zip(report.log.runs, report.statuses):
         if status is RunStatus.PROBLEM:
-            top.setdefault(covering(report.causes, run.index)[0].cause, []).append(f"run {run.index}")
+            top.setdefault(report.index.covering(run.index)[0].cause, []).append(f"run {run.index}")
         elif status is RunStatus.UNEXPLAINED:
             top.setdefault("unexplained", []).append(f"run {run.index}")
     if not report.log.runs:

@@ -56,14 +56,23 @@ class Report:
             >>> [str(s) for s in logsense.diagnose({"loss": [1.0, 0.5, 0.25, 0.2, 0.19]}).statuses]
             ['healthy']
         """
-        return _verdict.run_statuses(self.log, self.run_findings, self.log_findings, self.causes)
+        return _verdict.run_statuses(self.log, self.run_findings, self.log_findings, self.causes, self.index)
+
+    @cached_property
+    def index(self) -> _verdict.Index:
+        """Open findings and covering causes by run (`logsense.verdict.Index`), built once."""
+        return _verdict.Index.build(self.run_findings, self.log_findings, self.causes)
 
     def status(self, run_index: int) -> RunStatus:
         """The status of the run with this index; `KeyError` for an index the log does not have."""
-        for run, status in zip(self.log.runs, self.statuses):
-            if run.index == run_index:
-                return status
-        raise KeyError(f"no run {run_index}: the log has {len(self.log.runs)} run(s)")
+        try:
+            return self._status_of[run_index]
+        except KeyError:
+            raise KeyError(f"no run {run_index}: the log has {len(self.log.runs)} run(s)") from None
+
+    @cached_property
+    def _status_of(self) -> dict[int, RunStatus]:
+        return {run.index: status for run, status in zip(self.log.runs, self.statuses)}
 
     @cached_property
     def names(self) -> list[str]:
@@ -81,7 +90,7 @@ class Report:
             []
         """
         return _verdict.verdict(self.log, self.run_findings, self.log_findings, self.causes, self.statuses,
-                                self.names)
+                                self.names, self.index)
 
     @property
     def findings(self) -> list[Finding]:
@@ -174,8 +183,10 @@ class Report:
         if rest:
             lines.append(f"{len(rest)} more run(s):")
             lines += ["  " + row for row in self.runs_table(rest)]
-        for f in self.log_findings:
+        for f in self.log_findings[:MAX_RUNS_IN_FULL]:
             lines.append(format_finding(f))
+        if len(self.log_findings) > MAX_RUNS_IN_FULL:
+            lines.append(f"... {len(self.log_findings) - MAX_RUNS_IN_FULL} more finding(s) across runs in the JSON (--json)")
         groups = group_causes([c for c in self.causes if c.cause != "healthy"])
         if groups:
             lines.append("causes, most likely first:")
@@ -220,7 +231,7 @@ class Report:
         rows = []
         for i in positions[:MAX_TABLE_ROWS]:
             run = self.log.runs[i]
-            found = _verdict.open_findings(self.log, self.run_findings, self.log_findings, run.index)
+            found = self.index.open(run.index)
             top = "" if not found else f"{found[0].symptom} in {found[0].metric or found[0].source}"
             rows.append([str(run.index), self.names[i], str(run.meta.get("format") or ""),
                          str(len(run.epoch_records)), self.statuses[i].value, top])

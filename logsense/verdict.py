@@ -19,7 +19,9 @@ the JSON say the same.
 """
 from __future__ import annotations
 
+import heapq
 import re
+from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -82,8 +84,51 @@ def covering(causes: list[Cause], index: int) -> list[Cause]:
     return [c for c in causes if is_real(c) and (index in c.runs or not c.runs)]
 
 
+@dataclass
+class Index:
+    """Open findings and covering causes by run, built in one pass: with 10,000 runs and as many
+    causes, asking `open_findings`/`covering` run by run would read every cause for every run."""
+
+    own: dict[int, list[Finding]]
+    causes: dict[int, list[tuple[int, Cause]]]
+    whole_findings: list[Finding]
+    whole_causes: list[tuple[int, Cause]]
+
+    @classmethod
+    def build(cls, run_findings: dict[int, list[Finding]], log_findings: list[Finding],
+              causes: list[Cause]) -> Index:
+        own: dict[int, list[Finding]] = {i: list(found) for i, found in run_findings.items()}
+        whole_findings = []
+        for f in log_findings:
+            if not f.runs:
+                whole_findings.append(f)
+            for r in dict.fromkeys(f.runs):
+                own.setdefault(r, []).append(f)
+        by_run: dict[int, list[tuple[int, Cause]]] = {}
+        whole_causes = []
+        for pos, c in enumerate(causes):
+            if not is_real(c):
+                continue
+            if not c.runs:
+                whole_causes.append((pos, c))
+            for r in dict.fromkeys(c.runs):
+                by_run.setdefault(r, []).append((pos, c))
+        return cls(own, by_run, whole_findings, whole_causes)
+
+    def open(self, index: int) -> list[Finding]:
+        """As `open_findings`."""
+        return sorted(self.own.get(index, []) + self.whole_findings, key=lambda f: -f.confidence)
+
+    def has_open(self, index: int) -> bool:
+        return bool(self.own.get(index) or self.whole_findings)
+
+    def covering(self, index: int) -> list[Cause]:
+        """As `covering`: the real causes of the run and of the whole paste, in the causes' order."""
+        return [c for _, c in heapq.merge(self.causes.get(index, []), self.whole_causes, key=lambda pc: pc[0])]
+
+
 def run_statuses(log: Log, run_findings: dict[int, list[Finding]], log_findings: list[Finding],
-                 causes: list[Cause]) -> list[RunStatus]:
+                 causes: list[Cause], index: Index | None = None) -> list[RunStatus]:
     """`RunStatus` of every run of ``log``, in run order.
 
     Example:
@@ -92,10 +137,11 @@ def run_statuses(log: Log, run_findings: dict[int, list[Finding]], log_findings:
         >>> [str(s) for s in run_statuses(report.log, report.run_findings, report.log_findings, report.causes)]
         ['problem']
     """
+    index = index or Index.build(run_findings, log_findings, causes)
     out = []
     for run in log.runs:
-        if open_findings(log, run_findings, log_findings, run.index):
-            out.append(RunStatus.PROBLEM if covering(causes, run.index) else RunStatus.UNEXPLAINED)
+        if index.has_open(run.index):
+            out.append(RunStatus.PROBLEM if index.covering(run.index) else RunStatus.UNEXPLAINED)
         elif not run.epoch_records:
             out.append(RunStatus.NO_DATA)
         else:
@@ -118,13 +164,10 @@ def run_names(log: Log) -> list[str]:
     contexts = [{**(log.context or {}), **(r.context or {})} for r in runs]
     differ = [k for k in NAME_KEYS if len({repr(c.get(k)) for c in contexts}) > 1] if len(runs) > 1 else []
     names = []
-    for run, ctx in zip(runs, contexts):
+    for run, ctx in zip(runs, contexts):  # runs of a sweep may share a name: their index tells them apart
         parts = [f"{k}={_value(ctx[k])}" for k in differ[:2] if ctx.get(k) is not None]
         names.append(", ".join(parts) or f"run {run.index}")
-    seen: dict[str, int] = {}
-    for n in names:
-        seen[n] = seen.get(n, 0) + 1
-    return [n if seen[n] == 1 or n.startswith("run ") else f"{n} (run {r.index})" for n, r in zip(names, runs)]
+    return names
 
 
 def replay_words(cause: Cause) -> str:
@@ -167,7 +210,8 @@ def replay_state(cause: Cause) -> dict[str, str]:
 
 
 def verdict(log: Log, run_findings: dict[int, list[Finding]], log_findings: list[Finding],
-            causes: list[Cause], statuses: list[RunStatus], names: list[str] | None = None) -> list[str]:
+            causes: list[Cause], statuses: list[RunStatus], names: list[str] | None = None,
+            index: Index | None = None) -> list[str]:
     """One plain sentence per problem, most confident first; an empty list when nothing is wrong.
 
     Runs whose top cause is the same (same id, replay state and symptom) share one sentence with the numbers
@@ -180,13 +224,15 @@ def verdict(log: Log, run_findings: dict[int, list[Finding]], log_findings: list
         Run 0: loss diverges x2.161 per epoch: the learning rate is too high; ... - confirmed by replay
     """
     names = names or [f"run {r.index}" for r in log.runs]
+    index = index or Index.build(run_findings, log_findings, causes)
     label = {r.index: n for r, n in zip(log.runs, names)}
+    fallbacks = {r: c for c in reversed(causes) if c.cause == "unexplained" for r in c.runs}
     groups: dict[tuple[str, str, str], list[tuple[int, Cause]]] = {}
     unexplained: dict[str, list[int]] = {}
     for run, status in zip(log.runs, statuses):
-        found = open_findings(log, run_findings, log_findings, run.index)
+        found = index.open(run.index) if status in (RunStatus.PROBLEM, RunStatus.UNEXPLAINED) else []
         if status is RunStatus.PROBLEM:
-            top = covering(causes, run.index)[0]
+            top = index.covering(run.index)[0]
             if not top.runs:
                 continue  # a cause of the whole paste: said once, below
             shown = _explained(found, top)
@@ -196,11 +242,11 @@ def verdict(log: Log, run_findings: dict[int, list[Finding]], log_findings: list
             unexplained.setdefault(found[0].symptom, []).append(run.index)
     lines: list[tuple[float, str]] = []
     for members in groups.values():
-        index, lead = max(members, key=lambda m: m[1].confidence)
+        at, lead = max(members, key=lambda m: m[1].confidence)
         runs = [i for i, _ in members]
-        finding = _explained(open_findings(log, run_findings, log_findings, index), lead)
+        finding = _explained(index.open(at), lead)
         shared = len({id(c) for _, c in members}) == 1  # one cause covering them all, or one per run
-        lines.append((lead.confidence, _sentence(_who(runs, label), finding, lead, 1 if shared else len(runs), index)))
+        lines.append((lead.confidence, _sentence(_who(runs, label), finding, lead, 1 if shared else len(runs), at)))
     whole = [c for c in causes if is_real(c) and not c.runs]
     paste_findings = [f for f in log_findings if not f.runs]
     if whole:
@@ -210,8 +256,8 @@ def verdict(log: Log, run_findings: dict[int, list[Finding]], log_findings: list
         f = paste_findings[0]
         lines.append((0.0, f"{_whole_label(log)}: {_symptom_phrase(f)}; no known cause explains it"))
     for runs in unexplained.values():
-        f = open_findings(log, run_findings, log_findings, runs[0])[0]
-        fallback = next((c for c in causes if c.cause == "unexplained" and runs[0] in c.runs), None)
+        f = index.open(runs[0])[0]
+        fallback = fallbacks.get(runs[0])
         text = f"{_who(runs, label)}: {_symptom_phrase(f)}; no known cause explains it"
         if fallback is not None and fallback.fix:
             text += f"; {_clause(fallback.fix)}"
