@@ -15,7 +15,6 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from .log import HTML_RENDERERS
-from .verdict import replay_reason, replay_words
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -149,6 +148,8 @@ CAUSE_HEADER = ["#", "cause", "runs", "confidence", "replay", "replay reason", "
 def cause_row(rank: int, c: Cause) -> list[Any]:
     """One row for `CAUSE_HEADER`: the replay's state in the vocabulary every face uses (``not run`` included)
     and its reason."""
+    from .verdict import replay_reason, replay_words  # the causes load with the first report, not on import
+
     rp = c.replay
     return [rank, c.cause, ",".join(map(str, c.runs)) or "-", f"{c.confidence:.2f}", replay_words(c),
             replay_reason(c), None if rp is None else rp.max_rel_error, None if rp is None else rp.tolerance,
@@ -381,6 +382,8 @@ def replay_badge(cause: Cause) -> tuple[str, str]:
         >>> replay_badge(Cause("healthy", 0.8))[0]
         'not run'
     """
+    from .verdict import replay_reason, replay_words
+
     return replay_words(cause), replay_reason(cause)
 
 

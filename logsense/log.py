@@ -10,10 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas is imported when a table is first asked for: diagnosis needs only numpy
+    import pandas as pd
 
 #: Keys of an epoch record that are not metrics.
 EPOCH_KEYS = ("epoch", "seconds")
@@ -342,6 +344,8 @@ def _metric_names(records: list[dict[str, Any]], skip: tuple[str, ...]) -> list[
 
 
 def _frame(records: list[dict[str, Any]], first: tuple[str, ...], last: tuple[str, ...]) -> pd.DataFrame:
+    import pandas as pd
+
     metrics = _metric_names(records, first + last)
     present_last = [c for c in last if any(c in r for r in records)]
     cols = list(first) + metrics + present_last

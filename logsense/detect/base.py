@@ -126,7 +126,7 @@ def level_noise(y: ArrayLike, window: int = 9) -> float:
     if v.size < 7:
         return base
     w = min(window, (v.size // 3) | 1)
-    from scipy.ndimage import median_filter  # light: scipy.ndimage, not scipy.stats
+    from .significance import median_filter  # scipy.ndimage's, without its imports
 
     r = v - median_filter(v, size=w, mode="nearest")
     return max(base, MAD_TO_SIGMA * float(np.median(np.abs(r - np.median(r)))))

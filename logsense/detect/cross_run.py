@@ -18,13 +18,13 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from ..context.setup import learning_rate
 from ..findings import Finding
 from ..log import Log, Run
 from ..metrics import accuracy_metric, main_loss
 from ..numeric import clip01, rfloat
+from . import significance as stats
 from .base import LogDetector, p_value
 
 

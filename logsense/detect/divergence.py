@@ -20,10 +20,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
 from ..findings import Finding
 from ..numeric import clip01, rfloat
+from . import significance as stats
 from .base import SeriesDetector, epoch_int, noise_sigma, p_value
 from .trend import rising_tail, thin
 

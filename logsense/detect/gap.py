@@ -15,12 +15,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
 from ..findings import Finding
 from ..log import Run
 from ..metrics import train_val_pairs
 from ..numeric import clip01, rfloat
+from . import significance as stats
 from .base import RunDetector, epoch_int, p_value
 from .trend import theil_trend
 

@@ -23,11 +23,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from ..findings import Finding
 from ..log import Run
 from ..numeric import clip01, rfloat
+from . import significance as stats
 from .base import MAD_TO_SIGMA, SeriesDetector, epoch_int, level_noise, noise_sigma, p_value
 from .changepoint import bic_penalty, line_fit, pelt
 from .schedule import RateChange, Schedule, periodic_restarts

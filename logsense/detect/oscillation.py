@@ -14,10 +14,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
 from ..findings import Finding
 from ..numeric import clip01, rfloat
+from . import significance as stats
 from .base import SeriesDetector, epoch_int, p_value
 from .trend import theil_trend
 

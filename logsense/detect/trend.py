@@ -4,10 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
-from scipy.ndimage import median_filter
 
+from . import significance as stats
 from .base import p_value
+from .significance import median_filter
 
 
 @dataclass
