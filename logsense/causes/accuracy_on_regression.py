@@ -38,9 +38,9 @@ class AccuracyOnRegression(RunCause):
         y = y[np.isfinite(y)]
         if y.size == 0:
             return None
-        evidence = [f"loss '{fn}' is a regression loss, yet the log prints {acc} ({fmt(float(y[0]), 4)} -> "
+        evidence = [(f"loss '{fn}' is a regression loss, yet the log prints {acc} ({fmt(float(y[0]), 4)} -> "
                     f"{fmt(float(y[-1]), 4)}): Keras counts exact matches of rounded predictions, which says "
-                    f"nothing about a real-valued fit"]
+                    f"nothing about a real-valued fit")]
         prior = 0.65
         if float(np.ptp(y)) < 0.01:
             evidence.append(f"{acc} hardly moves ({fmt(float(np.ptp(y)), 3)} over {y.size} epochs) while the loss "

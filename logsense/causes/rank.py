@@ -49,7 +49,8 @@ def rank_causes(log: Log, run_findings: dict[int, list[Finding]], log_findings: 
     found = [c for c in found if not (c.cause == "healthy" and (whole or set(c.runs) & covered))]
     if fallback is not None:
         found += _fallback(log, run_findings, log_findings, found, fallback)
-    troubled = {run.index for run in log.runs if run_findings.get(run.index)} | {
+    in_context = {r for c in found if c.cause == "healthy" and c.symptoms for r in c.runs}
+    troubled = ({run.index for run in log.runs if run_findings.get(run.index)} - in_context) | {
         r for c in found if c.cause != "healthy" for r in c.runs}
     for c in found:
         if c.cause == "healthy" and troubled - set(c.runs):
@@ -61,7 +62,9 @@ def rank_causes(log: Log, run_findings: dict[int, list[Finding]], log_findings: 
 def _fallback(log: Log, run_findings: dict[int, list[Finding]], log_findings: list[Finding],
               found: list[Cause], fallback: type[RunCause]) -> list[Cause]:
     """The fallback cause for every run with findings no found cause explains."""
-    explained = {r for c in found if c.cause != "healthy" and c.confidence >= EXPLAINED for r in c.runs}
+    # A healthy verdict that read the run's findings in context (a late flat tail, an annealed lr) explains them.
+    explained = {r for c in found if (c.cause != "healthy" and c.confidence >= EXPLAINED)
+                 or (c.cause == "healthy" and c.symptoms) for r in c.runs}
     if any(not c.runs and c.confidence >= EXPLAINED for c in found):
         return []
     model = fallback(log)
