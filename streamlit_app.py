@@ -385,10 +385,8 @@ def replay_panel(cause: logsense.Cause, run: logsense.Run | None, *, key: str) -
     bars = plot.replay_is_bars(replay, epochs)
     log_scale = False if bars else st.toggle("Log scale", key=per_log(f"{key}-log"),
                                              value=plot.spans_decades(replay.observed))
-    chart = plot.replay_chart(cause, epochs=epochs, log_scale=log_scale)
-    if chart is not None:
-        st.altair_chart(chart, width="stretch")
-        image_downloads(chart, f"replay_{cause.cause}", key=key)
+    show_chart(cause, ("replay", log_scale), lambda: plot.replay_chart(cause, epochs=epochs, log_scale=log_scale),
+               stem=f"replay_{cause.cause}", download_key=key)
     if replay.note:
         st.caption(md(replay.note))
 
@@ -407,9 +405,24 @@ def try_fix_panel(cause: logsense.Cause, report: logsense.Report, *, key: str) -
             st.info("Enter a learning rate above 0 to replay it.")
             return
         (st.error if trial.diverges else st.success)(md(trial.summary))
-        chart = plot.fix_chart(cause, trial)
-        if chart is not None:
-            st.altair_chart(chart, width="stretch")
+        show_chart(cause, ("fix", float(lr)), lambda: plot.fix_chart(cause, trial))
+
+
+def show_chart(owner: Any, key: tuple, build: Any, *, stem: str | None = None, download_key: str = "") -> bool:
+    """Draw a chart whose Vega-Lite spec is built once per diagnosis and kept on ``owner`` (a run, a
+    cause, a prediction of the shared report): Altair's validation costs seconds per chart on a
+    busy server, and twenty sessions opening the same seed need it done once, not twenty times."""
+    specs = owner.__dict__.setdefault("_page_specs", {})
+    spec = specs.get(key)
+    if spec is None:
+        chart = build()
+        if chart is None:
+            return False
+        spec = specs[key] = chart.to_dict()
+    st.vega_lite_chart(spec=spec, width="stretch")
+    if stem:
+        image_downloads(spec, stem, key=download_key or stem)
+    return True
 
 
 def image_downloads(chart: Any, stem: str, *, key: str) -> None:
@@ -538,14 +551,13 @@ def run_panel(run: logsense.Run, findings: list[logsense.Finding], status: str, 
                                    key=per_log(f"x-{run.index}"), help="Where the progress-bar updates are drawn: "
                                    "at their fraction of the epoch, or at their global step.")
         for group in groups:
-            chart = plot.metric_chart(run, group, findings, log_scale=log_scale, smoothing=smoothing)
-            st.altair_chart(chart, width="stretch")
-            image_downloads(chart, f"run{run.index}_{group}", key=f"run{run.index}-{group}")
+            show_chart(run, ("metric", group, log_scale, smoothing),
+                       lambda g=group: plot.metric_chart(run, g, findings, log_scale=log_scale, smoothing=smoothing),
+                       stem=f"run{run.index}_{group}", download_key=f"run{run.index}-{group}")
         if not run.steps.empty:
-            steps = plot.steps_chart(run, log_scale=log_scale, smoothing=smoothing, x=x_axis)
-            if steps is not None:
-                st.altair_chart(steps, width="stretch")
-                image_downloads(steps, f"run{run.index}_steps", key=f"run{run.index}-steps")
+            show_chart(run, ("steps", log_scale, smoothing, x_axis),
+                       lambda: plot.steps_chart(run, log_scale=log_scale, smoothing=smoothing, x=x_axis),
+                       stem=f"run{run.index}_steps", download_key=f"run{run.index}-steps")
     if run.events:
         st.markdown("**Callback events**")
         st.dataframe(table_frame(pd.DataFrame([e.to_dict() for e in run.events])), hide_index=True, width="stretch")
@@ -610,10 +622,9 @@ def compare_runs(report: logsense.Report, runs: list[logsense.Run]) -> None:
     log_scale = cols[1].toggle("Log scale", key=per_log("compare-log"), value=any(
         plot.spans_decades(r.series(metric).tolist()) for r in runs if metric in r.metrics))
     smoothing = cols[2].slider("Smoothing", 0.0, 0.99, 0.0, 0.01, key=per_log("compare-smooth"))
-    chart = plot.compare_chart(runs, metric, log_scale=log_scale, smoothing=smoothing,
-                               names=run_names(runs))
-    st.altair_chart(chart, width="stretch")
-    image_downloads(chart, f"compare_{metric}", key="compare")
+    show_chart(report.log, ("compare", tuple(r.index for r in runs), metric, log_scale, smoothing),
+               lambda: plot.compare_chart(runs, metric, log_scale=log_scale, smoothing=smoothing,
+                                          names=run_names(runs)), stem=f"compare_{metric}", download_key="compare")
 
 
 # ------------------------------------------------------------------- sharing
@@ -721,9 +732,8 @@ def show_report(report: logsense.Report, source: Any, overrides: dict[str, Any])
         for p in log.predictions:
             st.caption(f"Pasted array at line {p.line}: shape {'x'.join(map(str, p.shape))}"
                        + (", rows elided" if p.elided else ""))
-            chart = plot.predictions_chart(p)
-            if chart is not None:
-                st.altair_chart(chart, width="stretch")
+            if not show_chart(p, ("predictions",), lambda p=p: plot.predictions_chart(p)) and p.values.size == 1:
+                st.caption(f"The pasted prediction is one number: {fmt(float(p.values.ravel()[0]))}.")
 
     if log.runs:
         runs_section(report)

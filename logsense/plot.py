@@ -789,7 +789,8 @@ def report_chart(report: Report, run: int | Run | None = None, *, log_scale: boo
 
 # ------------------------------------------------------------------- export
 
-def to_image(chart: alt.TopLevelMixin, fmt: ImageFormat = "png", *, width: int = 720, scale: float = 2.0) -> bytes:
+def to_image(chart: alt.TopLevelMixin | dict, fmt: ImageFormat = "png", *, width: int = 720,
+             scale: float = 2.0) -> bytes:
     """Render a chart to PNG or SVG bytes, offline, through vl-convert (no browser).
 
     ``width="container"`` has no container to fill outside a page, so such
@@ -805,7 +806,9 @@ def to_image(chart: alt.TopLevelMixin, fmt: ImageFormat = "png", *, width: int =
         import vl_convert as vlc
     except ImportError as exc:  # pragma: no cover - vl-convert-python is a dependency
         raise RuntimeError("saving charts as images needs the vl-convert-python package") from exc
-    spec = chart.to_dict()
+    import copy
+
+    spec = copy.deepcopy(chart) if isinstance(chart, dict) else chart.to_dict()  # a chart or its spec
     _replace_container_width(spec, width)
     if fmt == "png":
         return bytes(vlc.vegalite_to_png(spec, scale=scale))
