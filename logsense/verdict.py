@@ -214,7 +214,8 @@ def verdict(log: Log, run_findings: dict[int, list[Finding]], log_findings: list
             index: Index | None = None) -> list[str]:
     """One plain sentence per problem, most confident first; an empty list when nothing is wrong.
 
-    Runs whose top cause is the same (same id, replay state and symptom) share one sentence with the numbers
+    A cause over several runs is one sentence; runs whose top causes say the same (same id, replay state
+    and symptom) share one sentence with the numbers
     of the most confident of them; unexplained runs get one sentence per symptom; a finding of the
     whole paste (pasted predictions) its own.
 
@@ -236,7 +237,9 @@ def verdict(log: Log, run_findings: dict[int, list[Finding]], log_findings: list
             if not top.runs:
                 continue  # a cause of the whole paste: said once, below
             shown = _explained(found, top)
-            key = (top.cause, top.replay_status, shown.symptom if shown else "")
+            # one cause over several runs is one problem; causes of single runs group by what they say
+            key = ("", str(id(top)), "") if len(top.runs) > 1 else (top.cause, top.replay_status,
+                                                                     shown.symptom if shown else "")
             groups.setdefault(key, []).append((run.index, top))
         elif status is RunStatus.UNEXPLAINED:
             unexplained.setdefault(found[0].symptom, []).append(run.index)
