@@ -19,8 +19,9 @@ Scores: (a) top cause right (exact id; only posts whose label is a known id),
 (b) broken posts called healthy, (c) recall of expected symptoms,
 (d) calm posts with any finding, and posts with a not_symptoms violation,
 (e) parse: runs and epochs per run right, first/last values within 1e-4 relative.
-Also a reliability table of logsense's top-cause confidence and the list of the
-posts logsense gets wrong. A post that raises is recorded and skipped.
+Also a reliability table of logsense's top-cause confidence (per split with
+--split all, with the expected calibration error) and the list of the posts
+logsense gets wrong. A post that raises is recorded and skipped.
 
     python benchmarks/real_posts.py [--split dev|heldout|all] [--json]
 """
@@ -220,15 +221,9 @@ def score(labels: list[dict]) -> dict:
         "values_right": (sum(x["values"] for x in pr), len(pr)),
     }
 
-    bins = [[0, 0] for _ in range(5)]
-    for lab in labels:
-        pl = preds["logsense"][lab["id"]]
-        c = pl.get("confidence")
-        if c is None or lab["cause"] not in KNOWN_CAUSES:
-            continue
-        b = min(int(float(c) * 5), 4)
-        bins[b][0] += 1
-        bins[b][1] += int(pl["cause"] == lab["cause"])
+    bins = reliability(labels, preds["logsense"])
+    by_split = {name: reliability([lab for lab in labels if lab["split"] == name], preds["logsense"])
+                for name in ("dev", "heldout")}
 
     wrong = []
     for lab in labels:
@@ -243,8 +238,32 @@ def score(labels: list[dict]) -> dict:
                           "got": {"cause": pl["cause"], "symptoms": sorted(pl["symptoms"]),
                                   "missed": miss, "false": extra}})
     bad_parse = [{"id": i, **v} for i, v in parse.items() if not (v["runs"] and v["epochs"] and v["values"])]
-    return {"n": len(labels), "table": table, "reliability": bins, "wrong": wrong, "errors": errors,
-            "parse_failures": bad_parse}
+    return {"n": len(labels), "table": table, "reliability": bins, "reliability_by_split": by_split,
+            "wrong": wrong, "errors": errors, "parse_failures": bad_parse}
+
+
+def reliability(labels: list[dict], preds: dict) -> list[list[float]]:
+    """Per confidence bin (fifths): [posts, right, sum of confidences] for the top cause, on posts whose
+    label is a known cause id."""
+    bins = [[0, 0, 0.0] for _ in range(5)]
+    for lab in labels:
+        pl = preds[lab["id"]]
+        c = pl.get("confidence")
+        if c is None or lab["cause"] not in KNOWN_CAUSES:
+            continue
+        b = min(int(float(c) * 5), 4)
+        bins[b][0] += 1
+        bins[b][1] += int(pl["cause"] == lab["cause"])
+        bins[b][2] += float(c)
+    return bins
+
+
+def calibration_error(bins: list[list[float]]) -> float | None:
+    """Expected calibration error: the post-weighted mean |fraction right - mean confidence| over the bins."""
+    n = sum(b[0] for b in bins)
+    if not n:
+        return None
+    return sum(abs(b[1] / b[0] - b[2] / b[0]) * b[0] for b in bins if b[0]) / n
 
 
 def _fmt(pair) -> str:
@@ -264,11 +283,17 @@ def print_report(split: str, res: dict, seconds: float) -> None:
     print(f"\n(e) parse (logsense.parse, shared by all three):")
     for key, pair in t["parse"].items():
         print(f"    {key:14} {_fmt(pair)}")
-    print("\nlogsense top-cause confidence reliability:")
-    print(f"    {'bin':10}{'n':>5}{'right':>8}")
-    for i, (n, r) in enumerate(res["reliability"]):
-        frac = f"{r / n:.2f}" if n else "-"
-        print(f"    {i / 5:.1f}-{(i + 1) / 5:.1f}   {n:>5}{frac:>8}")
+    tables = {split: res["reliability"]} if split != "all" else {"all": res["reliability"],
+                                                                    **res["reliability_by_split"]}
+    for name, bins in tables.items():
+        ece = calibration_error(bins)
+        print(f"\nlogsense top-cause confidence reliability ({name}"
+              + (f", expected calibration error {ece:.3f}" if ece is not None else "") + "):")
+        print(f"    {'bin':10}{'n':>5}{'right':>8}{'mean conf':>11}")
+        for i, (n, r, c) in enumerate(bins):
+            frac = f"{r / n:.2f}" if n else "-"
+            conf = f"{c / n:.2f}" if n else "-"
+            print(f"    {i / 5:.1f}-{(i + 1) / 5:.1f}   {n:>5}{frac:>8}{conf:>11}")
     print(f"\nposts logsense gets wrong ({len(res['wrong'])}):")
     for w in res["wrong"]:
         e, g = w["expected"], w["got"]

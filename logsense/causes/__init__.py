@@ -9,6 +9,7 @@ from ..findings import Finding
 from ..log import Log
 from .accuracy_on_regression import AccuracyOnRegression
 from .bad_data import BadData
+from .calibration import calibrate
 from .base import CAUSES, REPLAY_STATES, Cause, CauseModel, LogCause, Replay, RunCause, run_context
 from .collapse import CollapseToMean
 from .dropout_gap import DropoutGap
@@ -60,5 +61,7 @@ __all__ = [
 
 
 def rank_causes(log: Log, run_findings: dict[int, list[Finding]], log_findings: list[Finding]) -> list[Cause]:
-    """Every registered cause assessed on ``log``, most confident first (`logsense.causes.rank`)."""
-    return _rank(log, run_findings, log_findings, [c for c in REGISTRY if c is not Unexplained], Unexplained)
+    """Every registered cause assessed on ``log``, most confident first (`logsense.causes.rank`), with
+    confidences calibrated on the real-post corpus (`logsense.causes.calibration`)."""
+    ranked = _rank(log, run_findings, log_findings, [c for c in REGISTRY if c is not Unexplained], Unexplained)
+    return calibrate(ranked)

@@ -2,9 +2,9 @@
 
 A loss that is small and steady and then turns NaN from one batch to the next
 did not diverge: divergence grows the loss first. An abrupt NaN right after a
-small finite batch loss, or from the very first update of a run whose set-up
-gives the learning rate no reason to blow up, points at one bad sample: a NaN
-or Inf pixel, a label out of range, an empty mask.
+small finite batch loss points at one bad sample: a NaN or Inf pixel, a label
+out of range, an empty mask. (A NaN after many finite epochs is left to
+lr_too_high's caveats: one exploding gradient is as likely as one bad sample.)
 
 Only consistent: no replay, the data is not in the paste. The evidence says
 what the log shows and the fix says what to print to find the sample.
@@ -13,11 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from ..findings import Finding, NanStats
 from ..log import Run
-from ..metrics import main_loss
 from ..numeric import fmt, number
 from .base import Cause, RunCause
 from .paste_warnings import of_kind
@@ -32,17 +29,6 @@ def nan_steps(nan: Finding) -> tuple[int | None, int | None, float | None]:
     return (int(step) if step is not None else None, int(after) if after is not None else None, last)
 
 
-def finite_before(run: Run, epoch: int | None) -> np.ndarray:
-    """The main loss's finite epoch values before ``epoch``."""
-    name = main_loss(run)
-    if name is None or epoch is None:
-        return np.array([])
-    y = run.series(name)
-    ep = run.epoch_numbers()
-    keep = (ep < epoch) & np.isfinite(y)
-    return y[keep]
-
-
 class BadData(RunCause):
     id = "bad_data"
     explains = ("nan",)
@@ -53,7 +39,6 @@ class BadData(RunCause):
             return None
         epoch = NanStats.of(nan).epoch or nan.start_epoch
         step, after, last = nan_steps(nan)
-        before = finite_before(run, epoch)
         evidence: list[str] = []
         weight = 0.0
         if step is not None and after is not None and last is not None and 0 < after <= 10 and last < 1.0:
@@ -61,10 +46,6 @@ class BadData(RunCause):
                             f"loss does not diverge in one batch; one batch with a NaN/Inf value or an impossible "
                             f"label does this")
             weight = 0.55
-        elif before.size >= 2 and before[-1] <= before.min() * 1.05:
-            evidence.append(f"{nan.metric} fell to {fmt(float(before[-1]))} over {before.size} finite epochs and then "
-                            f"became NaN at epoch {epoch} without rising first")
-            weight = 0.3
         if not evidence:
             return None
         fix = ("find the sample: print np.isnan(x).sum(), np.isinf(x).sum(), np.isnan(y).sum(), y.min(), y.max() "
