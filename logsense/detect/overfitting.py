@@ -18,7 +18,7 @@ from ..findings import Finding
 from ..log import Run
 from ..metrics import train_val_pairs
 from ..numeric import clip01, rfloat
-from .base import RunDetector, epoch_int
+from .base import RunDetector, epoch_int, level_noise
 from .trend import running_median, theil_trend
 
 
@@ -33,13 +33,16 @@ class OverfittingDetector(RunDetector):
             early (an EarlyStopping message, or fewer epochs than declared): between this and
             ``min_window`` every epoch must move the wrong way and validation must rise by
             ``short_rise``; the confidence stays modest.
+        drift_ratio: the rise (on the log scale) must exceed this multiple of the validation
+            curve's noise level robust to autocorrelation (`level_noise`).
     """
 
     symptom = "overfitting"
 
     def __init__(self, min_window: int = 4, min_rise: float = 0.05, alpha: float = 0.01,
-                 short_window: int = 3, short_rise: float = 0.15) -> None:
+                 short_window: int = 3, short_rise: float = 0.15, drift_ratio: float = 3.0) -> None:
         super().__init__()
+        self.drift_ratio = drift_ratio
         self.short_window = short_window
         self.short_rise = short_rise
         self.min_window = min_window
@@ -80,6 +83,10 @@ class OverfittingDetector(RunDetector):
         rise = math.expm1(vt.slope * span) if kind == "loss" else vt.slope * span
         if n_after >= self.min_window:
             if vt.p_up >= self.alpha or apart.p_up >= self.alpha or rise < self.min_rise or tt.slope >= 0:
+                return None
+            # Kendall's test takes the epochs as independent; epoch averages drift together
+            # (AR(1)-like), so the rise must also clear the validation curve's own drift.
+            if vt.slope * span < self.drift_ratio * level_noise(zv):
                 return None
         else:
             # The last few epochs only (what EarlyStopping leaves): too few for the test's
