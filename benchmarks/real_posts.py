@@ -28,6 +28,7 @@ logsense gets wrong. A post that raises is recorded and skipped.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import sys
@@ -108,7 +109,7 @@ def threshold_rules(run_epochs) -> set[str]:
         for i in range(len(val) - 3):
             v = val[i:i + 4]
             tr = loss[i:i + 4]
-            if all(b > a for a, b in zip(v, v[1:])) and all(b < a for a, b in zip(tr, tr[1:])):
+            if all(b > a for a, b in itertools.pairwise(v)) and all(b < a for a, b in itertools.pairwise(tr)):
                 found.add("overfitting")
                 break
     if len(fin) >= 5:
@@ -185,12 +186,12 @@ def score(labels: list[dict]) -> dict:
         for name, fn in funcs.items():
             try:
                 preds[name][lab["id"]] = fn(path)
-            except Exception as exc:  # never stop on one post
+            except Exception as exc:  # noqa: BLE001 - never stop on one post
                 errors.setdefault(lab["id"], f"{name}: {type(exc).__name__}: {exc}")
                 preds[name][lab["id"]] = {"symptoms": set(), "cause": None, "confidence": None, "error": True}
         try:
             parse[lab["id"]] = check_parse(path, lab["parse"])
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a parse failure is a score, not a stop
             errors.setdefault(lab["id"], f"parse: {type(exc).__name__}: {exc}")
             parse[lab["id"]] = {"runs": False, "epochs": False, "values": False}
 
@@ -280,7 +281,7 @@ def print_report(split: str, res: dict, seconds: float) -> None:
     print(f"{'':32}" + "".join(f"{s:>20}" for s in SYSTEMS))
     for title, key in rows:
         print(f"{title:32}" + "".join(f"{_fmt(t[s][key]):>20}" for s in SYSTEMS))
-    print(f"\n(e) parse (logsense.parse, shared by all three):")
+    print("\n(e) parse (logsense.parse, shared by all three):")
     for key, pair in t["parse"].items():
         print(f"    {key:14} {_fmt(pair)}")
     tables = {split: res["reliability"]} if split != "all" else {"all": res["reliability"],
@@ -302,7 +303,7 @@ def print_report(split: str, res: dict, seconds: float) -> None:
             note.append("missed " + ",".join(w["got"]["missed"]))
         if w["got"]["false"]:
             note.append("false " + ",".join(w["got"]["false"]))
-        print(f"    {w['id']:44} expected {str(e['cause']):26} got {str(g['cause']):26} {'; '.join(note)}")
+        print(f"    {w['id']:44} expected {e['cause']!s:26} got {g['cause']!s:26} {'; '.join(note)}")
     if res["parse_failures"]:
         print(f"\nparse mismatches ({len(res['parse_failures'])}):")
         for p in res["parse_failures"]:

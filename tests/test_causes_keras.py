@@ -6,6 +6,7 @@ Healthy scenarios must come out with no cause confirmed.
 """
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -147,7 +148,7 @@ def test_l2_penalty_needs_the_setup_and_then_accounts_for_the_loss_floor(folder:
     setup = _meta(folder)["setup"]
     sizes, lam = setup["layers"], setup["l2"]
     layers = [{"type": "Dense", "input_dim": a, "units": b, "regularizers": {"kernel": {"l2": lam}}}
-              for a, b in zip(sizes, sizes[1:])]
+              for a, b in itertools.pairwise(sizes)]
     runs = _printed_runs(folder)
     assert "l2_penalty_in_loss" not in [c.cause for c in _rank(Log(runs=runs))]
     runs[0].context = {"l2": lam, "layers": layers, "loss": "mse", "optimizer": "sgd", "lr": setup["lr"]}
@@ -212,7 +213,7 @@ def test_l2_capture_end_to_end_with_the_setup_as_overrides(folder: Path):
     setup = _meta(folder)["setup"]
     sizes = setup["layers"]
     layers = [{"type": "Dense", "input_dim": a, "units": b, "regularizers": {"kernel": {"l2": setup["l2"]}}}
-              for a, b in zip(sizes, sizes[1:])]
+              for a, b in itertools.pairwise(sizes)]
     assert logsense.diagnose(folder / "pasted.txt").causes[0].cause == "healthy"  # the log alone cannot tell
     report = logsense.diagnose(folder / "pasted.txt", l2=setup["l2"], layers=layers)
     assert report.causes[0].cause == "l2_penalty_in_loss" and not report.causes[0].confirmed

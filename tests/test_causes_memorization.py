@@ -31,8 +31,8 @@ def _post(code: str = CODE, epochs: int = 20) -> str:
     lines = [code, "Train on 200 samples, validate on 100 samples"]
     for e in range(1, epochs + 1):
         train, val = 0.7 * np.exp(-0.3 * e), 0.35 + 0.004 * (e - 6) ** 2
-        lines += [f"Epoch {e}/{epochs}", f"200/200 [==============================] - 0s 1ms/step - loss: {train:.4f}"
-                  f" - accuracy: {min(0.6 + 0.03 * e, 1):.4f} - val_loss: {val:.4f} - val_accuracy: 0.8100"]
+        lines += [f"Epoch {e}/{epochs}", (f"200/200 [==============================] - 0s 1ms/step - loss: {train:.4f}"
+                  f" - accuracy: {min(0.6 + 0.03 * e, 1):.4f} - val_loss: {val:.4f} - val_accuracy: 0.8100")]
     return "\n".join(lines) + "\n"
 
 

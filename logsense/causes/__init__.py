@@ -9,8 +9,8 @@ from ..findings import Finding
 from ..log import Log
 from .accuracy_on_regression import AccuracyOnRegression
 from .bad_data import BadData
-from .calibration import calibrate
 from .base import CAUSES, REPLAY_STATES, Cause, CauseModel, LogCause, Replay, RunCause, run_context
+from .calibration import calibrate
 from .collapse import CollapseToMean
 from .dropout_gap import DropoutGap
 from .healthy import Healthy

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..findings import Finding, NanStats
+from ..findings import Finding
 from ..log import Run
 from ..numeric import fmt, number
 from .base import Cause, RunCause
@@ -37,7 +37,6 @@ class BadData(RunCause):
         nan = next((f for f in findings if f.symptom == "nan"), None)
         if nan is None or of_kind(self.log, "log_of_zero"):
             return None
-        epoch = NanStats.of(nan).epoch or nan.start_epoch
         step, after, last = nan_steps(nan)
         evidence: list[str] = []
         weight = 0.0

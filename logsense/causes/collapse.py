@@ -42,12 +42,12 @@ class CollapseToMean(LogCause):
         shown = (f"pasted predictions ({'x'.join(str(int(d)) for d in s.shape)}"
                  f"{', rows elided' if s.elided else ''}) vary across samples by {known(s.between_sample_std, 3)}")
         if s.between_column_std is None:  # one output per sample
-            evidence = [f"{shown} around {fmt(means[0]) if means else '?'} "
+            evidence = [(f"{shown} around {fmt(means[0]) if means else '?'} "
                         f"({100 * (s.relative_spread or 0):.2g}% of the value): every input gets the "
-                        f"same prediction"]
+                        f"same prediction")]
         else:
-            evidence = [f"{shown} but across outputs by {known(s.between_column_std, 3)} "
-                        f"(ratio {known(s.ratio, 3)})"]
+            evidence = [(f"{shown} but across outputs by {known(s.between_column_std, 3)} "
+                        f"(ratio {known(s.ratio, 3)})")]
         if means and len(means) > 1:
             evidence.append(f"column means {fmt(min(means), 2)}-{fmt(max(means), 2)}: the same vector for every input")
         act = str(context.get("output_activation") or "")

@@ -73,8 +73,8 @@ class L2PenaltyInLoss(RunCause):
                 # Lambda alone does not size the penalty, and with Keras 2+ it is in val_loss too, so
                 # the log shows nothing: say what is missing, below any cause the log supports.
                 return self.cause(0.15, [run.index], evidence + [
-                    "no train/val gap (Keras 2+ adds the penalty to val_loss too), so its share of the printed "
-                    f"loss (lowest {fmt(floor)}) needs the layer sizes, which the set-up does not give"],
+                    ("no train/val gap (Keras 2+ adds the penalty to val_loss too), so its share of the printed "
+                    f"loss (lowest {fmt(floor)}) needs the layer sizes, which the set-up does not give")],
                     "give the layer sizes (layers=... or the model code) to size the penalty", None, [])
             if p0 is None or floor is None or p0 < 0.25 * floor:
                 return None

@@ -62,8 +62,8 @@ class LossActivationMismatch(LogCause):
         (``-y ln p`` with ``y`` a price or a count), so the loss does not fit the data."""
         first = min(negative, key=lambda f: (f.run if f.run is not None else -1, f.start_epoch or 0))
         runs = sorted({f.run for f in negative if f.run is not None})
-        evidence = [f"{first.metric} is negative ({known(RangeStats.of(first).value)} at epoch {first.start_epoch}): a "
-                    f"cross-entropy cannot be, whatever the outputs, unless the targets lie outside [0, 1]",
+        evidence = [(f"{first.metric} is negative ({known(RangeStats.of(first).value)} at epoch {first.start_epoch}): a "
+                    f"cross-entropy cannot be, whatever the outputs, unless the targets lie outside [0, 1]"),
                     "a classification loss on regression targets"]
         fix = ("for real-valued targets use loss='mse' (or 'mae') with a linear output; for classes, give "
                "labels in [0, 1] (one-hot or 0/1) or integer labels with sparse_categorical_crossentropy")

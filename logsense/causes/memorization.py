@@ -52,9 +52,9 @@ class Memorization(RunCause):
         i = int(np.argmin(np.where(ok, val, np.inf)) if lower_is_better else np.argmax(np.where(ok, val, -np.inf)))
         best_epoch, best = int(epochs[i]), float(val[i])
         last = float(val[ok][-1])
-        evidence = [f"{found.metric} is best at epoch {best_epoch} ({fmt(best)}) and ends at {fmt(last)} "
+        evidence = [(f"{found.metric} is best at epoch {best_epoch} ({fmt(best)}) and ends at {fmt(last)} "
                     f"after {int(epochs[-1]) - best_epoch} more epochs, while training keeps improving "
-                    f"(parting at epoch {_or(OverfittingStats.of(found).part_epoch, best_epoch)})"]
+                    f"(parting at epoch {_or(OverfittingStats.of(found).part_epoch, best_epoch)})")]
         weights = [FINDING_WEIGHT * found.confidence]
 
         kept = _kept_epoch(run)
@@ -130,4 +130,4 @@ def _training_samples(run: Run, context: dict[str, Any]) -> int | None:
     if not n:
         return None
     split = number(context.get("validation_split")) or 0.0
-    return int(round(n * (1.0 - split))) if 0.0 <= split < 1.0 else None
+    return round(n * (1.0 - split)) if 0.0 <= split < 1.0 else None

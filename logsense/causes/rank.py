@@ -35,11 +35,11 @@ def rank_causes(log: Log, run_findings: dict[int, list[Finding]], log_findings: 
     for cls in registry:
         model = cls(log)
         if isinstance(model, LogCause):
-            found += _safe(log, cls.id, lambda: model.assess(log, every, dict(log.context or {})))
+            found += _safe(log, cls.id, lambda model=model: model.assess(log, every, dict(log.context or {})))
         elif isinstance(model, RunCause):
             for run in log.runs:
                 own = list(run_findings.get(run.index, [])) + [f for f in log_findings if run.index in f.runs]
-                found += _safe(log, cls.id, lambda: model.assess(run, own, run_context(log, run)))
+                found += _safe(log, cls.id, lambda model=model, run=run, own=own: model.assess(run, own, run_context(log, run)))
         else:
             raise TypeError(f"{cls.__name__} must subclass RunCause or LogCause")
     confident = [c for c in found if c.cause != "healthy" and c.confidence >= COVERED]

@@ -15,6 +15,20 @@ from .penalty import LayerPenalty, expected_sq_norm, layer_penalties, penalty_at
 from .quadratic import Quadratic, ScalarGD, gd_losses
 from .softmax import SoftmaxResult, train_softmax_regression
 
-__all__ = ["Quadratic", "ScalarGD", "gd_losses", "LayerPenalty", "expected_sq_norm", "layer_penalties",
-           "penalty_at_init", "SoftmaxResult", "train_softmax_regression", "CollapseResult",
-           "simulate_collapse", "ShockResult", "simulate_shock", "epoch_mean_curve", "logarithmic_mean"]
+__all__ = [
+           "CollapseResult",
+           "LayerPenalty",
+           "Quadratic",
+           "ScalarGD",
+           "ShockResult",
+           "SoftmaxResult",
+           "epoch_mean_curve",
+           "expected_sq_norm",
+           "gd_losses",
+           "layer_penalties",
+           "logarithmic_mean",
+           "penalty_at_init",
+           "simulate_collapse",
+           "simulate_shock",
+           "train_softmax_regression",
+]

@@ -31,7 +31,7 @@ def expected_sq_norm(fan_in: int, fan_out: int, initializer: str | None) -> floa
     """
     name = (initializer or DEFAULT_KERNEL_INIT).lower().replace("initializer", "")
     n = fan_in * fan_out
-    if name.startswith("glorot") or name.startswith("xavier"):
+    if name.startswith(("glorot", "xavier")):
         return 2.0 * n / (fan_in + fan_out)
     if name.startswith("he_"):
         return 2.0 * n / fan_in
