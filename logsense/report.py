@@ -118,7 +118,7 @@ class Report:
         return self.causes[0] if self.causes else None
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``logsense diagnose --json`` document (shared/design/contract.md).
+        """The ``logsense diagnose --json`` document (docs/contract.md).
 
         Example:
             >>> import json, logsense
