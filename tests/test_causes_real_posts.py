@@ -72,3 +72,9 @@ def test_an_iou_above_one_is_a_metric_out_of_range_and_never_healthy():
     [f] = [f for f in report.findings if f.symptom == "loss_out_of_range"]
     assert f.metric == "iou_score" and f.stats["reason"] == "metric_out_of_range" and f.stats["value"] > 1
     assert report.top_cause.cause != "healthy"
+
+
+def test_a_printed_lr_range_test_whose_loss_turns_is_lr_too_high_with_the_rate_to_use():
+    top = _post("p099").top_cause  # lr 1e-4 * 10**(epoch/20) printed per epoch; loss lowest near lr 0.09
+    assert top.cause == "lr_too_high" and "learning rate rising" in top.evidence
+    assert "a tenth to a third of the rate" in top.fix

@@ -11,6 +11,7 @@ loss and reruns gradient descent in float32 to match every printed value.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -38,7 +39,7 @@ def training_divergence(findings: list[Finding]) -> Finding | None:
 
 class LrTooHigh(RunCause):
     id = "lr_too_high"
-    explains = ("divergence", "nan", "plateau")
+    explains = ("divergence", "nan", "plateau", "jump")
 
     def assess(self, run: Run, findings: list[Finding], context: dict[str, Any]) -> Cause | None:
         div = training_divergence(findings)
@@ -47,7 +48,8 @@ class LrTooHigh(RunCause):
         lr = number(context.get("lr"))
         lr_h = quad.h * lr if quad and lr else None
         creep = steady_growth(run) if div is None and nan is None else None
-        if div is None and nan is None and creep is None and not (lr_h is not None and lr_h >= 2.0):
+        sweep = lr_sweep(run)
+        if div is None and nan is None and creep is None and sweep is None and not (lr_h is not None and lr_h >= 2.0):
             return None
 
         evidence: list[str] = []
@@ -81,6 +83,12 @@ class LrTooHigh(RunCause):
             evidence.append(f"{main_loss(run)} creeps up by the same factor x{fmt(creep, 6)} every epoch: one "
                             f"quadratic mode just past the stability limit, lr*h = 1 + sqrt({fmt(creep, 6)}) = "
                             f"{fmt(lr_h_from_growth(creep)[-1], 5)}")
+        if sweep is not None:
+            weights.append(0.7)
+            evidence.append(f"the log prints the learning rate rising from {fmt(sweep.lr_first)} to "
+                            f"{fmt(sweep.lr_last)}: {sweep.metric} is lowest ({fmt(sweep.loss_best)}) at lr "
+                            f"{fmt(sweep.lr_best)}, twice that by lr {fmt(sweep.lr_broke)} and {fmt(sweep.loss_last)} at "
+                            f"the end: past that rate the updates overshoot")
         if nan is not None:
             symptoms.append("nan")
             caveats = _nan_caveats(run, nan) if div is None else []
@@ -107,7 +115,11 @@ class LrTooHigh(RunCause):
                 state = "converges" if ctrl["lr_h"] < 2 else "diverges"
                 evidence.append(f"run {ctrl['run']} (lr*h = {fmt(ctrl['lr_h'])}) replayed too: {state}, max rel. "
                                 f"error {ctrl['max_rel_error']:.1e}")
-        return self.cause(combine(*weights), [run.index], evidence, self._fix(lr, quad, growth), replay, symptoms)
+        fix = self._fix(lr, quad, growth)
+        if sweep is not None and quad is None:
+            fix = (f"train at lr {fmt(sweep.lr_best / 10)}-{fmt(sweep.lr_best / 3)} (a tenth to a third of the rate "
+                   f"with the lowest loss in this sweep, {fmt(sweep.lr_best)}), and never above {fmt(sweep.lr_broke)}")
+        return self.cause(combine(*weights), [run.index], evidence, fix, replay, symptoms)
 
     def replay(self, run: Run, findings: list[Finding], context: dict[str, Any]) -> Replay | None:
         scalar = replay_scalar(run, context, self.final_weight(run, context))
@@ -163,6 +175,42 @@ class LrTooHigh(RunCause):
                 text += f": with lr = {fmt(lr)}, use less than {fmt(2 * lr / lr_h, 2)}, ideally {fmt(lr / lr_h, 2)}"
             return text
         return "lower the learning rate (try 10x smaller) and clip gradients (clipnorm=1.0)"
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A learning rate printed per epoch that grows (an lr range test), and where the loss turned."""
+
+    metric: str
+    lr_first: float
+    lr_last: float
+    lr_best: float
+    loss_best: float
+    lr_broke: float
+    loss_last: float
+
+
+#: The printed learning rate must grow at least this much over the run to count as a sweep.
+SWEEP_SPAN = 100.0
+
+
+def lr_sweep(run: Run) -> Sweep | None:
+    """The sweep when the run prints its learning rate rising by `SWEEP_SPAN`x and the loss, lowest
+    somewhere inside, ends at twice its minimum or more."""
+    name = next((m for m in ("lr", "learning_rate") if m in run.metrics), None)
+    loss_name = main_loss(run)
+    if name is None or loss_name is None:
+        return None
+    lr, y = run.series(name), run.series(loss_name)
+    ok = np.isfinite(lr) & np.isfinite(y) & (lr > 0)
+    lr, y = lr[ok], y[ok]
+    if y.size < 6 or lr[-1] < SWEEP_SPAN * lr[0] or np.any(np.diff(lr) < 0):
+        return None
+    i = int(np.argmin(y))
+    if i >= y.size - 3 or y[-1] < 2.0 * y[i]:
+        return None
+    broke = i + int(np.argmax(y[i:] >= 2.0 * y[i]))
+    return Sweep(loss_name, float(lr[0]), float(lr[-1]), float(lr[i]), float(y[i]), float(lr[broke]), float(y[-1]))
 
 
 def _nan_epoch(nan: Finding) -> int | None:
