@@ -78,3 +78,18 @@ def test_a_printed_lr_range_test_whose_loss_turns_is_lr_too_high_with_the_rate_t
     top = _post("p099").top_cause  # lr 1e-4 * 10**(epoch/20) printed per epoch; loss lowest near lr 0.09
     assert top.cause == "lr_too_high" and "learning rate rising" in top.evidence
     assert "a tenth to a third of the rate" in top.fix
+
+
+def test_validation_frozen_beside_batch_norm_is_batchnorm_inference_not_memorization():
+    report = _post("p037")  # BN in TimeDistributed: val accuracy 0.4 four epochs running, train 1.0
+    assert report.top_cause.cause == "batchnorm_inference" and "0.4" in report.top_cause.evidence
+    assert "memorization" in [c.cause for c in report.causes]
+
+
+def test_val_loss_swinging_x4_while_a_fine_tuned_inception_trains_smoothly_is_batchnorm_inference():
+    top = _post("p039").top_cause  # val_loss 2.49, 1.15, 5.46, ... while loss falls 0.116 -> 0.0099
+    assert top.cause == "batchnorm_inference" and "swings by" in top.evidence
+
+
+def test_a_smooth_overfit_of_a_fine_tuned_efficientnet_stays_memorization():
+    assert _post("p103").top_cause.cause == "memorization"

@@ -9,6 +9,7 @@ from ..findings import Finding
 from ..log import Log
 from .accuracy_on_regression import AccuracyOnRegression
 from .bad_data import BadData
+from .batchnorm_inference import BatchnormInference
 from .base import CAUSES, REPLAY_STATES, Cause, CauseModel, LogCause, Replay, RunCause, run_context
 from .calibration import calibrate
 from .collapse import CollapseToMean
@@ -41,6 +42,7 @@ REGISTRY: tuple[type[CauseModel], ...] = (
     LogOfZero,
     BadData,
     AccuracyOnRegression,
+    BatchnormInference,
     Healthy,
     Unexplained,
 )

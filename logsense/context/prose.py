@@ -34,13 +34,17 @@ _LOSS = re.compile(r"\b(mse|mae|mean[ _]squared[ _]error|mean[ _]absolute[ _]err
 _TARGETS = re.compile(r"\b(?:targets?|labels?|y_train|prices?|saleprice)\b", re.IGNORECASE)
 _UNSCALED = re.compile(r"\bnot\s+(?:scaled|normali[sz]ed|standardi[sz]ed)|\bunscaled\b|\braw\s+(?:units?|values?|"
                        r"dollars?|sale\s+prices?|prices?|counts?)\b|\bleft\s+in\s+(?:their|its)\s+raw", re.IGNORECASE)
+#: Batch normalisation in the model: named, its statistics printed, or a backbone built on it.
+_BATCHNORM = re.compile(r"BatchNorm|batch[ _-]?normali[sz]ation|running[ _](?:mean|variance)|moving_(?:mean|variance)|"
+                        r"\b(?:InceptionV3|ResNet\d*|EfficientNet\w*|MobileNet\w*|Xception|DenseNet\d*)\b")
 _INIT_CONTEXT = re.compile(r"initiali[sz]", re.IGNORECASE)
 _INIT = re.compile(r"\b(he_normal|he_uniform|glorot_uniform|glorot_normal|lecun_uniform|lecun_normal|orthogonal)\b")
 #: Lines that are console output, where "lr: 0.001" is a metric and not a set-up.
 _CONSOLE = re.compile(r"\[=|\s-\s(?:loss|val_|\w+:)|ETA:|/step")
 #: Words without which no pattern below can match (one search rules most lines out).
 _TRIGGER = re.compile(r"learning|\blr\b|batch|keras|backend|后端|学习率|mnist|cifar|compil|loss|initiali|target|label"
-                      r"|price", re.IGNORECASE)
+                      r"|price|norm|running|moving_|inception|resnet|efficientnet|mobilenet|xception|densenet",
+                      re.IGNORECASE)
 #: How far below a mention of the learning rate a bare "it is 0.03" still refers to it.
 TOPIC_WINDOW = 40
 
@@ -85,6 +89,8 @@ class ProseReader:
             canonical = loss_name(lo.group(1).replace(" ", "_").replace("-", ""))
             if canonical:
                 values["loss"] = canonical
+        if _BATCHNORM.search(text):
+            values["batchnorm"] = True
         if _TARGETS.search(text) and _UNSCALED.search(text):
             values["targets_unscaled"] = True
         if _INIT_CONTEXT.search(text) and (init := _INIT.search(text)):
