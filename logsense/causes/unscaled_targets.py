@@ -1,6 +1,6 @@
 """Regression targets in raw units: the squared error is huge, and with it the gradient.
 
-An MSE of 1e4-1e10 is a typical error of 1e2-1e5 target units: prices in
+An MSE of 1e4-1e10 that is not growing (a diverging loss reaches any level) is a typical error of 1e2-1e5 target units: prices in
 dollars, counts, raw sensor readings. That alone is no bug (the loss is in the
 targets' units), but it makes the gradient scale with the targets, so a
 learning rate tuned for O(1) targets overshoots at once (NaN in the first
@@ -50,7 +50,10 @@ class UnscaledTargets(RunCause):
         evidence: list[str] = []
         weights: list[float] = []
         bound = HUGE_MAE if fn in ("mae", "mape") else HUGE_MSE
-        if finite.size and float(np.median(np.abs(finite))) >= bound and (fn or not accuracy_metric(run)):
+        growing = any(f.symptom == "divergence" for f in findings) or (finite.size >= 2 and finite[-1] > finite[0])
+        # A loss that grows to 1e4 is diverging, whatever the targets: the level must be there from the start.
+        if (finite.size and not growing and float(np.median(np.abs(finite))) >= bound
+                and (fn or not accuracy_metric(run))):
             level = float(np.median(np.abs(finite)))
             unit = math.sqrt(level) if fn not in ("mae", "mape") else level
             evidence.append(f"{name} is {fmt(level, 3)} (median of {finite.size} epochs) with loss "
