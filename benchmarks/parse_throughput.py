@@ -13,6 +13,8 @@ reports its time and peak RSS (``VmHWM``) and the RSS after ``import logsense``
 (numpy, pandas, scipy and lark are most of it). The baseline runs the same way,
 reading the file in 1 MB blocks. Time per MB shows whether time grows linearly.
 
+First, each framework family's MB/s beside its regex baseline (`parse_families.py`).
+
 Run: ``python benchmarks/parse_throughput.py`` (``--quick`` for 5/20/50 MB).
 """
 from __future__ import annotations
@@ -32,6 +34,9 @@ from pathlib import Path
 
 import logsense
 from logsense.parse.stream import parse_text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from parse_families import family_throughput  # noqa: E402
 
 BAR3 = "━" * 20
 
@@ -253,6 +258,8 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     sizes = [float(x) for x in args.sizes.split(",")] if args.sizes else ([5, 20, 50] if args.quick
                                                                            else [20, 100, 1000])
+    family_throughput(1.0 if args.quick else 2.0, args.repeat)
+    print()
     in_memory(5.0 if args.quick else 20.0, args.repeat)
     scaling(sizes, args.repeat)
 

@@ -11,6 +11,7 @@ from .parse import decode, structured
 from .parse.arrays import extract_predictions
 from .parse.stream import LogStream
 from .parse.tables import read_tables
+from .parse.trainer_state import read_trainer_state
 
 
 def parse(source: Any, *, progress: Callable[[float], None] | None = None) -> Log:
@@ -52,6 +53,8 @@ def parse(source: Any, *, progress: Callable[[float], None] | None = None) -> Lo
         text = head + "".join(source_text.chunks)
         structured_notes: list[str] = []
         records = structured.read_structured(text, structured_notes)
+        if not records:
+            records = read_trainer_state(text, structured_notes) or records
         chunks: Any = iter([text])
     else:
         chunks = itertools.chain([head], source_text.chunks)

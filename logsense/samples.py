@@ -1,4 +1,4 @@
-"""The sample logs the page offers: the seed forum posts and real Keras captures.
+"""The sample logs the page offers: the seed forum posts, real Keras captures and one of each other framework.
 
 Samples are discovered by globbing, never listed by hand, so a new seed or a
 regenerated capture appears on the page without code changes. They ship with
@@ -95,9 +95,34 @@ def keras_samples(root: Path | None = None, capture: str = KERAS_CAPTURE) -> lis
     return out
 
 
+#: One real capture per other framework family (``frameworks/<family>/<scenario>/<capture>``): the
+#: learning rate too high, as printed where the whole run shows (a piped Rich bar shows the last epoch only).
+FAMILY_CAPTURES = {
+    "lightning_tqdm": ("Lightning (TQDM bar)", "lr_too_high/pipe.txt"),
+    "lightning_rich": ("Lightning (Rich bar, terminal)", "lr_too_high/tty.txt"),
+    "hf_trainer": ("HF Trainer", "lr_too_high/pipe.txt"),
+    "fastai": ("fastai", "lr_too_high/pipe.txt"),
+    "torch_loop": ("plain PyTorch loop", "lr_too_high-step/pipe.txt"),
+    "yolo_posts": ("Ultralytics YOLO (public issue)", "ultralytics-21765.txt"),
+}
+
+
+def framework_samples(root: Path | None = None) -> list[Sample]:
+    """A real capture of each other framework family the parser reads (PyTorch Lightning, HF, fastai, YOLO, loops)."""
+    folder = _fixtures(root) / "frameworks"
+    out = []
+    for family, (name, capture) in FAMILY_CAPTURES.items():
+        path = folder / family / capture
+        if path.is_file():
+            what = (path.parent.name.partition("-")[0].replace("_", " ") if family != "yolo_posts"
+                    else "validation metrics at 0, then back")
+            out.append(Sample(key=f"framework-{family}", label=f"{name}: {what}", path=path, group="other framework"))
+    return out
+
+
 def find_samples(root: Path | None = None) -> list[Sample]:
-    """Every sample: seeds first, then Keras captures."""
-    return seed_samples(root) + keras_samples(root)
+    """Every sample: seeds first, then Keras captures, then one capture per other framework."""
+    return seed_samples(root) + keras_samples(root) + framework_samples(root)
 
 
 def _meta(folder: Path) -> dict:

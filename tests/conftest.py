@@ -26,3 +26,4 @@ def _register(name: str, path: Path) -> ModuleType:
 
 
 keras_catalog = _register("keras_catalog", FIXTURES / "keras" / "catalog.py")
+frameworks_catalog = _register("frameworks_catalog", FIXTURES / "frameworks" / "catalog.py")

@@ -29,7 +29,9 @@ _WORDS = rf"{_WORD}(?:[ \t]{_WORD}){{0,4}}"
 #: update glued to the 4-decimal metric before it, or a header (in any words) glued after a value.
 GLUE = re.compile(
     r"(?=Epoch \d|Batch \d+: Invalid loss|Restoring model weights)"
-    r"|(?:(?<=\d\.\d{4})|(?<=e[-+]\d\d)|(?<=nan)|(?<=inf)|(?<=\s))(?= *\d+/(?:\d+|Unknown) +(?:\\?\[|［|━))"
+    # (a Keras bar: `[` and its fill, or `━` not followed by a second counter, which is Rich's)
+    r"|(?:(?<=\d\.\d{4})|(?<=e[-+]\d\d)|(?<=nan)|(?<=inf)|(?<=\s))"
+    r"(?= *\d+/(?:\d+|Unknown) +(?:\\?\[[=>.\\ -]|［|━(?![━╺╸]* *\d+/\d+)))"
     rf"|(?<=\d)[ \t]+(?={_WORDS}[ \t]?\d+/\d+(?:[ \t]|$))"
     rf"|[ \t]+(?={_WORDS}[ \t]?\d+/\d+[ \t]+\d+/(?:\d+|Unknown)[ \t])"
 )
@@ -41,6 +43,16 @@ CANDIDATE = re.compile(
     rf"|\d+(?:\.\d+)?(?:us|µs|ms|s) [-–—] ?{_WORD}[^:：]{{0,60}}[:：]"  # Keras 0/1 verbose=2: `2s - loss: 0.3`
     rf"|{_WORDS}[ \t]?\d+(?:/\d+(?=\s|$)|[:：]|\s*$))"
 )
+#: Other frameworks' lines: HF's dicts, tqdm bars, fastai/YOLO tables, loops' `name: value` around a counter.
+#: (Kept apart: a Keras line's wrapped rest may look like a loop's pair, and prose with a number in it
+#: is only reported as not understood when it looks like a Keras line.)
+OTHER_CANDIDATE = re.compile(
+    r"(?:\{\s*['\"]|\d+(?:\.\d+)?%\s*\||\|[^|\n]*\|\s*\d+/|\[\s*\d+\s*[,/]\s*\d+\s*\]|[Ee]poch\s{2,}\w"
+    r"|\d+(?:/\d+)?\s{2,}(?:[-+\d.]|nan|inf|#na#)|all\s{2,}\d|Class\s{2,}\w"
+    rf"|{_WORDS}[ \t]*[:=：\[(][ \t]*\[?[ \t]*\d|{_WORDS}[ \t]+[-+]?\d[\d.]*[ \t]*[|,;\t])"
+)
+#: Any training line: segmenting keeps these.
+ANY_CANDIDATE = re.compile(f"{CANDIDATE.pattern}|{OTHER_CANDIDATE.pattern}")
 #: Letters glued to a counter (`大纪元1/10`, as pages that drop spaces print a header): split them.
 HEADER_GLUE = re.compile(r"(?<=[^\W\d_])(?=\d+/\d+(?:\s|$))")
 #: Text that looks like training output; only such segments are reported as unparsed.
@@ -49,6 +61,8 @@ LOGLIKE = re.compile(r"\[[=>.]{3,}\]|━{3,}|\bETA[:：]|\b\w+[:：] ?[-+]?(?:\d
 CONTINUATION = re.compile(r"\s*(?:[\w.]*[:：] ?[-+]?(?:\d|nan|inf)|[\w.]* [-–—] [\w.]+[:：]|[-–—] [\w.]+[:：]|\d|[=>.]*\])")
 #: A bar broken off at the end of a line (`6/10 [=======>.....`): its rest opens the next line.
 _OPEN_BAR = re.compile(r"\d+/\d+ +\[[=>.]*$")
+#: The bars' own non-ASCII glyphs (Keras 3's, Rich's and tqdm's blocks), which say nothing of a language.
+_BAR_GLYPHS = str.maketrans("", "", "━╺╸•█▏▎▍▌▋▊▉")
 #: Punctuation translation puts where Keras printed ASCII.
 _PUNCTUATION = str.maketrans({"，": ",", "／": "/", "\u00a0": " ", "\u3000": " "})
 
@@ -107,17 +121,19 @@ def _undecorate(line: str) -> str:
 
 
 def segments(text: str, locales: LocaleTable, width: int | None = None,
-             redraws: Callable[[str], list[Any] | None] | None = None) -> Iterator[Segment]:
+             redraws: Callable[[str], list[Any] | None] | None = None,
+             carry: list[Segment] | None = None, last: bool = True, first_line: int = 1) -> Iterator[Segment]:
     """Candidate message segments of ``text``, in order, with line numbers.
 
     ``width`` is the terminal width for `_unwrap`; a streamed text passes the one
     decided from its first chunks (see `unwrap_width`). ``redraws`` reads a whole
     line of ``\\r`` redraws at once (`logsense.parse.fast.read_redraws`): when it
     returns the line's bar updates, the line is one segment carrying them in
-    ``bars`` instead of one segment per redraw.
+    ``bars`` instead of one segment per redraw. ``first_line`` numbers the text's
+    first line (a streamed block's place in the whole input).
     """
     text = strip_ansi(text)
-    candidate = CANDIDATE.match
+    candidate = ANY_CANDIDATE.match
     # Every piece of a capture passes here (a 20 MB capture has 100k in 1.3k lines):
     # what can be decided for a whole line is, and no test copies a piece.
     lines = text.split("\n")
@@ -125,14 +141,20 @@ def segments(text: str, locales: LocaleTable, width: int | None = None,
         lines = [_unmark(line) if "\\" in line or "**" in line or "<" in line else line for line in lines]
     lines = [_undecorate(line) if line[-1:] in _DECOR_END or line.lstrip()[:1] in _DECOR_START else line
              for line in lines]
-    for number, line in _unwrap(lines, width):
+    # A Rich bar, whose wrapped metrics Rich redraws on the next line. A streamed text passes ``carry``:
+    # the bar ending a block that is not the ``last`` is held there for the next block's first line.
+    held: Segment | None = carry.pop() if carry else None
+    for number, line in _unwrap(lines, width, first_line):
         # Non-ASCII other than the Keras 3 bar: a translated log (or prose).
-        foreign_line = not line.isascii() and not line.replace("━", "").isascii()
+        foreign_line = not line.isascii() and not line.translate(_BAR_GLYPHS).isascii()
         glue_words = "Epoch" in line or "Batch" in line or "Restoring" in line
         if redraws is not None and "\r" in line and not foreign_line and not glue_words:
             run = "\r" + line
             bars = redraws(run)
             if bars is not None:
+                if held is not None:
+                    yield held
+                    held = None
                 yield Segment(run, number, bars=bars)
                 continue
         for piece in line.split("\r") if "\r" in line else (line,):
@@ -143,7 +165,16 @@ def segments(text: str, locales: LocaleTable, width: int | None = None,
             piece = piece.strip()
             if not piece:
                 continue
-            foreign = foreign_line and not piece.replace("━", "").isascii()
+            if held is not None:
+                if _HANGING_REST.fullmatch(piece):
+                    piece = f"{held.text} {piece}"
+                else:
+                    yield held
+                held = None
+            if "━" in piece and _RICH_BAR.search(piece):
+                held = Segment(piece, number)
+                continue
+            foreign = foreign_line and not piece.translate(_BAR_GLYPHS).isascii()
             if foreign:
                 piece = HEADER_GLUE.sub(" ", piece.translate(_PUNCTUATION))
             start = candidate(piece) is not None or (foreign and locales.leads(piece))
@@ -156,6 +187,11 @@ def segments(text: str, locales: LocaleTable, width: int | None = None,
                         yield Segment(part, number)
             elif start:
                 yield Segment(piece, number)
+    if held is not None:
+        if carry is not None and not last:
+            carry.append(held)
+        else:
+            yield held
 
 
 def unwrap_width(lines: list[str]) -> int:
@@ -166,7 +202,7 @@ def unwrap_width(lines: list[str]) -> int:
     return width
 
 
-def _unwrap(lines: list[str], width: int | None = None) -> Iterator[tuple[int, str]]:
+def _unwrap(lines: list[str], width: int | None = None, first_line: int = 1) -> Iterator[tuple[int, str]]:
     """Numbered lines, with lines a terminal wrapped at its width joined back.
 
     A copied terminal screen breaks long bar lines at the column width
@@ -179,19 +215,55 @@ def _unwrap(lines: list[str], width: int | None = None) -> Iterator[tuple[int, s
         width = unwrap_width(lines)
     i = 0
     while i < len(lines):
-        line, number = lines[i], i + 1
+        line, number = lines[i], i + first_line
         while i + 1 < len(lines):
             rest = lines[i + 1]
-            if ((width and len(line) >= width - 1) or ends_open(line)) \
-                    and CONTINUATION.match(rest) and not CANDIDATE.match(rest):
+            if ((width and len(line) >= width - 1) or ends_open(line)) and wrapped_rest(rest):
                 line += rest
-            elif leads_on(line, rest):  # a page broke the list before ` - accuracy: ...`
+            elif open_dict(line) and rest[:1] != "{":
+                line += rest  # a logged dict wrapped at the screen's width (HF's, mid-token too)
+            elif leads_on(line, rest) or hangs_on(line, rest):
+                # a page broke the list before ` - accuracy: ...`; Rich wrapped its metrics under an indent
                 line = f"{line.rstrip()} {rest.lstrip()}"
             else:
                 break
             i += 1
         yield number, line
         i += 1
+
+
+#: Rich's progress bar, and the lines under it where Rich wraps the bar's metrics at a hanging indent
+#: (names and values only: `     train_loss_step: 0.140 val_loss:` / `     0.240`).
+_RICH_BAR = re.compile(r"[━╺╸]+ +\d+/\d+ ")
+_HANGING_REST = re.compile(r"(?:(?:[A-Za-z_][\w.]*:|[-+]?(?:\d[\d.]*(?:e[-+]?\d+)?|nan|inf)(?:\.0)?)(?: +|$))+")
+_HANGING = re.compile(rf" {{8,}}{_HANGING_REST.pattern}$")
+
+
+#: Lines of other frameworks that start with a number (fastai's and YOLO's rows, tqdm's bare bars), a
+#: dict or a loop's counter (`Epoch: 3`, `step=20`): a line of their own however long the line above.
+_ROW_START = re.compile(r"\d+(?:/\d+)?\s{2,}(?:[-+\d.]|nan|inf|#na#)|\{\s*['\"]|\d+(?:\.\d+)?%\s*\|"
+                        r"|(?i:epoch|step|iter(?:ation)?|batch)s?\b[ \t]*[:=\[(]?[ \t]*\[?\d")
+
+
+def hangs_on(line: str, rest: str) -> bool:
+    """Whether ``rest`` holds more of the metrics of the Rich bar ``line`` (or of its hanging lines)."""
+    return _HANGING.match(rest) is not None and (("━" in line and _RICH_BAR.search(line) is not None)
+                                                  or _HANGING.match(line) is not None)
+
+
+def may_hang(line: str) -> bool:
+    """A Rich bar or one of its hanging lines: more of its metrics may follow on the next line."""
+    return ("━" in line and _RICH_BAR.search(line) is not None) or _HANGING.match(line) is not None
+
+
+def open_dict(line: str) -> bool:
+    """A logged dict the screen wrapped: its rest is on the next line."""
+    return line[:1] == "{" and "}" not in line and len(line) < 4000
+
+
+def wrapped_rest(rest: str) -> bool:
+    """Whether a line can be the rest of the line above, wrapped at a terminal's width."""
+    return CONTINUATION.match(rest) is not None and not CANDIDATE.match(rest) and not _ROW_START.match(rest)
 
 
 #: A line that goes on a metric list (`- accuracy: 0.55 ...`): never a Keras line of its own.

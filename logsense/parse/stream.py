@@ -30,20 +30,24 @@ from lark.exceptions import LarkError
 
 from ..log import EPOCH_KEYS, STEP_KEYS, Run
 from .assemble import Assembler
+from .families import family_shape, read_family
 from .fast import fast_record, read_redraws, salvage_progress
 from .locales import LocaleTable, table
 from .records import Record, parse_segment
+from .rows import RowAssembler
 from .segment import (
     CANDIDATE,
-    CONTINUATION,
     LOGLIKE,
     Segment,
     ends_on_value,
     ends_open,
+    hangs_on,
     leads_on,
+    may_hang,
     segments,
     strip_ansi,
     unwrap_width,
+    wrapped_rest,
 )
 
 #: Text held before the first line is parsed: the wrap width of a copied screen is
@@ -105,7 +109,9 @@ class LogStream:
         self._locales = locales if locales is not None else table()
         self._names: dict[str, tuple[str, tuple[str, ...]]] = {}
         self._assembler = Assembler(self._metric_name, self._locales)
+        self._rows = RowAssembler(self._locales)
         self._pending: list[str] = []  # fed text not parsed yet
+        self._carry: list[Segment] = []  # a Rich bar whose wrapped rest starts the next block
         self._pending_chars = 0
         self._width = width
         self._next_line = 1  # number of the first pending line
@@ -142,6 +148,11 @@ class LogStream:
             self._decide_width()
         self._parse_pending(final=True)
         runs = self._assembler.finish()
+        others = self._rows.finish()
+        if others:  # other frameworks' runs, in order of appearance among the Keras ones
+            runs = sorted(runs + others, key=lambda r: r.meta.get("start_line", 0))
+            for index, run in enumerate(runs):
+                run.index = index
         warnings = list(self.warnings)
         for line, epochs in self._assembler.quoted:
             warnings.append(f"line {line}: {epochs} epoch(s) repeating what an earlier run printed were taken "
@@ -194,7 +205,7 @@ class LogStream:
         last = _last_text_line(block, self._next_line + lines - 1)
         if last is not None:  # the last line with text so far: a value the end of the input cut is in it
             self._last_line = last
-        self._parse_block(block, lines)
+        self._parse_block(block, lines, final)
         self._pieces_done = False
         self._next_line += lines
         self._pending, self._pending_chars = ([rest] if rest else []), len(rest)
@@ -207,7 +218,8 @@ class LogStream:
         """
         end = text.rfind("\n")
         for _ in range(_OPEN_LINES):  # a line that `ends_open` has its rest on the next, maybe not here yet
-            if end <= 0 or not ends_open(text[text.rfind("\n", 0, end) + 1:end]):
+            line = text[text.rfind("\n", 0, end) + 1:end]
+            if end <= 0 or not (ends_open(line) or _inside_dict(text, end) or may_hang(line)):
                 break
             end = text.rfind("\n", 0, end)
         if end > 0:  # a list that ended on a value may go on in the next line (`- accuracy: ...`)
@@ -220,7 +232,8 @@ class LogStream:
                 after = text[end + 1:text.find("\n", end + 1)]
                 before = text.rfind("\n", 0, end)
                 line = text[before + 1:end]
-                if not (ends_open(line) or leads_on(line, after)):
+                if not (ends_open(line) or leads_on(line, after) or hangs_on(line, after)
+                        or _inside_dict(text, end)):
                     break
                 end = before
         if not self._width or end < 0:
@@ -228,12 +241,12 @@ class LogStream:
         after_end, end = end, text.rfind("\n", 0, end)
         while end >= 0:
             after = strip_ansi(text[end + 1:after_end])
-            if not CONTINUATION.match(after) or CANDIDATE.match(after):
+            if not wrapped_rest(after) and not _inside_dict(text, end):
                 return end
             after_end, end = end, text.rfind("\n", 0, end)
         return text.rfind("\n") if len(text) > MAX_PENDING_CHARS else -1  # endless wrapping: stop joining
 
-    def _parse_block(self, block: str, lines: int) -> None:
+    def _parse_block(self, block: str, lines: int, final: bool = False) -> None:
         """Parse complete lines (``lines`` of them; 0 for the redraws of an unfinished line)."""
         offset = self._next_line - 1
         assembler, unparsed = self._assembler, self.unparsed
@@ -245,11 +258,16 @@ class LogStream:
         # built saved a quarter of the time on a 20 MB capture.
         gc.disable()
         try:
-            for segment in segments(block, self._locales, self._width, redraws=read_redraws):
-                if offset:
-                    segment.line += offset
+            for segment in segments(block, self._locales, self._width, redraws=read_redraws, carry=self._carry,
+                                    last=final, first_line=offset + 1):
                 if segment.bars is not None:  # a line of redraws, read whole by the fast path
                     assembler.feed_bars(segment.bars, segment)
+                    if segment.line != last_parsed:
+                        last_parsed = segment.line
+                        parsed_lines.add(last_parsed)
+                    continue
+                if family_shape(segment.text) and self._family(segment):
+                    # a tqdm/Rich bar or an HF dict: its own grammar, without trying Keras' first
                     if segment.line != last_parsed:
                         last_parsed = segment.line
                         parsed_lines.add(last_parsed)
@@ -257,10 +275,26 @@ class LogStream:
                 try:
                     result = fast_record(segment.text)
                     kind, payload = result if result is not None else parse_segment(segment.text)
+                    if kind == "progress" and payload["step"] is None and payload["time"] is None \
+                            and payload["bar"] is None:
+                        # `Epoch: 1  Loss: 0.5`: name/value pairs with no counter, bar or time are a loop's
+                        # line when a loop reads them, and a Keras line only where one could start so
+                        read = self._family(segment)
+                        if read and segment.line != last_parsed:
+                            last_parsed = segment.line
+                            parsed_lines.add(last_parsed)
+                        if read or not CANDIDATE.match(segment.text):
+                            continue
                 except (LarkError, ValueError, IndexError, TypeError):
                     salvaged = self._translated(segment) or self._salvage(segment)
+                    if salvaged is None and self._family(segment):
+                        if segment.line != last_parsed:
+                            last_parsed = segment.line
+                            parsed_lines.add(last_parsed)
+                        continue
                     if salvaged is None:
-                        if loglike(segment.text) and (not unparsed or unparsed[-1][0] != segment.line):
+                        if loglike(segment.text) and CANDIDATE.match(segment.text) \
+                                and (not unparsed or unparsed[-1][0] != segment.line):
                             if len(unparsed) < MAX_UNPARSED:
                                 unparsed.append((segment.line, segment.text))
                             else:
@@ -277,6 +311,15 @@ class LogStream:
         self._thinner.thin(assembler.runs)
         if lines:
             self._side.add_lines(block, self._next_line, parsed_lines, partial=self._pieces_done)
+
+    def _family(self, segment: Segment) -> bool:
+        """Whether a segment is a line of another framework's log (Lightning, HF, fastai, YOLO, a loop),
+        read by its family's grammar into a run."""
+        record = read_family(segment.text)
+        if record is None:
+            return False
+        # a bar that feeds no run (validation, sanity check, HF's step bar) is still a line of the log
+        return self._rows.feed(record[0], record[1], segment) or record[0] == "row"
 
     def _translated(self, segment: Segment) -> Record | None:
         """The record of a segment whose words the grammar does not take as they stand (a translated
@@ -333,6 +376,17 @@ _CUT_NAME = re.compile(r" - [^\W\d][\w.]*:?\s*$")
 
 
 _NOT_METRICS = frozenset(EPOCH_KEYS) | frozenset(STEP_KEYS)
+
+
+def _inside_dict(text: str, end: int) -> bool:
+    """Whether the line ending at ``end`` is inside a logged dict a screen wrapped over several lines
+    (it opened at a line start and has not closed yet): its rest is still to come."""
+    start = text.rfind("\n{", max(0, end - 4000), end)
+    if start < 0:
+        if not text.startswith("{") or end > 4000:
+            return False
+        start = 0
+    return "}" not in text[start:end]
 
 
 def _drop_cut_value(runs: list[Run], line: int, text: str, ended: bool) -> str | None:
