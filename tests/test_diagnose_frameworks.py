@@ -84,3 +84,12 @@ def test_the_page_offers_a_capture_of_each_family() -> None:
         # the learning rate too high: one plain sentence first, whatever the framework printed
         assert report.statuses == [RunStatus.PROBLEM], sample.key
         assert "diverges" in report.verdict[0] and "learning rate" in report.verdict[0], report.verdict
+
+
+def test_a_weight_penalty_is_never_read_into_a_pytorch_loss() -> None:
+    """Keras adds L2 to the printed loss; PyTorch's weight_decay acts in the optimizer step, so the same
+    set-up on a Lightning log cannot explain a train/val gap by a penalty in the loss."""
+    folder = catalog.FIXTURES / "fastai" / "healthy"  # fastai's healthy run has a train/val gap finding
+    log = logsense.parse(folder / "pipe.txt")
+    report = logsense.diagnose(log, l2=1e-2, layers=[4, 16, 4])
+    assert "l2_penalty_in_loss" not in {c.cause for c in report.causes}

@@ -29,6 +29,9 @@ from ..simulate.penalty import decayed_epoch_means, layer_penalties
 from .base import CONSISTENT, Cause, Replay, RunCause, combine, judged, known, relative_errors, run_context
 
 TOLERANCE = 0.15
+#: Frameworks whose printed loss holds no weight penalty: PyTorch optimizers apply ``weight_decay`` in
+#: the update (Lightning, the HF Trainer, fastai, YOLO and hand-written loops all print the data loss).
+NOT_IN_LOSS = frozenset({"lightning", "hf_trainer", "fastai", "yolo", "loop"})
 #: A run whose first printed epoch is later than this is far from initialisation.
 NEAR_INIT_EPOCH = 1
 
@@ -48,6 +51,8 @@ class L2PenaltyInLoss(RunCause):
     explains = ("train_val_gap", "plateau")
 
     def assess(self, run: Run, findings: list[Finding], context: dict[str, Any]) -> Cause | None:
+        if run.meta.get("format") in NOT_IN_LOSS:
+            return None  # PyTorch's weight_decay acts in the optimizer step: the printed loss never holds it
         lambdas = [v for v in l2_lambdas(context) if v > 0]
         if not lambdas:
             return None
