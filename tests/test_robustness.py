@@ -353,3 +353,13 @@ def test_api_refuses_zero_and_negative_epochs_and_batch_sizes(overrides: dict) -
         logsense.diagnose(LOG, **overrides)
     field = next(iter(overrides)).replace("_", " ")
     assert field in str(err.value) and ("from 1" in str(err.value) or "above 0" in str(err.value))
+
+
+def test_a_pasted_line_of_100k_digits_is_read_in_linear_time(tmp_path: Path) -> None:
+    """fuzz/fuzz_families.py found it: the tqdm shape's optional leading number made its search
+    quadratic (a 20,000-digit literal: 126 s). The subprocess timeout is a hang guard, not a speed goal."""
+    path = tmp_path / "post.txt"
+    path.write_text("x = " + "7" * 100_000 + "\n" + LOG, encoding="utf-8")
+    result = _cli("parse", str(path), "--json")
+    assert result.returncode == 0, result.stderr
+    assert [e["loss"] for e in json.loads(result.stdout)["runs"][0]["epochs"]] == LOSSES
