@@ -38,6 +38,9 @@ MIN_TRAIN_FALL = 0.05
 MIN_ERROR_RISE = 0.3
 #: Training accuracy above validation accuracy at the end, in accuracy points.
 MIN_ACC_GAP = 0.03
+#: Shown epochs above which the paste is no short log: OverfittingDetector alone judges it (this
+#: fallback's arithmetic called 6 of 100 healthy synthetic runs of 49-146 epochs overfitting).
+MAX_EPOCHS = 20
 #: Training accuracy at the end: memorising drives it towards 1.
 MIN_TRAIN_ACC = 0.9
 #: Validation accuracy above training at the best epoch: more than this is a lucky epoch, not a parting point.
@@ -56,6 +59,8 @@ class ShortOverfittingDetector(RunDetector):
 
     def _detect(self, run: Run) -> list[Finding]:
         ep = run.epoch_numbers()
+        if ep.size > MAX_EPOCHS:
+            return []  # a long run is the full detector's to judge, with its significance tests
         for train, val in train_val_pairs(run, "loss"):
             f = self._loss(run.series(train), run.series(val), ep, train, val)
             if f is not None:
