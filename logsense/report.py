@@ -60,11 +60,26 @@ class Report:
 
     @cached_property
     def index(self) -> _verdict.Index:
-        """Open findings and covering causes by run (`logsense.verdict.Index`), built once."""
+        """Open findings and covering causes by run (`logsense.verdict.Index`), built once.
+
+        Example:
+            >>> import logsense
+            >>> report = logsense.diagnose({"loss": [278.2014, 601.1653, 1299.0583, 2807.1353, 6065.9375]})
+            >>> [c.cause for c in report.index.covering(0)], [f.symptom for f in report.index.open(0)]
+            (['lr_too_high'], ['divergence'])
+        """
         return _verdict.Index.build(self.run_findings, self.log_findings, self.causes)
 
     def status(self, run_index: int) -> RunStatus:
-        """The status of the run with this index; `KeyError` for an index the log does not have."""
+        """The status of the run with this index; `KeyError` for an index the log does not have.
+
+        Example:
+            >>> import logsense
+            >>> from logsense.samples import seed_samples
+            >>> report = logsense.diagnose(seed_samples()[3].path)  # seed 003
+            >>> report.status(0), report.status(1)
+            (<RunStatus.HEALTHY: 'healthy'>, <RunStatus.PROBLEM: 'problem'>)
+        """
         try:
             return self._status_of[run_index]
         except KeyError:
@@ -76,7 +91,14 @@ class Report:
 
     @cached_property
     def names(self) -> list[str]:
-        """Each run's name, by what differs between the runs' set-ups (``lr=0.01``), else ``run i``."""
+        """Each run's name, by what differs between the runs' set-ups (``lr=0.01``), else ``run i``.
+
+        Example:
+            >>> import logsense
+            >>> from logsense.samples import seed_samples
+            >>> logsense.diagnose(seed_samples()[4].path).names  # seed 004: two fits, lr 0.01 then 0.03
+            ['lr=0.01', 'lr=0.03']
+        """
         return _verdict.run_names(self.log)
 
     @cached_property
