@@ -247,8 +247,8 @@ def _inversions(seq: np.ndarray) -> int:
     if n <= 2048:  # all pairs at once: a few million comparisons
         return int(np.triu(seq[:, None] > seq[None, :], k=1).sum())
     tree = [0] * (int(seq.max()) + 1)  # a Fenwick tree over ranks seen so far
-    seen = inv = 0
-    for value in seq.tolist():
+    inv = 0
+    for seen, value in enumerate(seq.tolist()):
         i, below = value, 0
         while i > 0:
             below += tree[i]
@@ -258,14 +258,7 @@ def _inversions(seq: np.ndarray) -> int:
         while i < len(tree):
             tree[i] += 1
             i += i & -i
-        seen += 1
     return inv
-
-
-def _equal_pairs_before(seq: np.ndarray) -> int:
-    """Pairs i < j with seq[i] == seq[j]."""
-    counts = np.bincount(seq)
-    return int(sum(int(c) * (int(c) - 1) // 2 for c in counts))
 
 
 def _mahonian_cdf(n: int, d: int) -> tuple[float, float]:
