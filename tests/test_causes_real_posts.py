@@ -93,3 +93,9 @@ def test_val_loss_swinging_x4_while_a_fine_tuned_inception_trains_smoothly_is_ba
 
 def test_a_smooth_overfit_of_a_fine_tuned_efficientnet_stays_memorization():
     assert _post("p103").top_cause.cause == "memorization"
+
+
+def test_bce_frozen_at_the_clipped_level_of_the_positive_share_is_confirmed_saturated_outputs():
+    top = _post("p004").top_cause  # loss 4.4380, acc 0.7247 for 13 epochs: (1 - 0.7247) * -ln(1e-7) = 4.4374
+    assert top.cause == "loss_activation_mismatch" and top.confirmed
+    assert abs(top.replay.predicted[0] - 4.4374) < 1e-3 and "clipping bound" in top.evidence

@@ -4,16 +4,52 @@
 probabilities as one distribution; ``softmax`` over a single unit is always 1;
 a linear output with a cross-entropy expects ``from_logits=True``. Keras does
 not refuse these, it just trains something other than intended. This cause is
-read from the set-up alone, so it has no replay and a moderate confidence.
+mostly read from the set-up alone, with no replay and a moderate confidence.
+One case the log pins down by itself: a binary cross-entropy frozen at
+``(1 - a) x -ln(1e-7)`` with the accuracy frozen at ``a`` is every output at
+Keras' clipping bound for one class; the replay recomputes that number.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from ..context.setup import layer_dicts
+import numpy as np
+
+from ..context.setup import layer_dicts, loss_function
 from ..findings import Finding, RangeStats
-from ..log import Log
-from .base import Cause, LogCause, known, run_context
+from ..log import Log, Run
+from ..metrics import accuracy_metric, main_loss
+from ..numeric import fmt
+from .base import Cause, LogCause, Replay, judged, known, relative_errors, run_context
+
+#: Keras clips probabilities to [EPSILON, 1 - EPSILON] before the log.
+EPSILON = 1e-7
+CE_MAX = -float(np.log(EPSILON))
+#: Identical epochs that make the outputs pinned rather than slow.
+PINNED_EPOCHS = 3
+
+
+def clipped_level(run: Run, context: dict[str, Any]) -> tuple[int, str, float, str, float, float] | None:
+    """(run, loss, its value, accuracy, its value, the loss of outputs pinned at the clipping bound) when a
+    binary cross-entropy and its accuracy stay identical for `PINNED_EPOCHS` epochs at that level."""
+    fn = loss_function(context) or ""
+    if fn != "binary_crossentropy":
+        return None
+    name, acc_name = main_loss(run), accuracy_metric(run)
+    if not name or not acc_name:
+        return None
+    y, a = run.series(name), run.series(acc_name)
+    ok = np.isfinite(y) & np.isfinite(a)
+    y, a = y[ok], a[ok]
+    if y.size < PINNED_EPOCHS or np.ptp(y[-PINNED_EPOCHS:]) > 0 or np.ptp(a[-PINNED_EPOCHS:]) > 0:
+        return None
+    loss, acc = float(y[-1]), float(a[-1])
+    if not 0.0 < acc < 1.0 or loss < 1.0:
+        return None
+    predicted = (1.0 - acc) * CE_MAX
+    if abs(predicted - loss) > 0.01 * loss:
+        return None
+    return run.index, name, loss, acc_name, acc, predicted
 
 
 def mismatch(context: dict[str, Any]) -> str | None:
@@ -44,6 +80,9 @@ class LossActivationMismatch(LogCause):
                     and "crossentropy" in (RangeStats.of(f).loss_fn or "")]
         if negative:
             return self._targets_outside(negative)
+        pinned = [p for p in (clipped_level(r, run_context(log, r)) for r in log.runs) if p is not None]
+        if pinned:
+            return self._pinned(pinned)
         reasons = {r.index: mismatch(run_context(log, r)) for r in log.runs}
         runs = [i for i, why in reasons.items() if why]
         why = next((w for w in reasons.values() if w), None) or mismatch(context)
@@ -56,6 +95,26 @@ class LossActivationMismatch(LogCause):
                "(sparse_categorical_crossentropy for integer labels); for independent labels sigmoid with "
                "binary_crossentropy")
         return self.cause(confidence, runs, [why] + [f"seen with {s}" for s in symptoms], fix, None, symptoms)
+
+    def _pinned(self, pinned: list[tuple[int, str, float, str, float, float]]) -> Cause:
+        """Every output at the clipped bound of one class: the binary cross-entropy is then exactly
+        ``(1 - a) * -ln(eps)`` with ``a`` the share of that class (Keras clips to [eps, 1 - eps], eps = 1e-7)."""
+        _, loss_name, loss, acc_name, acc, predicted = pinned[0]
+        err = float(relative_errors([predicted], [loss], printed=False)[0])
+        slack = (CE_MAX * 0.5e-4 + 0.5e-4) / loss  # the accuracy's and the loss's last printed digit
+        replay = Replay(metric=loss_name, predicted=[predicted], observed=[loss], max_rel_error=err,
+                        tolerance=slack, params={"epsilon": EPSILON, "share": acc},
+                        status=judged(err <= slack),
+                        note=(f"every output clipped to 1 - 1e-7 for the class the model always predicts: "
+                              f"(1 - {acc:.4f}) x {CE_MAX:.4f} = {predicted:.4f} against the printed {loss:.4f}"))
+        evidence = [(f"{loss_name} is {fmt(loss)} and {acc_name} {acc:.4f} in every epoch: exactly the binary "
+                    f"cross-entropy of outputs pinned at the clipping bound, (1 - {acc:.4f}) x -ln(1e-7) = "
+                    f"{fmt(predicted)}: one class predicted with certainty for every sample"),
+                    ("the output is not a sigmoid the loss can train through (a linear/relu/softmax unit, or "
+                    "saturated from the start)")]
+        fix = ("end the model in Dense(1, activation='sigmoid') with binary_crossentropy (or a linear unit with "
+               "from_logits=True), scale the inputs, and lower the learning rate x10 if the outputs saturate again")
+        return self.cause(0.6, [p[0] for p in pinned], evidence, fix, replay, ["plateau"])
 
     def _targets_outside(self, negative: list[Finding]) -> Cause:
         """A cross-entropy below zero: no output can do that, only targets outside [0, 1] can
