@@ -93,6 +93,7 @@ def detect_run(run: Run, warnings: list[str] | None = None) -> list[Finding]:
                                                               run=run.index).findings(), "plateau", run)
                     if f.stats.get("frozen")]
         found += flat
+    found = _same_restarts(found, explained, schedule)
     # The shifts the learning-rate schedule accounts for: information about the run, not symptoms.
     if explained:
         run.meta["schedule_shifts"] = explained
@@ -119,6 +120,27 @@ def detect_log(log: Log, run_findings: dict[int, list[Finding]]) -> list[Finding
     found += safely(lambda: LrScaledLossDetector().fit(log).findings(), "lr_scaled_loss", None, log.warnings)
     found += safely(lambda: CollapseDetector().fit(log).findings(), "collapse", None, log.warnings)
     return found
+
+
+def _same_restarts(found: list[Finding], explained: list[dict[str, object]], schedule: Schedule) -> list[Finding]:
+    """With no rate printed, a warm restart recognised on one loss explains an upward jump of
+    another loss of the run within two epochs of it (the same restart, seen less clearly)."""
+    if bool(np.isfinite(schedule.rates).any()):
+        return found
+    grid = {(d["metric"], d["epoch"]) for d in explained if str(d.get("source", "")).startswith("periodic")}
+    if not grid:
+        return found
+    kept = []
+    for f in found:
+        near = [m for m, e in grid if m != f.metric and f.start_epoch is not None and isinstance(e, int)
+                and abs(e - f.start_epoch) <= 2]
+        if f.symptom == "jump" and f.stats.get("direction") == "up" and near:
+            explained.append({"metric": f.metric, "epoch": f.start_epoch, "direction": "up",
+                              "size_sigma": f.stats.get("size_sigma"), "lr_before": None,
+                              "lr_after": None, "source": f"periodic warm restarts (shape, seen in {near[0]})"})
+        else:
+            kept.append(f)
+    return kept
 
 
 def _ordered_losses(run: Run) -> list[str]:

@@ -155,7 +155,9 @@ class JumpDetector(SeriesDetector):
         gap = (iR + sR * s) - (iL + sL * (e - 1))
         disc = gap - float(np.clip(gap, span * min(sL, sR), span * max(sL, sR)))
         sigma_pre = _pre_noise(z[a:e], t[a:e], iL, sL) if e - a >= 5 else sigma
-        sigma_pre = max(sigma_pre, 0.5 * sigma, resolution, drift)
+        # Floor: half the differences' noise, raised by as much as the drift exceeds it (0 for
+        # independent errors, whose drift equals that noise; most of it under strong AR(1)).
+        sigma_pre = max(sigma_pre, 0.5 * sigma, resolution, drift - 0.5 * sigma)
         size = disc / sigma_pre
         if abs(size) < self.min_sigma:
             return None

@@ -126,7 +126,7 @@ def periodic_restarts(onsets: list[float], first_epoch: float, tolerance: float 
             continue
         fit = [o for o in xs if abs((o - o1) - period * round((o - o1) / period)) <= tolerance]
         lead = (o1 - first_epoch) / period
-        if len(fit) > len(best) and round(lead) >= 1 and abs(lead - round(lead)) * period <= tolerance + 2.5:
+        if len(fit) > len(best) and 1 <= round(lead) <= 3 and abs(lead - round(lead)) * period <= tolerance + 2.5:
             best = fit
     run = [o1]
     for o in xs[1:]:
