@@ -250,12 +250,29 @@ def read_family(text: str) -> Record | None:
             return _parser("table", _Tables).parse(text)
         if _FASTPROGRESS.search(text) or _TQDM.search(text):
             return fast_tqdm(text) or _parser("tqdm", _Bars).parse(text)
+    except (LarkError, ValueError, IndexError, TypeError, OverflowError, AttributeError, KeyError):
+        cut = _cut_bar(text)
+        return read_family(cut) if cut is not None else None
+    try:
         if any(ch.isdigit() for ch in text):
             record = _parser("loop", _Loops).parse(text)
             return record if _loop_has_values(record) else None
     except (LarkError, ValueError, IndexError, TypeError, OverflowError, AttributeError, KeyError):
         return None
     return None
+
+
+#: The last complete `, name=value` of a tqdm postfix that something else was printed into.
+_LAST_PAIR = re.compile(r".*, *[A-Za-z_][\w.\/-]*=[^,\]\s]+(?=,)")
+
+
+def _cut_bar(text: str) -> str | None:
+    """A tqdm bar cut short by the terminal's width and glued to the next message
+    (`..., val_loss=1.400, val_accurMetric val_accuracy improved.`), closed after its last whole pair."""
+    if "[" not in text or "]" in text[-2:]:
+        return None
+    m = _LAST_PAIR.match(text)
+    return m.group(0) + "]" if m is not None and _TQDM.search(m.group(0)) else None
 
 
 def _loop_has_values(record: Record) -> bool:

@@ -370,10 +370,13 @@ class RowAssembler:
         for state in self.runs:
             run = state.run
             if state.family == "hf_trainer" and not state.has_eval:
-                for log in state.train_logs:  # no evaluation: each epoch's last logged window stands for it
-                    self._epoch_record(state, log["epoch"], {k: v for k, v in log.items()
-                                                            if k not in ("epoch", "step", "total", "eta_seconds",
-                                                                         "epoch_fraction")})
+                # no evaluation: the logged windows are the history (a fine-tune logs a few hundred in an
+                # epoch or two), numbered in order, each with the epoch fraction the Trainer printed
+                for index, log in enumerate(state.train_logs, start=1):
+                    run.epoch_records.append({"epoch": index, **{k: v for k, v in log.items()
+                                                                 if k not in ("epoch", "step", "total", "eta_seconds")}})
+                run.meta["epoch_unit"] = "logging step"
+                run.meta["epoch_base"] = 1
             if state.family == "lightning":
                 _epoch_losses(run)
             if state.family == "yolo":

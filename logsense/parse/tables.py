@@ -59,8 +59,40 @@ def read_tables(text: str) -> list[Run]:
     found: list[tuple[int, dict[str, list[float]], str]] = []
     found += _pandas_tables(text)
     found += _history_dicts(text)
+    found += _notebook_tables(text)
     found.sort(key=lambda f: f[0])
     return [_history_run(columns, line, fmt, i) for i, (line, columns, fmt) in enumerate(found)]
+
+
+#: The HF Trainer's notebook table (NotebookProgressCallback), pasted as text: `Epoch` (or `Step`) and
+#: named columns separated by tabs or runs of spaces, `No log` where no training loss was logged yet.
+_NOTEBOOK_HEADER = re.compile(r"^[ \t]*(Epoch|Step)(?:\t[ \t]*| {2,})(Training Loss\b.*)$", re.MULTILINE)
+_NOTEBOOK_CELL = re.compile(r"\t[ \t]*| {2,}")
+_NOTEBOOK_NAMES = {"training loss": "loss", "validation loss": "val_loss"}
+
+
+def _notebook_tables(text: str) -> list[tuple[int, dict[str, list[float]], str]]:
+    """HF notebook tables: each a header, then rows (blank lines between rows allowed) until a line that is
+    not a row. Metrics other than the two losses are the evaluation's: ``val_<name>``."""
+    out = []
+    for m in _NOTEBOOK_HEADER.finditer(text):
+        names = [n.strip() for n in _NOTEBOOK_CELL.split(m.group(2).strip())]
+        keys = [_NOTEBOOK_NAMES.get(n.lower(), "val_" + re.sub(r"\W+", "_", n.lower()).strip("_")) for n in names]
+        columns: dict[str, list[float]] = {k: [] for k in keys}
+        line = text.count("\n", 0, m.start()) + 1
+        for row in text[m.end():].split("\n")[1:]:
+            if not row.strip():
+                continue
+            cells = _NOTEBOOK_CELL.split(row.strip())
+            if not cells[0].isdigit() or len(cells) != len(keys) + 1:
+                break
+            for key, cell in zip(keys, cells[1:]):
+                value = _number(cell) if cell.strip().lower() != "no log" else math.nan
+                columns[key].append(math.nan if value is None else value)
+        if columns and any(columns.values()):
+            out.append((line, {k: v for k, v in columns.items() if not all(math.isnan(x) for x in v)},
+                        "hf_trainer"))
+    return out
 
 
 def _pandas_tables(text: str) -> list[tuple[int, dict[str, list[float]], str]]:
