@@ -115,7 +115,10 @@ def prior_level(run: Run, context: dict[str, Any]) -> tuple[str, float, str | No
             candidates.append((k, majority_prior(k, acc), (f"the entropy of a prior with majority share "
                                                           f"{fmt(acc, 3)} (from the accuracy)")))
     elif acc is not None and 0 < acc < 1:
-        for guess in {max(2, round(1.0 / acc)), max(2, round(math.exp(loss)))}:
+        guesses = {max(2, round(1.0 / acc))}
+        if loss < math.log(MAX_CLASSES) + 1:  # e^loss classes: never a head of millions (or an overflow)
+            guesses.add(max(2, round(math.exp(loss))))
+        for guess in sorted(g for g in guesses if g <= MAX_CLASSES):
             candidates.append((guess, np.full(guess, 1.0 / guess), f"ln {guess} ({guess} classes, from the accuracy)"))
     for kk, prior, source in candidates:
         h = prior_entropy(prior)
