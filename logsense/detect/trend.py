@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -10,7 +11,7 @@ from .base import p_value
 from .significance import median_filter
 
 
-@dataclass
+@dataclass(frozen=True)
 class Trend:
     """A Theil-Sen line with the one-sided Kendall p-values for rising and falling."""
 
@@ -25,7 +26,21 @@ class Trend:
 
 
 def theil_trend(y: np.ndarray, t: np.ndarray) -> Trend:
-    """Theil-Sen slope of ``y`` against ``t`` with Kendall-tau p-values (1.0 when undefined)."""
+    """Theil-Sen slope of ``y`` against ``t`` with Kendall-tau p-values (1.0 when undefined).
+
+    Several detectors ask for the trend of the same series (plateau, oscillation, overfitting, the
+    improving check): it is computed once per series, by its bytes.
+    """
+    y, t = np.asarray(y, dtype=float), np.asarray(t, dtype=float)
+    return _trend_of(y.tobytes(), t.tobytes())
+
+
+@lru_cache(maxsize=4096)
+def _trend_of(y_bytes: bytes, t_bytes: bytes) -> Trend:
+    return _theil_trend(np.frombuffer(y_bytes), np.frombuffer(t_bytes))
+
+
+def _theil_trend(y: np.ndarray, t: np.ndarray) -> Trend:
     if y.size < 2 or np.ptp(t) == 0:
         return Trend(0.0, float(y.mean()) if y.size else 0.0, 1.0, 1.0, int(y.size))
     ts, ys = thin(t, y)
