@@ -75,7 +75,7 @@ def test_csvlogger_file_with_one_bad_row_gives_its_run_without_that_row() -> Non
     log = logsense.parse(text)
     (run,) = log.runs
     assert run.meta["format"] == "csvlogger"
-    assert run.epoch_numbers().tolist() == [0, 1, 3, 5]
+    assert run.epoch_numbers().tolist() == [1, 2, 4, 6]  # CSVLogger's 0-based column, as the console numbers it
     assert run.series("loss").tolist() == [1.0, 0.8, 0.6, 0.4]
     assert any("2 row(s)" in w and "row 4, 6" in w for w in log.warnings)
 

@@ -128,6 +128,11 @@ _FAST_TQDM = re.compile(
 _PAIR = re.compile(r"([A-Za-z_][\w.\/-]*)=([^,\]\s]+)")
 
 
+def tqdm_record(text: str) -> Record:
+    """The record the bar grammar (grammars/tqdm.lark) gives a bar line; raises when it takes none."""
+    return _parser("tqdm", _Bars).parse(text)
+
+
 def fast_tqdm(text: str) -> Record | None:
     """The record of a plain tqdm bar line, by one regex; None for anything else (the grammar reads it)."""
     m = _FAST_TQDM.fullmatch(text)
