@@ -22,7 +22,7 @@ from logsense.errors import UnusableInput
 from logsense.log import Log, Run, jsonable
 from logsense.parse import decode, stream
 from logsense.parse.assemble import Assembler
-from logsense.parse.families import FAMILIES
+from logsense.parse.families import FAMILIES, family_shape
 from logsense.parse.fast import fast_record, read_redraws, salvage_progress
 from logsense.parse.locales import table
 from logsense.parse.records import parse_segment
@@ -62,11 +62,12 @@ def _whole_text_oracle(text: str) -> tuple[list[Run], list[tuple[int, str]]]:
 
 def _expected(text: str, width: int) -> tuple[list[Run], list[tuple[int, str]], list[str]]:
     """The oracle's runs and unparsed lines, and the whole text's warnings. The oracle reads Keras only:
-    a text holding another framework's runs is compared with its own whole-text parse instead."""
+    a text holding another framework's runs or bars is compared with its own whole-text parse instead."""
     whole = LogStream(width=width)
     whole.feed(text)
     result = whole.finish()
-    if any(run.meta.get("format") in FAMILIES for run in result.runs):
+    if any(run.meta.get("format") in FAMILIES for run in result.runs) \
+            or any(family_shape(line) for line in strip_ansi(text).replace("\r", "\n").split("\n")):
         return result.runs, result.unparsed, result.warnings
     return (*_whole_text_oracle(text), result.warnings)
 
