@@ -31,29 +31,30 @@ def hf_num(x: float) -> str:
     return f"{x:.4g}"
 
 
-def lightning_tqdm(h: dict) -> tuple[str, dict]:
+def _per_epoch(h: dict, num, line, start: int = 0) -> tuple[str, dict]:
+    """Lines of a one-line-per-epoch format: ``line(epoch, loss, printed loss, printed val_loss)``,
+    numbers printed by ``num``; with the strings printed for each epoch's loss and val_loss."""
     lines, printed = [], {"loss": [], "val_loss": []}
-    for e, (loss, val) in enumerate(zip(h["loss"], h["val_loss"])):
-        s = h["steps"]
-        step, lo, va = tqdm_num(loss * 1.1), tqdm_num(loss), tqdm_num(val)
-        lines.append(f"Epoch {e}: 100%|{BAR}| {s}/{s} [00:01<00:00,  9.12it/s, v_num=0, train_loss_step={step}, "
-                     f"val_loss={va}, train_loss_epoch={lo}]")
+    for e, (loss, val) in enumerate(zip(h["loss"], h["val_loss"]), start=start):
+        lo, va = num(loss), num(val)
+        lines.append(line(e, loss, lo, va))
         printed["loss"].append(lo)
         printed["val_loss"].append(va)
     return "\n".join(lines) + "\n", printed
+
+
+def lightning_tqdm(h: dict) -> tuple[str, dict]:
+    s = h["steps"]
+    return _per_epoch(h, tqdm_num, lambda e, loss, lo, va: (
+        f"Epoch {e}: 100%|{BAR}| {s}/{s} [00:01<00:00,  9.12it/s, v_num=0, train_loss_step={tqdm_num(loss * 1.1)}, "
+        f"val_loss={va}, train_loss_epoch={lo}]"))
 
 
 def lightning_rich(h: dict) -> tuple[str, dict]:
-    lines, printed = [], {"loss": [], "val_loss": []}
-    last = len(h["loss"]) - 1
-    for e, (loss, val) in enumerate(zip(h["loss"], h["val_loss"])):
-        s = h["steps"]
-        lo, va = f"{loss:.3f}", f"{val:.3f}"
-        lines.append(f"Epoch {e}/{last}  {'━' * 40} {s}/{s} 0:00:01 • 0:00:00 9.12it/s v_num: 0.000 "
-                     f"train_loss_step: {loss * 1.1:.3f} val_loss: {va} train_loss_epoch: {lo}")
-        printed["loss"].append(lo)
-        printed["val_loss"].append(va)
-    return "\n".join(lines) + "\n", printed
+    s, last = h["steps"], len(h["loss"]) - 1
+    return _per_epoch(h, lambda x: f"{x:.3f}", lambda e, loss, lo, va: (
+        f"Epoch {e}/{last}  {'━' * 40} {s}/{s} 0:00:01 • 0:00:00 9.12it/s v_num: 0.000 "
+        f"train_loss_step: {loss * 1.1:.3f} val_loss: {va} train_loss_epoch: {lo}"))
 
 
 def hf_trainer(h: dict) -> tuple[str, dict]:
@@ -100,23 +101,12 @@ def yolo(h: dict) -> tuple[str, dict]:
 
 
 def loop_tabs(h: dict) -> tuple[str, dict]:
-    lines, printed = [], {"loss": [], "val_loss": []}
-    for e, (loss, val) in enumerate(zip(h["loss"], h["val_loss"]), start=1):
-        lo, va = f"{loss:.6f}", f"{val:.6f}"
-        lines.append(f"Epoch: {e} \tTraining Loss: {lo} \tValidation Loss: {va}")
-        printed["loss"].append(lo)
-        printed["val_loss"].append(va)
-    return "\n".join(lines) + "\n", printed
+    return _per_epoch(h, lambda x: f"{x:.6f}", lambda e, loss, lo, va: (
+        f"Epoch: {e} \tTraining Loss: {lo} \tValidation Loss: {va}"), start=1)
 
 
 def loop_pipes(h: dict) -> tuple[str, dict]:
-    lines, printed = [], {"loss": [], "val_loss": []}
-    for e, (loss, val) in enumerate(zip(h["loss"], h["val_loss"])):
-        lo, va = f"{loss:.2f}", f"{val:.2f}"
-        lines.append(f"epoch {e} | loss {lo} | val {va} | acc 0.91")
-        printed["loss"].append(lo)
-        printed["val_loss"].append(va)
-    return "\n".join(lines) + "\n", printed
+    return _per_epoch(h, lambda x: f"{x:.2f}", lambda e, loss, lo, va: f"epoch {e} | loss {lo} | val {va} | acc 0.91")
 
 
 def loop_brackets(h: dict) -> tuple[str, dict]:
