@@ -254,9 +254,11 @@ def sidebar(samples: list[Sample]) -> None:
         st.header("Samples")
         labels = {s.key: s.label for s in samples}
         st.selectbox("Load a sample", options=list(labels), format_func=labels.get, index=None, key="sample",
-                     placeholder="Choose a forum post or Keras capture", on_change=_take_sample)
+                     placeholder="Choose a forum post or a real capture", on_change=_take_sample)
         st.caption(f"{sum(s.group == 'forum post' for s in samples)} forum posts, "
-                   f"{sum(s.group == 'Keras capture' for s in samples)} real Keras captures.")
+                   f"{sum(s.group == 'Keras capture' for s in samples)} real Keras captures, "
+                   f"{sum(s.group == 'other framework' for s in samples)} of other frameworks (PyTorch Lightning, "
+                   f"HF Trainer, fastai, YOLO, a plain loop).")
 
 
 def source_from_url(samples: list[Sample]) -> Source | None:

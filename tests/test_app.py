@@ -587,3 +587,13 @@ def test_the_page_loads_nothing_from_the_internet():
     assert not re.search(r"https?://", source.split('"""', 2)[2])  # no URL in the code
     assert 'page_icon="📉"' in source
     assert ":material/" not in re.search(r"set_page_config\((.*)\)", source).group(1)
+
+
+@pytest.mark.parametrize("key", ["framework-lightning_rich", "framework-hf_trainer", "framework-fastai"])
+def test_another_frameworks_sample_gets_its_verdict_on_the_page(key):
+    """The page reads the other frameworks' captures as it reads Keras': the lr-too-high run diverges."""
+    at = open_page().run()
+    at.selectbox(key="sample").select(key).run()
+    assert not at.exception
+    lines = verdict_lines(at)
+    assert any("diverges" in line and "learning rate" in line for line in lines), lines
