@@ -252,7 +252,6 @@ class LogStream:
         assembler, unparsed = self._assembler, self.unparsed
         loglike = LOGLIKE.search
         parsed_lines = self._side.parsed_lines()
-        last_parsed = 0
         was_enabled = gc.isenabled()
         # Step records are dicts without cycles: pausing the cyclic GC while they are
         # built saved a quarter of the time on a 20 MB capture.
@@ -262,15 +261,11 @@ class LogStream:
                                     last=final, first_line=offset + 1):
                 if segment.bars is not None:  # a line of redraws, read whole by the fast path
                     assembler.feed_bars(segment.bars, segment)
-                    if segment.line != last_parsed:
-                        last_parsed = segment.line
-                        parsed_lines.add(last_parsed)
+                    parsed_lines.add(segment.line)
                     continue
                 if family_shape(segment.text) and self._family(segment):
                     # a tqdm/Rich bar or an HF dict: its own grammar, without trying Keras' first
-                    if segment.line != last_parsed:
-                        last_parsed = segment.line
-                        parsed_lines.add(last_parsed)
+                    parsed_lines.add(segment.line)
                     continue
                 try:
                     result = fast_record(segment.text)
@@ -280,17 +275,14 @@ class LogStream:
                         # `Epoch: 1  Loss: 0.5`: name/value pairs with no counter, bar or time are a loop's
                         # line when a loop reads them, and a Keras line only where one could start so
                         read = self._family(segment)
-                        if read and segment.line != last_parsed:
-                            last_parsed = segment.line
-                            parsed_lines.add(last_parsed)
+                        if read:
+                            parsed_lines.add(segment.line)
                         if read or not CANDIDATE.match(segment.text):
                             continue
                 except (LarkError, ValueError, IndexError, TypeError):
                     salvaged = self._translated(segment) or self._salvage(segment)
                     if salvaged is None and self._family(segment):
-                        if segment.line != last_parsed:
-                            last_parsed = segment.line
-                            parsed_lines.add(last_parsed)
+                        parsed_lines.add(segment.line)
                         continue
                     if salvaged is None:
                         if loglike(segment.text) and CANDIDATE.match(segment.text) \
@@ -302,9 +294,7 @@ class LogStream:
                         continue
                     kind, payload = salvaged
                 assembler.feed(kind, payload, segment)
-                if segment.line != last_parsed:
-                    last_parsed = segment.line
-                    parsed_lines.add(last_parsed)
+                parsed_lines.add(segment.line)
         finally:
             if was_enabled:
                 gc.enable()
