@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from html import escape
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -335,12 +336,9 @@ def _as_float(v: Any) -> float:
 
 
 def _metric_names(records: list[dict[str, Any]], skip: tuple[str, ...]) -> list[str]:
-    seen: dict[str, None] = {}
-    for r in records:
-        for k in r:
-            if k not in skip:
-                seen.setdefault(k, None)
-    return list(seen)
+    # Every key in order of first appearance, collected at C speed: the detectors ask for a
+    # run's metrics thousands of times on a log of many runs.
+    return [k for k in dict.fromkeys(chain.from_iterable(records)) if k not in skip]
 
 
 def _frame(records: list[dict[str, Any]], first: tuple[str, ...], last: tuple[str, ...]) -> pd.DataFrame:

@@ -56,28 +56,28 @@ class LrScaledLossDetector(LogDetector):
         out: list[Finding] = []
         # Each run's loss curve is read once, not once per pair.
         losses = [main_loss(run) for run in log.runs]
-        curves = [_by_epoch(run, loss) if loss is not None else {} for run, loss in zip(log.runs, losses)]
-        usable = [i for i, curve in enumerate(curves) if len(curve) >= 2]
+        curves = [_Curve.of(run, loss) if loss is not None else None for run, loss in zip(log.runs, losses)]
+        usable = [i for i, curve in enumerate(curves) if curve is not None and curve.epochs.size >= 2]
+        self._accuracies: dict[int, tuple[str | None, dict[Any, float]]] = {}
         for k, i in enumerate(usable):
             for j in usable[k + 1:k + 1 + self.max_gap]:
                 if losses[i] != losses[j]:
                     continue
-                f = self._pair(log.runs[i], log.runs[j], losses[i], curves[i], curves[j])
+                f = self._pair(log.runs[i], log.runs[j], losses[i], curves[i], curves[j])  # type: ignore[arg-type]
                 if f is not None:
                     out.append(f)
         return out
 
-    def _pair(self, a: Run, b: Run, la: str, ya: dict[Any, float], yb: dict[Any, float]) -> Finding | None:
-        common = sorted(set(ya) & set(yb))
-        r = np.array([math.log(yb[e] / ya[e]) for e in common if ya[e] > 0 and yb[e] > 0])
+    def _pair(self, a: Run, b: Run, la: str, ca: _Curve, cb: _Curve) -> Finding | None:
+        common, r = ca.log_ratios(cb)
         if r.size < 2:
             return None
-        loss_ratio = math.exp(float(np.median(r)))
+        loss_ratio = math.exp(stats.median(r))
         if abs(math.log(loss_ratio)) < math.log(self.min_ratio):
             return None
         spread = robust_spread(r)
         first_ratio = math.exp(float(r[0]))
-        acc_diff = _acc_diff(a, b, common)
+        acc_diff = _acc_diff(self._accuracy(a), self._accuracy(b), common)
         lr_a, lr_b = learning_rate(a.context or {}), learning_rate(b.context or {})
         lr_ratio = lr_b / lr_a if lr_a and lr_b else None
         acc_ok = acc_diff is not None and acc_diff <= self.max_acc_diff
@@ -108,12 +108,46 @@ class LrScaledLossDetector(LogDetector):
                        stats=st, runs=[a.index, b.index], source="cross_run", message=msg)
 
 
+    def _accuracy(self, run: Run) -> tuple[str | None, dict[Any, float]]:
+        """A run's accuracy metric and its values by epoch, read once however many pairs it is in."""
+        if run.index not in self._accuracies:
+            metric = accuracy_metric(run)
+            self._accuracies[run.index] = (metric, _by_epoch(run, metric) if metric is not None else {})
+        return self._accuracies[run.index]
+
+
 def robust_spread(r: np.ndarray) -> float:
     """The spread of the log ratios: 1.4826 x MAD from five values on (one stray epoch does not
     dominate it), the sample standard deviation below that (a median of fewer is not robust)."""
     if r.size >= 5:
-        return float(1.4826 * np.median(np.abs(r - np.median(r))))
+        return 1.4826 * stats.median_abs_deviation(r)
     return float(np.std(r, ddof=1))
+
+
+class _Curve:
+    """One run's loss per epoch: sorted epoch numbers and their finite values, NaN where not positive."""
+
+    __slots__ = ("epochs", "values")
+
+    def __init__(self, epochs: np.ndarray, values: np.ndarray) -> None:
+        self.epochs, self.values = epochs, values
+
+    @classmethod
+    def of(cls, run: Run, metric: str) -> _Curve:
+        curve = _by_epoch(run, metric)
+        order = sorted(curve)
+        values = np.array([curve[e] for e in order], dtype=float)
+        return cls(np.array(order, dtype=float), np.where(values > 0, values, np.nan))
+
+    def log_ratios(self, other: _Curve) -> tuple[np.ndarray, np.ndarray]:
+        """The epochs both runs printed, and log(other / self) at those where both losses are positive."""
+        n = min(self.epochs.size, other.epochs.size)
+        if np.array_equal(self.epochs[:n], other.epochs[:n]):  # the usual case: both count 1, 2, ...
+            common, ia, ib = self.epochs[:n], slice(0, n), slice(0, n)
+        else:
+            common, ia, ib = np.intersect1d(self.epochs, other.epochs, assume_unique=True, return_indices=True)
+        ratio = other.values[ib] / self.values[ia]
+        return common, np.log(ratio[np.isfinite(ratio)])
 
 
 def _by_epoch(run: Run, metric: str) -> dict[Any, float]:
@@ -128,10 +162,11 @@ def _by_epoch(run: Run, metric: str) -> dict[Any, float]:
     return out
 
 
-def _acc_diff(a: Run, b: Run, common: list[Any]) -> float | None:
-    ma, mb = accuracy_metric(a), accuracy_metric(b)
+def _acc_diff(a: tuple[str | None, dict[Any, float]], b: tuple[str | None, dict[Any, float]],
+              common: np.ndarray) -> float | None:
+    """Median absolute difference of two runs' accuracies (same metric) over their common epochs."""
+    (ma, xa), (mb, xb) = a, b
     if ma is None or ma != mb:
         return None
-    xa, xb = _by_epoch(a, ma), _by_epoch(b, mb)
-    d = [abs(xa[e] - xb[e]) for e in common if e in xa and e in xb]
-    return float(np.median(d)) if d else None
+    d = [abs(xa[e] - xb[e]) for e in common.tolist() if e in xa and e in xb]
+    return stats.median(d) if d else None

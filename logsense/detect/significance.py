@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["binomtest", "kendalltau", "median_filter", "norm", "theilslopes", "ttest_1samp", "ttest_ind"]
+__all__ = ["binomtest", "kendalltau", "median", "median_abs_deviation", "median_filter", "norm", "theilslopes", "ttest_1samp", "ttest_ind"]
 
 
 @dataclass(frozen=True)
@@ -224,6 +225,32 @@ def binomtest(k: int, n: int, p: float = 0.5, alternative: str = "two-sided") ->
     return TestResult(k / n if n else math.nan, min(max(pvalue, 0.0), 1.0))
 
 
+# -- medians -----------------------------------------------------------------------------------
+
+def median(a) -> float:
+    """``np.median`` of a 1-D array, without its generic machinery.
+
+    The detectors take medians of short series tens of thousands of times on a log of many
+    runs, where ``np.median``'s axis handling costs ten times the sort itself. Same value
+    (the mean of the two middle values for an even count), NaN when any value is NaN.
+    """
+    return _sorted_median(np.sort(np.asarray(a, dtype=float).ravel()))
+
+
+def _sorted_median(v: np.ndarray) -> float:
+    """The median of an already sorted array (NaN sorts last, and then is the answer)."""
+    if v.size == 0 or v[-1] != v[-1]:
+        return math.nan
+    h = v.size // 2
+    return float(v[h]) if v.size % 2 else float((v[h - 1] + v[h]) / 2.0)
+
+
+def median_abs_deviation(a) -> float:
+    """Median of the absolute deviations from the median (unscaled MAD), NaN as `median` says."""
+    v = np.asarray(a, dtype=float).ravel()
+    return median(np.abs(v - median(v)))
+
+
 # -- Kendall's tau ------------------------------------------------------------------------------
 
 def _dense_ranks(v: np.ndarray) -> np.ndarray:
@@ -261,6 +288,7 @@ def _inversions(seq: np.ndarray) -> int:
     return inv
 
 
+@lru_cache(maxsize=4096)
 def _mahonian_cdf(n: int, d: int) -> tuple[float, float]:
     """P(D <= d) and P(D == d) for D the inversions of a random permutation of n (exact integers)."""
     row = [1]  # counts of permutations of 1 element by inversions
@@ -277,12 +305,46 @@ def _mahonian_cdf(n: int, d: int) -> tuple[float, float]:
 def kendalltau(x, y, alternative: str = "two-sided") -> TestResult:
     """Kendall's tau-b and its p-value: exact without ties for n <= 33 (or 0/1 discordant
     pairs), else the normal approximation with the tie-corrected variance."""
+    counts = _kendall_counts(x, y)
+    if counts is None:
+        return TestResult(math.nan, math.nan)
+    return TestResult(counts.tau, counts.p_value(alternative))
+
+
+def kendall_sides(x, y) -> tuple[float, float]:
+    """The one-sided Kendall p-values (rising, falling) from one count of the pairs: a trend
+    test asks both questions of the same series. NaN, NaN where tau is undefined."""
+    counts = _kendall_counts(x, y)
+    if counts is None:
+        return math.nan, math.nan
+    return counts.p_value("greater"), counts.p_value("less")
+
+
+@dataclass(frozen=True)
+class _KendallCounts:
+    n: int
+    discordant: int
+    score: int
+    tau: float
+    ties: tuple[int, int, int, int, int, int]  # x: k(k-1)/2, k(k-1)(k-2), k(k-1)(2k+5); then y's
+
+    def p_value(self, alternative: str) -> float:
+        n, total = self.n, self.n * (self.n - 1) // 2
+        x_ties, x2, x3, y_ties, y2, y3 = self.ties
+        if x_ties == 0 and y_ties == 0 and (n <= 33 or min(self.discordant, total - self.discordant) <= 1):
+            return _kendall_exact(n, self.discordant, alternative)
+        m = n * (n - 1.0)
+        var = (m * (2 * n + 5) - x3 - y3) / 18 + 2.0 * x_ties * y_ties / m + x2 * y2 / (9 * m * (n - 2))
+        return _tail(self.score / math.sqrt(var), _ndtr, alternative)
+
+
+def _kendall_counts(x, y) -> _KendallCounts | None:
     xa, ya = np.asarray(x, dtype=float).ravel(), np.asarray(y, dtype=float).ravel()
     n = xa.size
     if n != ya.size:
         raise ValueError("x and y must have the same length")
     if n == 0 or np.isnan(xa).any() or np.isnan(ya).any():
-        return TestResult(math.nan, math.nan)
+        return None
     rx, ry = _dense_ranks(xa), _dense_ranks(ya)
     order = np.lexsort((ry, rx))  # by x, then by y within tied x
     rx, ry = rx[order], ry[order]
@@ -290,20 +352,15 @@ def kendalltau(x, y, alternative: str = "two-sided") -> TestResult:
     x_ties, x2, x3 = _tie_sums(rx)
     y_ties, y2, y3 = _tie_sums(ry)
     if x_ties == total or y_ties == total:
-        return TestResult(math.nan, math.nan)
+        return None
     discordant = _inversions(ry)
-    pairs = np.stack([rx, ry], axis=1)
-    _, joint = np.unique(pairs, axis=0, return_counts=True)
-    both_ties = int(sum(int(c) * (int(c) - 1) // 2 for c in joint))
+    both_ties = 0
+    if x_ties and y_ties:  # pairs tied in both: only possible when each has ties
+        _, joint = np.unique(np.stack([rx, ry], axis=1), axis=0, return_counts=True)
+        both_ties = int(sum(int(c) * (int(c) - 1) // 2 for c in joint))
     score = total - x_ties - y_ties + both_ties - 2 * discordant  # concordant minus discordant
     tau = score / math.sqrt(total - x_ties) / math.sqrt(total - y_ties)
-    tau = min(1.0, max(-1.0, tau))
-    if x_ties == 0 and y_ties == 0 and (n <= 33 or min(discordant, total - discordant) <= 1):
-        return TestResult(tau, _kendall_exact(n, discordant, alternative))
-    m = n * (n - 1.0)
-    var = (m * (2 * n + 5) - x3 - y3) / 18 + 2.0 * x_ties * y_ties / m + x2 * y2 / (9 * m * (n - 2))
-    z = score / math.sqrt(var)
-    return TestResult(tau, _tail(z, _ndtr, alternative))
+    return _KendallCounts(n, discordant, score, min(1.0, max(-1.0, tau)), (x_ties, x2, x3, y_ties, y2, y3))
 
 
 def _kendall_exact(n: int, discordant: int, alternative: str) -> float:
@@ -337,9 +394,8 @@ def theilslopes(y, x=None, alpha: float = 0.95) -> TheilSlopes:
     dy = ya[:, None] - ya
     keep = dx > 0
     slopes = np.sort(dy[keep] / dx[keep])
-    with np.errstate(invalid="ignore"):
-        slope = float(np.median(slopes)) if slopes.size else math.nan
-    intercept = float(np.median(ya) - slope * np.median(xa))
+    slope = _sorted_median(slopes)
+    intercept = float(median(ya) - slope * median(xa))
     level = 1.0 - alpha if alpha > 0.5 else alpha
     z = norm.ppf(level / 2.0)
     n = ya.size
