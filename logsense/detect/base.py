@@ -18,6 +18,7 @@ from numpy.typing import ArrayLike
 
 from ..findings import Finding
 from ..log import Log, Run
+from . import significance as stats
 
 #: Gaussian consistency constant: 1.4826 * MAD estimates the standard deviation.
 MAD_TO_SIGMA = 1.482602218505602
@@ -106,7 +107,7 @@ def noise_sigma(y: ArrayLike) -> float:
     if v.size < 3:
         return 0.0
     d = np.diff(v)
-    mad = float(np.median(np.abs(d - np.median(d))))
+    mad = stats.median_abs_deviation(d)
     return MAD_TO_SIGMA * mad / math.sqrt(2.0)
 
 
@@ -129,7 +130,7 @@ def level_noise(y: ArrayLike, window: int = 9) -> float:
     from .significance import median_filter  # scipy.ndimage's, without its imports
 
     r = v - median_filter(v, size=w, mode="nearest")
-    return max(base, MAD_TO_SIGMA * float(np.median(np.abs(r - np.median(r)))))
+    return max(base, MAD_TO_SIGMA * stats.median_abs_deviation(r))
 
 
 def epoch_int(e: float) -> int:

@@ -32,8 +32,9 @@ class PrefixSums:
         self.syy = np.concatenate([z, np.cumsum(y * y)])
         self.sty = np.concatenate([z, np.cumsum(t * y)])
 
-    def cost(self, s: np.ndarray, e: int, model: str) -> np.ndarray:
-        """Residual sum of squares of segments ``[s, e)`` for an array of starts ``s``."""
+    def cost(self, s: np.ndarray, e: int | np.ndarray, model: str) -> np.ndarray:
+        """Residual sum of squares of segments ``[s, e)`` for an array of starts ``s`` (``e`` may be an
+        array that broadcasts against ``s``: every segment's cost at once)."""
         n = self.n[e] - self.n[s]
         sy = self.sy[e] - self.sy[s]
         syy = self.syy[e] - self.syy[s]
@@ -47,6 +48,10 @@ class PrefixSums:
             with np.errstate(divide="ignore", invalid="ignore"):
                 rss = rss - np.where(vtt > 0, cov * cov / vtt, 0.0)
         return np.maximum(rss, 0.0)
+
+
+#: Longest series whose segment costs are tabulated before the search ((n + 1)^2 floats).
+TABLE_LIMIT = 512
 
 
 def pelt(signal: ArrayLike, penalty: float, *, model: str = "linear", min_size: int = 2) -> list[int]:
@@ -69,31 +74,44 @@ def pelt(signal: ArrayLike, penalty: float, *, model: str = "linear", min_size: 
     if n < 2 * min_size:
         return []
     sums = PrefixSums(y)
-    best = np.full(n + 1, np.inf)
+    # A short series (most training curves) has all its segment costs computed in one vectorised
+    # expression up front, so each step of the search is a few list lookups rather than a dozen
+    # numpy calls on arrays of a handful of candidates. Longer series compute each step's costs
+    # as they go (the table would take (n + 1)^2 floats).
+    if n <= TABLE_LIMIT:
+        idx = np.arange(n + 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            by_end = sums.cost(idx[None, :], idx[:, None], model).tolist()  # by_end[e][s]
+
+        def costs(starts: list[int], t: int) -> list[float]:
+            row = by_end[t]
+            return [row[s] for s in starts]
+    else:
+        def costs(starts: list[int], t: int) -> list[float]:
+            return sums.cost(np.array(starts), t, model).tolist()
+
+    best = [math.inf] * (n + 1)
     best[0] = -penalty
-    last = np.zeros(n + 1, dtype=int)
-    candidates = np.array([0])
-    expires = np.array([n + 1])  # time from which a pruned candidate can no longer win
+    last = [0] * (n + 1)
+    candidates = [0]
+    expires = {0: n + 1}  # time from which a pruned candidate can no longer win
     for t in range(min_size, n + 1):
         if t - min_size >= min_size:  # a segment starting here becomes admissible
-            candidates = np.append(candidates, t - min_size)
-            expires = np.append(expires, n + 1)
-        alive = expires > t
-        candidates, expires = candidates[alive], expires[alive]
-        adm = t - candidates >= min_size
-        starts = candidates[adm]
-        if starts.size == 0:
+            candidates.append(t - min_size)
+            expires[t - min_size] = n + 1
+        candidates = [c for c in candidates if expires[c] > t]
+        starts = [c for c in candidates if t - c >= min_size]
+        if not starts:
             continue
-        total = best[starts] + sums.cost(starts, t, model)
-        k = int(np.argmin(total))
-        best[t] = total[k] + penalty
+        totals = [best[c] + cost for c, cost in zip(starts, costs(starts, t))]
+        k = min(range(len(totals)), key=totals.__getitem__)
+        best[t] = totals[k] + penalty
         last[t] = starts[k]
         # Prune: if F(s) + C(s, t) > F(t), a split at t beats s for every end T >= t + min_size
         # (RSS is superadditive); before that the split at t is not admissible, so s stays until then.
-        beaten = total > best[t]
-        exp_adm = expires[adm]
-        exp_adm[beaten] = np.minimum(exp_adm[beaten], t + min_size)
-        expires[adm] = exp_adm
+        for c, total in zip(starts, totals):
+            if total > best[t]:
+                expires[c] = min(expires[c], t + min_size)
     cps: list[int] = []
     t = n
     while t > 0:

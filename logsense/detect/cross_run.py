@@ -15,6 +15,7 @@ then 4.69), and one such epoch should not hide five steady ones.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -59,9 +60,11 @@ class LrScaledLossDetector(LogDetector):
         curves = [_Curve.of(run, loss) if loss is not None else None for run, loss in zip(log.runs, losses)]
         usable = [i for i, curve in enumerate(curves) if curve is not None and curve.epochs.size >= 2]
         self._accuracies: dict[int, tuple[str | None, dict[Any, float]]] = {}
+        rates = [learning_rate(run.context or {}) for run in log.runs]
+        worth = self._screen(usable, curves, [r if r else math.nan for r in rates])  # type: ignore[arg-type]
         for k, i in enumerate(usable):
             for j in usable[k + 1:k + 1 + self.max_gap]:
-                if losses[i] != losses[j]:
+                if losses[i] != losses[j] or (i, j) not in worth:
                     continue
                 f = self._pair(log.runs[i], log.runs[j], losses[i], curves[i], curves[j])  # type: ignore[arg-type]
                 if f is not None:
@@ -76,14 +79,16 @@ class LrScaledLossDetector(LogDetector):
         if abs(math.log(loss_ratio)) < math.log(self.min_ratio):
             return None
         spread = robust_spread(r)
-        first_ratio = math.exp(float(r[0]))
-        acc_diff = _acc_diff(self._accuracy(a), self._accuracy(b), common)
         lr_a, lr_b = learning_rate(a.context or {}), learning_rate(b.context or {})
         lr_ratio = lr_b / lr_a if lr_a and lr_b else None
+        lr_match = (lr_ratio is not None and abs(math.log(lr_ratio)) >= math.log(self.min_ratio)
+                    and abs(math.log(loss_ratio / lr_ratio)) <= math.log(self.lr_tolerance))
+        if not lr_match and spread > self.max_spread:
+            return None  # neither reading can hold, whatever the accuracies say
+        first_ratio = math.exp(float(r[0]))
+        acc_diff = _acc_diff(self._accuracy(a), self._accuracy(b), common)
         acc_ok = acc_diff is not None and acc_diff <= self.max_acc_diff
-        by_lr = (lr_ratio is not None and abs(math.log(lr_ratio)) >= math.log(self.min_ratio)
-                 and abs(math.log(loss_ratio / lr_ratio)) <= math.log(self.lr_tolerance)
-                 and (acc_diff is None or acc_ok))
+        by_lr = lr_match and (acc_diff is None or acc_ok)
         by_shape = spread <= self.max_spread and acc_ok
         if not (by_lr or by_shape):
             return None
@@ -107,6 +112,47 @@ class LrScaledLossDetector(LogDetector):
         return Finding(symptom=self.symptom, metric=la, start_epoch=None, end_epoch=None, confidence=clip01(conf),
                        stats=st, runs=[a.index, b.index], source="cross_run", message=msg)
 
+
+    def _screen(self, usable: list[int], curves: list[_Curve], rates: list[float]) -> set[tuple[int, int]]:
+        """The pairs `_pair` may accept, found for all pairs at once (a log of thousands of runs).
+
+        Runs are laid out as rows of a matrix padded with NaN; each offset between runs is one
+        vectorised comparison. The screen is conservative: it drops a pair only when its loss ratio
+        is too small, or its ratio is unsteady and does not match the learning rates' ratio, with a
+        margin for rounding, and keeps every pair whose epochs do not line up by position for the
+        exact test.
+        """
+        if len(usable) < 2:
+            return set()
+        width = max(curves[i].epochs.size for i in usable)
+        epochs = np.full((len(usable), width), np.nan)
+        values = np.full((len(usable), width), np.nan)
+        for row, i in enumerate(usable):
+            epochs[row, :curves[i].epochs.size] = curves[i].epochs
+            values[row, :curves[i].values.size] = curves[i].values
+        log_lr = np.log(np.array([rates[i] for i in usable], dtype=float))
+        keep: set[tuple[int, int]] = set()
+        margin = 1e-9
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: rejected below
+            for gap in range(1, min(self.max_gap, len(usable) - 1) + 1):
+                ea, eb = epochs[:-gap], epochs[gap:]
+                aligned = np.all((ea == eb) | np.isnan(ea) | np.isnan(eb), axis=1)
+                r = np.log(values[gap:] / values[:-gap])
+                r[~np.isfinite(r)] = np.nan
+                count = np.sum(np.isfinite(r), axis=1)
+                level = np.nanmedian(r, axis=1)
+                mad = 1.4826 * np.nanmedian(np.abs(r - level[:, None]), axis=1)
+                std = np.nanstd(r, axis=1, ddof=1)
+                spread = np.where(count >= 5, mad, std)
+                lr_ratio = log_lr[gap:] - log_lr[:-gap]
+                by_lr = np.isfinite(lr_ratio) & ~(np.abs(lr_ratio) < math.log(self.min_ratio) - margin) & ~(
+                    np.abs(level - lr_ratio) > math.log(self.lr_tolerance) + margin)
+                steady = ~(spread > self.max_spread + margin) | by_lr
+                maybe = (count >= 2) & ~(np.abs(level) < math.log(self.min_ratio) - margin) & steady
+                for row in np.flatnonzero(maybe | ~aligned).tolist():
+                    keep.add((usable[row], usable[row + gap]))
+        return keep
 
     def _accuracy(self, run: Run) -> tuple[str | None, dict[Any, float]]:
         """A run's accuracy metric and its values by epoch, read once however many pairs it is in."""

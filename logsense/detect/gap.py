@@ -60,7 +60,7 @@ class TrainValGapDetector(RunDetector):
                 continue
             va_mid = mid_epoch(va)
             lr = np.log(tr / va_mid)
-            ratio = float(np.exp(np.median(lr)))
+            ratio = float(np.exp(stats.median(lr)))
             share = float(np.mean(tr > va_mid))
             if ratio < self.min_ratio or share < self.min_share:
                 continue
@@ -74,9 +74,9 @@ class TrainValGapDetector(RunDetector):
             p = _t_greater(lr, math.log(self.min_ratio))
             if p >= self.alpha:
                 continue
-            st = {"ratio": rfloat(ratio, 5), "gap": rfloat(float(np.median(tr - va))),
+            st = {"ratio": rfloat(ratio, 5), "gap": rfloat(stats.median(tr - va)),
                   "first_gap": rfloat(float(tr[0] - va[0])),
-                  "raw_ratio": rfloat(float(np.exp(np.median(np.log(tr / va)))), 5), "share_above": rfloat(share, 3),
+                  "raw_ratio": rfloat(float(np.exp(stats.median(np.log(tr / va)))), 5), "share_above": rfloat(share, 3),
                   "p_value": rfloat(p, 3), "n_epochs": int(tr.size)}
             msg = (f"{train} above {val} in {share:.0%} of epochs: median ratio {ratio:.3g}x, "
                    f"median gap {st['gap']:.4g} (first epoch {st['first_gap']:.4g}), p={p:.2g}")

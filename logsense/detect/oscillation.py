@@ -51,7 +51,7 @@ class OscillationDetector(SeriesDetector):
         d = np.diff(z) / np.diff(ep)
         trend_step = theil_trend(z, ep).slope
         # Half the typical step about the trend's step: a swing of +-a moves 2a per epoch.
-        amplitude = 0.5 * float(np.median(np.abs(d - trend_step)))
+        amplitude = 0.5 * stats.median(np.abs(d - trend_step))
         trend_step = abs(trend_step)
         s = np.sign(d[d != 0])
         if s.size < 3:

@@ -21,6 +21,7 @@ from ..findings import Finding
 from ..log import Run
 from ..metrics import accuracy_metric
 from ..numeric import clip01, number, rfloat
+from . import significance as stats
 from .base import SeriesDetector, epoch_int
 from .trend import theil_trend
 
@@ -92,7 +93,7 @@ class PlateauDetector(SeriesDetector):
         tr = theil_trend(z, t)
         span = float(t[-1] - t[0])
         rel_change = abs(math.expm1(tr.slope * span))
-        level = float(np.median(raw[start:]))
+        level = stats.median(raw[start:])
         first_gap = abs(raw[start] / level - 1.0)  # the first epoch must not stand far above the rest
         if rel_change > self.max_rel_change or first_gap > 2 * self.max_rel_change:
             return None
@@ -143,7 +144,7 @@ def chance_level(run: Run, metric: str = "loss") -> tuple[float, str] | None:
     acc_t, loss_t = acc_t[np.isfinite(acc_t)], loss_t[np.isfinite(loss_t)]
     if acc_t.size == 0 or loss_t.size == 0:
         return None
-    a, l_ = float(np.median(acc_t)), float(np.median(loss_t))
+    a, l_ = stats.median(acc_t), stats.median(loss_t)
     if a <= 0.0 or l_ <= 0.0:
         return None
     # K from the accuracy (good for few classes) or from the loss (good for many).

@@ -255,6 +255,8 @@ def median_abs_deviation(a) -> float:
 
 def _dense_ranks(v: np.ndarray) -> np.ndarray:
     """1, 2, ... by value, equal values sharing a rank."""
+    if v.size and bool(np.all(v[1:] > v[:-1])):  # already strictly increasing (epoch numbers)
+        return np.arange(1, v.size + 1)
     _, inverse = np.unique(v, return_inverse=True)
     return inverse.ravel() + 1
 
