@@ -9,6 +9,7 @@ line under ``warning_<kind>``; a line left in ``log.unparsed`` counts too.
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 from ..context.prose import WARNING_KINDS, warning_kind
@@ -32,11 +33,30 @@ def paste_warnings(log: Log) -> list[PasteWarning]:
             if isinstance(text, str) and text:
                 out.append(PasteWarning(kind, text))
                 break
-    for line, text in log.unparsed or []:
+    said = {w.text for w in out}
+    return out + [w for w in _unparsed_warnings(log) if w.text not in said]
+
+
+def _unparsed_warnings(log: Log) -> list[PasteWarning]:
+    """The warnings among the lines the parser left, each text once.
+
+    Several causes ask, for each of many runs; the scan is kept for the last log asked about
+    (held weakly, and only while its number of unparsed lines is unchanged).
+    """
+    global _last
+    lines = log.unparsed or []
+    if _last is not None and _last[0]() is log and _last[1] == len(lines):
+        return _last[2]
+    found: dict[str, PasteWarning] = {}
+    for line, text in lines:
         kind = warning_kind(text) if isinstance(text, str) else None
-        if kind is not None and all(w.text != text.strip()[:200] for w in out):
-            out.append(PasteWarning(kind, text.strip()[:200], int(line)))
-    return out
+        if kind is not None and text.strip()[:200] not in found:
+            found[text.strip()[:200]] = PasteWarning(kind, text.strip()[:200], int(line))
+    _last = (weakref.ref(log), len(lines), list(found.values()))
+    return _last[2]
+
+
+_last: tuple[weakref.ref[Log], int, list[PasteWarning]] | None = None
 
 
 def of_kind(log: Log, kind: str) -> list[PasteWarning]:

@@ -32,13 +32,14 @@ def rank_causes(log: Log, run_findings: dict[int, list[Finding]], log_findings: 
     """
     found: list[Cause] = []
     every = [f for idx in sorted(run_findings) for f in run_findings[idx]] + list(log_findings)
+    owns = _own_findings(log, run_findings, log_findings)
     for cls in registry:
         model = cls(log)
         if isinstance(model, LogCause):
             found += _safe(log, cls.id, lambda model=model: model.assess(log, every, dict(log.context or {})))
         elif isinstance(model, RunCause):
             for run in log.runs:
-                own = list(run_findings.get(run.index, [])) + [f for f in log_findings if run.index in f.runs]
+                own = list(owns[run.index])
                 found += _safe(log, cls.id, lambda model=model, run=run, own=own: model.assess(run, own, run_context(log, run)))
         else:
             raise TypeError(f"{cls.__name__} must subclass RunCause or LogCause")
@@ -69,11 +70,23 @@ def _fallback(log: Log, run_findings: dict[int, list[Finding]], log_findings: li
         return []
     model = fallback(log)
     out: list[Cause] = []
+    owns = _own_findings(log, run_findings, log_findings)
     for run in log.runs:
-        own = list(run_findings.get(run.index, [])) + [f for f in log_findings if run.index in f.runs]
+        own = list(owns[run.index])
         if own and run.index not in explained:
             out += _safe(log, fallback.id, lambda run=run, own=own: model.assess(run, own, run_context(log, run)))
     return out
+
+
+def _own_findings(log: Log, run_findings: dict[int, list[Finding]],
+                  log_findings: list[Finding]) -> dict[int, list[Finding]]:
+    """Each run's findings, then the log-level findings that name it (read once, not per cause)."""
+    owns = {run.index: list(run_findings.get(run.index, [])) for run in log.runs}
+    for f in log_findings:
+        for index in dict.fromkeys(f.runs):
+            if index in owns:
+                owns[index].append(f)
+    return owns
 
 
 def _safe(log: Log, name: str, assess: Callable[[], Cause | None]) -> list[Cause]:
