@@ -21,13 +21,12 @@ from __future__ import annotations
 import math
 import re
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import LarkError
 
-from .records import Record
+from .records import Record, grammar_parser
 
 FAMILIES = ("lightning", "hf_trainer", "fastai", "yolo", "loop")
 #: Significant digits tqdm's format_num keeps (`.3g`): changes below one part in 10^3 are rounding.
@@ -218,9 +217,7 @@ class _Loops(Transformer):
 
 @cache
 def _parser(name: str, transformer: type) -> Lark:
-    source = resources.files("logsense.grammars").joinpath(f"{name}.lark").read_text(encoding="utf-8")
-    return Lark(source, parser="lalr", lexer="contextual", transformer=transformer(), maybe_placeholders=True,
-                cache=False)
+    return grammar_parser(name, transformer())
 
 
 #: Which grammar a segment's shape calls for.
