@@ -14,7 +14,8 @@ from lark import Lark
 from lark.exceptions import LarkError
 from seeds import SEEDS
 
-from logsense.parse.records import Records, cache_dir, grammar_parser
+from logsense.parse.cache import cache_dir
+from logsense.parse.records import Records, grammar_parser
 
 SEED_TEXTS = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
 
@@ -78,3 +79,28 @@ def test_an_unwritable_location_means_no_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("LOGSENSE_CACHE_DIR", str(blocker / "cache"))  # a path under a regular file
     assert cache_dir() is None
     assert grammar_parser("keras", Records()).parse("Epoch 1/2")[0] == "header"
+
+
+def test_locale_tables_read_from_the_cache_equal_the_parsed_files(private_cache):
+    from logsense.parse import locales
+
+    fresh = locales._load()  # parses the TOML files and writes the cache
+    assert len(list(private_cache.glob("locales-*.pickle"))) == 1
+    again = locales._load()  # reads the cache
+    assert again == fresh
+    assert {loc.code for loc in fresh} >= {"zh", "ja", "ru", "ko"}
+
+
+def test_kept_rebuilds_when_the_source_changes(private_cache):
+    from logsense.parse.cache import kept
+
+    calls: list[bytes] = []
+
+    def build(source: bytes):
+        calls.append(source)
+        return source.upper()
+
+    assert kept("thing", b"a", lambda: build(b"a")) == b"A"
+    assert kept("thing", b"a", lambda: build(b"a")) == b"A"
+    assert kept("thing", b"b", lambda: build(b"b")) == b"B"
+    assert calls == [b"a", b"b"]

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
 
+from .cache import kept
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
@@ -376,6 +378,9 @@ def table() -> LocaleTable:
 
 
 def _load() -> list[Locale]:
+    """The shipped files, parsed; kept in the user's cache while their bytes are unchanged."""
     folder = resources.files("logsense.grammars.locales")
-    return [load_locale(tomllib.loads(entry.read_text(encoding="utf-8")))
-            for entry in folder.iterdir() if entry.name.endswith(".toml")]
+    files = sorted((entry for entry in folder.iterdir() if entry.name.endswith(".toml")), key=lambda e: e.name)
+    texts = [entry.read_bytes() for entry in files]
+    return kept("locales", b"\0".join(texts),
+                lambda: [load_locale(tomllib.loads(text.decode("utf-8"))) for text in texts])

@@ -11,15 +11,15 @@ method below receives exactly the values its rule names, in order.
 from __future__ import annotations
 
 import math
-import os
 import sys
 from functools import cache, lru_cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import lark
 from lark import Lark, Token, Transformer, v_args
+
+from .cache import cache_dir
 
 Record = tuple[str, Any]
 
@@ -220,9 +220,8 @@ def grammar_parser(name: str, transformer: Transformer) -> Lark:
     """The LALR parser of ``grammars/<name>.lark`` with ``transformer`` inline.
 
     Building LALR tables is the largest part of a cold start (a third of a second for
-    keras.lark), so they are kept in the user's cache directory (`cache_dir`), where Lark
-    checks them against the grammar's and options' hash and rebuilds on any change. The cache
-    is a pickle, so it is never put in a shared temporary directory.
+    keras.lark), so they are kept in the user's cache directory (`logsense.parse.cache`), where Lark
+    checks them against the grammar's and options' hash and rebuilds on any change.
     """
     source = resources.files("logsense.grammars").joinpath(f"{name}.lark").read_text(encoding="utf-8")
     folder = cache_dir()
@@ -231,28 +230,6 @@ def grammar_parser(name: str, transformer: Transformer) -> Lark:
         cache = str(folder / f"{name}-lark{lark.__version__}-py{sys.version_info[0]}{sys.version_info[1]}.pickle")
     return Lark(source, parser="lalr", lexer="contextual", transformer=transformer, maybe_placeholders=True,
                 cache=cache)
-
-
-def cache_dir() -> Path | None:
-    """Where logsense keeps what it may rebuild: ``$LOGSENSE_CACHE_DIR``, else ``$XDG_CACHE_HOME/logsense``
-    or ``~/.cache/logsense``; None (no caching) when it cannot be made private and writable, or when
-    ``LOGSENSE_CACHE_DIR`` is set to the empty string."""
-    chosen = os.environ.get("LOGSENSE_CACHE_DIR")
-    if chosen == "":
-        return None
-    if chosen:
-        folder = Path(chosen)
-    else:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        folder = Path(base) / "logsense"
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        info = folder.stat()
-    except OSError:
-        return None
-    if info.st_uid != os.getuid() or info.st_mode & 0o022 or not os.access(folder, os.W_OK):
-        return None  # someone else could plant a pickle there
-    return folder
 
 
 def parse_segment(text: str) -> Record:
