@@ -10,6 +10,7 @@ loss and reruns gradient descent in float32 to match every printed value.
 """
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -154,12 +155,19 @@ class LrTooHigh(RunCause):
         end = run.meta.get("end_line")
         if not isinstance(end, int):
             return None
-        starts = [r.meta.get("start_line") for r in self.log.runs]
-        nxt = min((s for s in starts if isinstance(s, int) and s > end), default=math.inf)
+        starts = self._run_starts()
+        at = bisect.bisect_right(starts, end)
+        nxt = starts[at] if at < len(starts) else math.inf
         for pred in self.log.predictions:
             if end <= pred.line < nxt and pred.values.size == 1:
                 return float(pred.values.ravel()[0])
         return None
+
+    def _run_starts(self) -> list[int]:
+        """The lines where the log's runs start, sorted (read once per log, not once per run)."""
+        if getattr(self, "_starts", None) is None:
+            self._starts = sorted(s for s in (r.meta.get("start_line") for r in self.log.runs) if isinstance(s, int))
+        return self._starts
 
     @staticmethod
     def _fix(lr: float | None, quad: Quadratic | None, growth: float | None) -> str:

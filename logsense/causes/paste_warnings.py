@@ -24,7 +24,23 @@ class PasteWarning:
 
 
 def paste_warnings(log: Log) -> list[PasteWarning]:
-    """Every recognised warning of the paste: from its set-up context, then from its unparsed lines."""
+    """Every recognised warning of the paste: from its set-up context, then from its unparsed lines.
+
+    Several causes ask, for each of many runs, and the answer reads every run's context and every
+    unparsed line: it is kept for the last log asked about (held weakly, and only while its numbers
+    of runs and unparsed lines are unchanged).
+    """
+    global _last
+    key = (len(log.runs), len(log.unparsed or []))
+    if _last is None or _last[0]() is not log or _last[1] != key:
+        _last = (weakref.ref(log), key, _read(log))
+    return list(_last[2])
+
+
+_last: tuple[weakref.ref[Log], tuple[int, int], list[PasteWarning]] | None = None
+
+
+def _read(log: Log) -> list[PasteWarning]:
     out: list[PasteWarning] = []
     contexts = [log.context or {}] + [run.context or {} for run in log.runs]
     for kind, _ in WARNING_KINDS:
@@ -34,29 +50,12 @@ def paste_warnings(log: Log) -> list[PasteWarning]:
                 out.append(PasteWarning(kind, text))
                 break
     said = {w.text for w in out}
-    return out + [w for w in _unparsed_warnings(log) if w.text not in said]
-
-
-def _unparsed_warnings(log: Log) -> list[PasteWarning]:
-    """The warnings among the lines the parser left, each text once.
-
-    Several causes ask, for each of many runs; the scan is kept for the last log asked about
-    (held weakly, and only while its number of unparsed lines is unchanged).
-    """
-    global _last
-    lines = log.unparsed or []
-    if _last is not None and _last[0]() is log and _last[1] == len(lines):
-        return _last[2]
-    found: dict[str, PasteWarning] = {}
-    for line, text in lines:
+    for line, text in log.unparsed or []:
         kind = warning_kind(text) if isinstance(text, str) else None
-        if kind is not None and text.strip()[:200] not in found:
-            found[text.strip()[:200]] = PasteWarning(kind, text.strip()[:200], int(line))
-    _last = (weakref.ref(log), len(lines), list(found.values()))
-    return _last[2]
-
-
-_last: tuple[weakref.ref[Log], int, list[PasteWarning]] | None = None
+        if kind is not None and text.strip()[:200] not in said:
+            said.add(text.strip()[:200])
+            out.append(PasteWarning(kind, text.strip()[:200], int(line)))
+    return out
 
 
 def of_kind(log: Log, kind: str) -> list[PasteWarning]:

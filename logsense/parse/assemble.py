@@ -388,6 +388,7 @@ class Assembler:
         runs: list[Run] = []
         self.quoted = []
         kept: _RunState | None = None
+        printing = _Printed()  # which kept runs print a record: a quotation is looked for only there
         for state in self.runs:
             if state.tentative or (not state.run.epoch_records and not state.run.step_records):
                 continue
@@ -396,15 +397,16 @@ class Assembler:
                     and kept.final_total == state.final_total and kept.run.metrics == run.metrics:
                 # `for ...: model.fit(x, y, epochs=1)`: each epoch printed as `Epoch 1/1`, one training.
                 _append_fit(kept.run, run)
+                printing.add(kept.run, kept.run.epoch_records[-len(run.epoch_records):])
                 continue
-            if runs and any(_quotes(run, before) for before in runs):
+            if runs and any(_quotes(run, before) for before in printing.runs_with(run)):
                 # "Here it got its best loss:" and an epoch copied from above: a quotation, not a run.
                 self.quoted.append((run.meta.get("start_line", 0), len(run.epoch_records)))
                 continue
             if runs and _previews(runs[-1], run):
                 # A page's one-line preview of the log above the log itself: the preview goes.
                 self.quoted.append((runs[-1].meta.get("start_line", 0), len(runs[-1].epoch_records)))
-                runs.pop()
+                printing.drop(runs.pop())
             run.index = len(runs)
             # Keras 3 sometimes flushes an epoch's second update before its first;
             # the steps are a series over step numbers, so order them by step.
@@ -418,10 +420,37 @@ class Assembler:
             if inferred:
                 run.meta["inferred_names"] = inferred
             runs.append(run)
+            printing.add(run, run.epoch_records)
             kept = state
         if self.pending_events and runs:
             runs[-1].events.extend(self.pending_events)
         return runs
+
+
+class _Printed:
+    """The kept runs by the epoch records they print (hashed), so that looking for the run a
+    quotation copies costs the runs that print its first record, not every run of the paste
+    (a log of thousands of runs made that quadratic)."""
+
+    def __init__(self) -> None:
+        self._by_record: dict[int, list[Run]] = {}
+        self._dropped: set[int] = set()
+
+    def add(self, run: Run, records: list[dict[str, Any]]) -> None:
+        for record in records:
+            holders = self._by_record.setdefault(hash(_record_key(record)), [])
+            if not holders or holders[-1] is not run:
+                holders.append(run)
+
+    def drop(self, run: Run) -> None:
+        self._dropped.add(id(run))
+
+    def runs_with(self, run: Run) -> list[Run]:
+        """The kept runs that print ``run``'s first epoch record (the only ones it can quote)."""
+        if run.step_records or not run.epoch_records:
+            return []
+        holders = self._by_record.get(hash(_record_key(run.epoch_records[0])), [])
+        return [r for r in holders if id(r) not in self._dropped]
 
 
 def _previews(before: Run, run: Run) -> bool:
