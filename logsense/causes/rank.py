@@ -53,10 +53,11 @@ def rank_causes(log: Log, run_findings: dict[int, list[Finding]], log_findings: 
     in_context = {r for c in found if c.cause == "healthy" and c.symptoms for r in c.runs}
     troubled = ({run.index for run in log.runs if run_findings.get(run.index)} - in_context) | {
         r for c in found if c.cause != "healthy" for r in c.runs}
+    named = _few(sorted(troubled))  # one text for every healthy run: a paste may hold thousands
     for c in found:
-        if c.cause == "healthy" and troubled - set(c.runs):
+        if c.cause == "healthy" and (len(troubled) > len(c.runs) or troubled - set(c.runs)):
             c.confidence *= BESIDE_PROBLEM
-            c.evidence += f"; another run of this paste ({', '.join(map(str, sorted(troubled)))}) has symptoms"
+            c.evidence += f"; another run of this paste ({named}) has symptoms"
     return sorted(found, key=lambda c: -c.confidence)
 
 
@@ -76,6 +77,18 @@ def _fallback(log: Log, run_findings: dict[int, list[Finding]], log_findings: li
         if own and run.index not in explained:
             out += _safe(log, fallback.id, lambda run=run, own=own: model.assess(run, own, run_context(log, run)))
     return out
+
+
+def _few(indexes: list[int], shown: int = 8) -> str:
+    """Run numbers for a sentence: all of a few, the first ones and a count of the rest of many.
+
+    Example:
+        >>> _few([1, 2]), _few(list(range(20)), shown=3)
+        ('1, 2', '0, 1, 2 and 17 more')
+    """
+    if len(indexes) <= shown:
+        return ", ".join(map(str, indexes))
+    return f"{', '.join(map(str, indexes[:shown]))} and {len(indexes) - shown} more"
 
 
 def _own_findings(log: Log, run_findings: dict[int, list[Finding]],

@@ -49,16 +49,18 @@ class OscillationDetector(SeriesDetector):
             return []
         z = np.log(raw)
         d = np.diff(z) / np.diff(ep)
-        trend_step = theil_trend(z, ep).slope
-        # Half the typical step about the trend's step: a swing of +-a moves 2a per epoch.
-        amplitude = 0.5 * stats.median(np.abs(d - trend_step))
-        trend_step = abs(trend_step)
         s = np.sign(d[d != 0])
         if s.size < 3:
             return []
         changes = int(np.sum(s[1:] != s[:-1]))
         rate = changes / (s.size - 1)
-        if rate < self.min_rate or amplitude < self.min_amplitude or amplitude < self.trend_ratio * trend_step:
+        if rate < self.min_rate:
+            return []  # most curves: settled before the trend is fitted
+        trend_step = theil_trend(z, ep).slope
+        # Half the typical step about the trend's step: a swing of +-a moves 2a per epoch.
+        amplitude = 0.5 * stats.median(np.abs(d - trend_step))
+        trend_step = abs(trend_step)
+        if amplitude < self.min_amplitude or amplitude < self.trend_ratio * trend_step:
             return []
         p = p_value(stats.binomtest, changes, s.size - 1, 0.5, alternative="greater")
         conf = (1.0 - p) * (1.0 - math.exp(-amplitude / self.min_amplitude))

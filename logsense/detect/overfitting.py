@@ -77,12 +77,19 @@ class OverfittingDetector(RunDetector):
         n_after = va.size - part
         if n_after < (self.short_window if short_ok else self.min_window):
             return None
-        vt, tt = theil_trend(zv[w], ep[w]), theil_trend(zt[w], ep[w])
-        apart = theil_trend(zv[w] - zt[w], ep[w])  # the curves part: their ratio (difference) grows
         span = float(ep[-1] - ep[part])
-        rise = math.expm1(vt.slope * span) if kind == "loss" else vt.slope * span
+        # The three trends are fitted one at a time, each only if the checks before it pass
+        # (most runs fail the first): the validation curve, the training curve, their parting.
         if n_after >= self.min_window:
-            if vt.p_up >= self.alpha or apart.p_up >= self.alpha or rise < self.min_rise or tt.slope >= 0:
+            vt = theil_trend(zv[w], ep[w])
+            rise = math.expm1(vt.slope * span) if kind == "loss" else vt.slope * span
+            if vt.p_up >= self.alpha or rise < self.min_rise:
+                return None
+            tt = theil_trend(zt[w], ep[w])
+            if tt.slope >= 0:
+                return None
+            apart = theil_trend(zv[w] - zt[w], ep[w])  # the curves part: their ratio (difference) grows
+            if apart.p_up >= self.alpha:
                 return None
             # Kendall's test takes the epochs as independent; epoch averages drift together
             # (AR(1)-like), so the rise must also clear the validation curve's own drift.
@@ -95,6 +102,8 @@ class OverfittingDetector(RunDetector):
             if not (np.all(np.diff(zv[w]) > 0) and np.all(np.diff(zt[w]) < 0)) or short_rise < self.short_rise:
                 return None
             rise = short_rise
+            vt, tt = theil_trend(zv[w], ep[w]), theil_trend(zt[w], ep[w])
+            apart = theil_trend(zv[w] - zt[w], ep[w])
         conf = (1.0 - vt.p_up) * (1.0 - apart.p_up) * (1.0 - tt.p_down)
         part_epoch = epoch_int(ep[part])
         st = {"part_epoch": part_epoch, "val_slope": rfloat(vt.slope, 4), "train_slope": rfloat(tt.slope, 4),

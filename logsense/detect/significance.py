@@ -381,7 +381,10 @@ def _kendall_exact(n: int, discordant: int, alternative: str) -> float:
 # -- Theil-Sen ----------------------------------------------------------------------------------
 
 def _tie_term(v: np.ndarray) -> float:
-    _, counts = np.unique(v, return_counts=True)
+    s = np.sort(v)
+    if not bool(np.any(s[1:] == s[:-1])):
+        return 0.0  # no ties (epoch numbers, most losses): nothing to count
+    _, counts = np.unique(s, return_counts=True)
     return float(sum(int(k) * (int(k) - 1) * (2 * int(k) + 5) for k in counts if k > 1))
 
 
