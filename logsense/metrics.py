@@ -9,6 +9,7 @@ back to it).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -39,12 +40,14 @@ def val_name(name: str) -> str:
     return VAL_PREFIX + name
 
 
+@lru_cache(maxsize=4096)  # asked of the same few names for every run of a log
 def is_loss(name: str) -> bool:
     """A loss-like metric: ``loss``, anything containing ``loss``, or a Graph model's ``output``."""
     b = base_name(name)
     return "loss" in b or b == "output" or b.endswith("_output")
 
 
+@lru_cache(maxsize=4096)
 def is_accuracy(name: str) -> bool:
     return bool(_ACC.search(base_name(name)))
 

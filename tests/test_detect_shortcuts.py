@@ -39,7 +39,7 @@ def test_pelt_with_its_cost_table_equals_pelt_without(values, penalty, model, mi
 class _Exhaustive(LrScaledLossDetector):
     """Every pair goes to the exact test: what the screen must reproduce."""
 
-    def _screen(self, usable, curves, rates):
+    def _screen(self, log, usable, curves, rates):
         return {(i, j) for k, i in enumerate(usable) for j in usable[k + 1:k + 1 + self.max_gap]}
 
 
@@ -73,3 +73,21 @@ def test_the_pair_screen_keeps_pairs_whose_epochs_do_not_line_up(many_runs):
     screened = [f.to_dict() for f in LrScaledLossDetector().fit(many_runs).findings()]
     exhaustive = [f.to_dict() for f in _Exhaustive().fit(many_runs).findings()]
     assert screened == exhaustive
+
+
+def test_the_pair_screen_agrees_on_short_runs_judged_by_their_accuracies():
+    # Runs of three epochs each (no learning rates printed): a steady loss multiple counts only when
+    # the accuracies match, which the screen also judges, so it must agree with the exact test.
+    rng = np.random.default_rng(5)
+    lines = []
+    for _ in range(300):
+        loss, acc, factor = rng.uniform(0.3, 2.5), rng.uniform(0.2, 0.9), rng.choice([1.0, 2.0, 3.0])
+        for epoch in (1, 2, 3):
+            loss *= rng.uniform(0.7, 0.95)
+            shown = round(acc + rng.choice([0.0, 0.01, 0.05]), 4)
+            lines.append(f"Epoch {epoch}/3\n32/32 - 0s - loss: {loss * factor:.4f} - accuracy: {shown:.4f}")
+    log = logsense.parse("\n".join(lines) + "\n")
+    assert len(log.runs) == 300
+    screened = [f.to_dict() for f in LrScaledLossDetector().fit(log).findings()]
+    exhaustive = [f.to_dict() for f in _Exhaustive().fit(log).findings()]
+    assert screened and screened == exhaustive

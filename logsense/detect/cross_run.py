@@ -61,7 +61,7 @@ class LrScaledLossDetector(LogDetector):
         usable = [i for i, curve in enumerate(curves) if curve is not None and curve.epochs.size >= 2]
         self._accuracies: dict[int, tuple[str | None, dict[Any, float]]] = {}
         rates = [learning_rate(run.context or {}) for run in log.runs]
-        worth = self._screen(usable, curves, [r if r else math.nan for r in rates])  # type: ignore[arg-type]
+        worth = self._screen(log, usable, curves, [r if r else math.nan for r in rates])  # type: ignore[arg-type]
         for k, i in enumerate(usable):
             for j in usable[k + 1:k + 1 + self.max_gap]:
                 if losses[i] != losses[j] or (i, j) not in worth:
@@ -113,23 +113,30 @@ class LrScaledLossDetector(LogDetector):
                        stats=st, runs=[a.index, b.index], source="cross_run", message=msg)
 
 
-    def _screen(self, usable: list[int], curves: list[_Curve], rates: list[float]) -> set[tuple[int, int]]:
+    def _screen(self, log: Log, usable: list[int], curves: list[_Curve],
+                rates: list[float]) -> set[tuple[int, int]]:
         """The pairs `_pair` may accept, found for all pairs at once (a log of thousands of runs).
 
         Runs are laid out as rows of a matrix padded with NaN; each offset between runs is one
         vectorised comparison. The screen is conservative: it drops a pair only when its loss ratio
-        is too small, or its ratio is unsteady and does not match the learning rates' ratio, with a
-        margin for rounding, and keeps every pair whose epochs do not line up by position for the
-        exact test.
+        is too small, or when neither reading can hold (a steady multiple with matching accuracies,
+        or a multiple matching the learning rates' ratio), with a margin for rounding, and keeps
+        every pair whose epochs do not line up by position for the exact test.
         """
         if len(usable) < 2:
             return set()
         width = max(curves[i].epochs.size for i in usable)
         epochs = np.full((len(usable), width), np.nan)
         values = np.full((len(usable), width), np.nan)
+        accs = np.full((len(usable), width), np.nan)
+        names: dict[str | None, int] = {None: -1}
+        acc_name = np.empty(len(usable), dtype=int)
         for row, i in enumerate(usable):
             epochs[row, :curves[i].epochs.size] = curves[i].epochs
             values[row, :curves[i].values.size] = curves[i].values
+            metric, by_epoch = self._accuracy(log.runs[i])
+            acc_name[row] = names.setdefault(metric, len(names))
+            accs[row, :curves[i].epochs.size] = [by_epoch.get(e, math.nan) for e in curves[i].epochs.tolist()]
         log_lr = np.log(np.array([rates[i] for i in usable], dtype=float))
         keep: set[tuple[int, int]] = set()
         margin = 1e-9
@@ -148,7 +155,11 @@ class LrScaledLossDetector(LogDetector):
                 lr_ratio = log_lr[gap:] - log_lr[:-gap]
                 by_lr = np.isfinite(lr_ratio) & ~(np.abs(lr_ratio) < math.log(self.min_ratio) - margin) & ~(
                     np.abs(level - lr_ratio) > math.log(self.lr_tolerance) + margin)
-                steady = ~(spread > self.max_spread + margin) | by_lr
+                acc_diff = np.nanmedian(np.abs(accs[gap:] - accs[:-gap]), axis=1)
+                same_acc = (acc_name[gap:] == acc_name[:-gap]) & (acc_name[gap:] >= 0)
+                by_shape = ~(spread > self.max_spread + margin) & same_acc & np.isfinite(acc_diff) & ~(
+                    acc_diff > self.max_acc_diff + margin)
+                steady = by_shape | by_lr
                 maybe = (count >= 2) & ~(np.abs(level) < math.log(self.min_ratio) - margin) & steady
                 for row in np.flatnonzero(maybe | ~aligned).tolist():
                     keep.add((usable[row], usable[row + gap]))

@@ -61,12 +61,15 @@ def train_bias_only(prior: np.ndarray, epochs: int = 5, steps: int = 200, lr: fl
     v = np.zeros(k)
     losses, accs = [], []
     t = 0
-    for _ in range(epochs):
+    # Every batch's labels in one draw: the same stream as one draw of 32 per step.
+    labels = rng.choice(k, size=(epochs, steps, 32), p=p)
+    for epoch in range(epochs):
         total, hits, n = 0.0, 0.0, 0
-        for _ in range(steps):
-            y = rng.choice(k, size=32, p=p)
+        for step in range(steps):
+            y = labels[epoch, step]
             z = b - b.max()
-            q = np.exp(z) / np.exp(z).sum()
+            e = np.exp(z)
+            q = e / e.sum()
             # The epoch's loss and accuracy over the whole label distribution (a large data set),
             # so the printed-style figures carry no sampling noise of their own.
             total += float(-(p * np.log(q)).sum())
