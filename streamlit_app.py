@@ -156,14 +156,15 @@ def watch(name: str) -> None:
         st.rerun(scope="app")
     p = analyzer(page_workers()).progress(job)
     if p.phase == "diagnosing":
-        text = f"Diagnosing **{md(name)}**: {p.runs:,} runs found in {p.total / 2**20:.1f} MB…"
+        text = (f"Diagnosing **{md(name)}**: {p.diagnosed:,} of {p.runs:,} runs "
+                f"({p.total / 2**20:.1f} MB)…")
     elif p.total:
         text = (f"Reading **{md(name)}**: {p.read / 2**20:.1f} of {p.total / 2**20:.1f} MB read, "
                 f"{p.runs:,} training runs found so far…")
     else:
         text = f"**{md(name)}** is waiting for a free worker…"
     with st.container(key="progress"):
-        st.progress(p.fraction if p.phase != "diagnosing" else 1.0, text=text)
+        st.progress(p.fraction, text=text)
         st.button("Cancel", key="cancel", on_click=_cancel)
 
 

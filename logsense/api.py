@@ -105,11 +105,14 @@ def _may_be_structured(head: str) -> bool:
     return body[:1] in ("{", "[") or (body[:5] == "epoch" and body[5:6] in (",", ";", "\t", "|"))
 
 
-def diagnose(source: Any, **overrides: Any):
+def diagnose(source: Any, *, on_run: Callable[[int, int], None] | None = None, **overrides: Any):
     """Detect symptoms in every run, then rank and replay their likely causes.
 
     Args:
         source: a `Log`, a `Run`, or anything `parse` accepts.
+        on_run: called as ``on_run(done, total)`` after each run's symptoms are found (progress
+            on a log of thousands of runs); an exception it raises stops the diagnosis and
+            propagates (how the page's Cancel stops a worker mid-diagnosis).
         **overrides: training set-up that replaces or fills what the text said,
             e.g. ``lr=0.01``, ``optimizer="sgd"``, ``batch_size=32``, ``l2=1e-3``,
             ``layers="64,512,1"`` (a Dense stack's widths, input first, when the
@@ -137,7 +140,11 @@ def diagnose(source: Any, **overrides: Any):
         log.context = _context.apply_overrides(log.context, overrides)
         for run in log.runs:
             run.context = _context.apply_overrides(run.context, overrides)
-    run_findings = {run.index: _detect.detect_run(run, log.warnings) for run in log.runs}
+    run_findings: dict[int, list] = {}
+    for done, run in enumerate(log.runs, 1):
+        run_findings[run.index] = _detect.detect_run(run, log.warnings)
+        if on_run is not None:
+            on_run(done, len(log.runs))
     log_findings = _detect.detect_log(log, run_findings)
     ranked = _causes.rank_causes(log, run_findings, log_findings)
     return Report(log=log, run_findings=run_findings, log_findings=log_findings, causes=ranked)

@@ -68,9 +68,12 @@ class Progress:
     total: int = 0
     runs: int = 0
     phase: str = "queued"
+    diagnosed: int = 0  # runs whose symptoms are found, while diagnosing
 
     @property
     def fraction(self) -> float:
+        if self.phase == "diagnosing":
+            return min(1.0, self.diagnosed / self.runs) if self.runs else 0.0
         return min(1.0, self.read / self.total) if self.total else 0.0
 
 
@@ -157,14 +160,14 @@ def report_progress(folder: Path | None, p: Progress) -> None:
     if folder is None:
         return
     tmp = folder / "progress.tmp"
-    tmp.write_text(f"{p.read} {p.total} {p.runs} {p.phase}")
+    tmp.write_text(f"{p.read} {p.total} {p.runs} {p.phase} {p.diagnosed}")
     os.replace(tmp, folder / "progress")
 
 
 def read_progress(folder: Path | None) -> Progress:
     try:
-        read, total, runs, phase = (folder / "progress").read_text().split()  # type: ignore[operator]
-        return Progress(int(read), int(total), int(runs), phase)
+        read, total, runs, phase, diagnosed = (folder / "progress").read_text().split()  # type: ignore[operator]
+        return Progress(int(read), int(total), int(runs), phase, int(diagnosed))
     except (OSError, TypeError, ValueError):
         return Progress()
 
@@ -189,7 +192,12 @@ def analyse(data: bytes | str, overrides: tuple[tuple[str, Any], ...] = (), fold
             log.warnings.append(f"{len(log.runs)} runs: only the first {budget_runs} are diagnosed "
                                 f"(the page's work budget per request)")
             log.runs = log.runs[:budget_runs]
-        report = logsense.diagnose(log, **dict(overrides))
+        def diagnosed(done: int, total: int) -> None:  # Cancel also stops a diagnosis of many runs
+            check(where)
+            if done % 50 == 0 or done == total:
+                report_progress(where, Progress(len(raw), len(raw), total, "diagnosing", done))
+
+        report = logsense.diagnose(log, on_run=diagnosed if where is not None else None, **dict(overrides))
         return Outcome(report, seconds=time.process_time() - start)
     except Cancelled:
         return Outcome(error="cancelled", kind="cancelled", seconds=time.process_time() - start)
@@ -294,7 +302,8 @@ class Analyzer:
         return read_progress(job.folder)
 
     def cancel(self, job: Job) -> None:
-        """Stop a job: a queued one never starts, a running one stops at its next chunk."""
+        """Stop a job: a queued one never starts, a running one stops at its next chunk read or
+        its next run diagnosed, and its worker is free for the next job."""
         if job.future.cancel():
             return
         if job.folder is not None:

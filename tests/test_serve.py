@@ -76,6 +76,44 @@ def test_a_big_log_reports_progress_and_stops_on_cancel(service, tmp_path):
     assert content_key(data) not in service._cache  # a cancelled job is not remembered
 
 
+def test_cancel_stops_a_big_log_while_it_is_diagnosed(service, tmp_path):
+    data = big_log(tmp_path, 3)
+    job = service.submit(data)
+    seen = None
+    deadline = time.monotonic() + 400
+    while time.monotonic() < deadline and not job.done():
+        p = service.progress(job)
+        if p.phase == "diagnosing" and p.diagnosed > 0:
+            seen = p
+            break
+        time.sleep(0.05)
+    assert seen is not None, "the diagnosis of a 3 MB log of ~1,300 runs reports runs diagnosed"
+    assert 0 < seen.diagnosed <= seen.runs and 0 < seen.fraction <= 1
+    service.cancel(job)
+    outcome = service.result(job, timeout=120)
+    assert outcome.kind == "cancelled"  # stopped at its next run, not after the whole diagnosis
+    # The worker is free again: the next paste is answered.
+    assert service.result(service.submit(SEED.read_bytes() + b"\n# after cancel\n"), timeout=240).kind == "ok"
+
+
+def test_diagnose_reports_each_run_and_stops_when_told():
+    import logsense
+
+    log = logsense.parse(SEED)
+    calls: list[tuple[int, int]] = []
+    logsense.diagnose(log, on_run=lambda done, total: calls.append((done, total)))
+    assert calls == [(i, len(log.runs)) for i in range(1, len(log.runs) + 1)]
+
+    class Stop(Exception):
+        pass
+
+    def stop(done: int, total: int) -> None:
+        raise Stop
+
+    with pytest.raises(Stop):
+        logsense.diagnose(log, on_run=stop)
+
+
 def test_the_queue_is_bounded_and_the_budget_holds(service):
     with pytest.raises(OverBudget, match="MB"):
         Analyzer(workers=0, budget_bytes=100).submit(SEED.read_bytes())
