@@ -330,7 +330,7 @@ class _ShippedTable(LocaleTable):
 
     def _ensure(self) -> None:
         if not self._loaded:
-            self.locales = tuple(sorted(_load(), key=lambda loc: loc.code))
+            self.locales = tuple(sorted(shipped(), key=lambda loc: loc.code))
             self.__post_init__()
             self._loaded = True
 
@@ -377,7 +377,7 @@ def table() -> LocaleTable:
     return _ShippedTable()
 
 
-def _load() -> list[Locale]:
+def shipped() -> list[Locale]:
     """The shipped files, parsed; kept in the user's cache while their bytes are unchanged."""
     folder = resources.files("logsense.grammars.locales")
     files = sorted((entry for entry in folder.iterdir() if entry.name.endswith(".toml")), key=lambda e: e.name)
