@@ -8,10 +8,13 @@ written here, in the shapes found in public posts.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
 import logsense
+
+ROOT = Path(__file__).resolve().parent.parent
 
 PLAIN = [
     "Epoch 1/3",
@@ -230,3 +233,20 @@ def test_a_paste_without_any_header_counts_its_epochs_by_the_bars_that_start_ove
     assert run.epoch_numbers().tolist() == [1, 2, 3]
     assert run.series("val_loss").tolist() == [1.5564, 1.5285, 1.551]
     assert [(e.epoch, e.kind) for e in run.events] == [(1, "checkpoint"), (2, "checkpoint"), (3, "checkpoint")]
+
+
+def test_a_hyphenated_metric_name_is_its_own_metric():
+    # Keras 3 names a top-k metric `top-5-accuracy` (a real post, p116): the hyphens are part of
+    # the name, not the ` - ` separator, and `top-5-` is not a translated `val_` prefix.
+    path = next((ROOT / "fixtures" / "real_posts" / "posts").glob("p116_*.txt"))
+    run = logsense.parse(path).runs[0]
+    assert run.metrics == ["accuracy", "loss", "top-5-accuracy", "val_accuracy", "val_loss", "val_top-5-accuracy"]
+    first = run.epoch_records[0]
+    assert (first["accuracy"], first["top-5-accuracy"], first["val_accuracy"]) == (0.0517, 0.1816, 0.1396)
+    assert len(run.epoch_records) == 40 and "inferred_names" not in run.meta
+
+
+def test_a_dash_glued_to_a_name_still_separates_it():
+    # `- loss: 0.5 -accuracy: 0.9`: a hyphen is inside a word only between two word characters.
+    run = logsense.parse("Epoch 1/1\n10/10 [====] - 1s - loss: 0.5000 -accuracy: 0.9000\n").runs[0]
+    assert run.epoch_records[0]["loss"] == 0.5 and run.epoch_records[0]["accuracy"] == 0.9

@@ -107,6 +107,10 @@ def validation_pairs(names: tuple[str, ...], unknown: set[str]) -> dict[str, tup
     """
     if not unknown:
         return {}
+    if any(is_validation(n) and n[len(VAL_PREFIX):] in names for n in names):
+        # The list spells validation as Keras does (`val_loss` beside `loss`): no other affix is its
+        # word for it (`top-5-accuracy` beside `accuracy` is another metric, not a twin).
+        return {}
     affixes: Counter = Counter()
     found: dict[str, list[tuple[str, str]]] = {}
     for a in names:
