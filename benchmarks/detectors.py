@@ -50,11 +50,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--per-cell", type=int, default=None, help="extended runs per schedule x noise cell and kind")
     ap.add_argument("--extended-only", action="store_true", help="only the schedules x noise families benchmark")
     ap.add_argument("--heldout", action="store_true", help="extended seeds from 10000 (the held-back split)")
+    ap.add_argument("--all-cells", action="store_true", help="print every schedule x noise cell, not the worst 8")
     args = ap.parse_args(argv)
     per_kind = args.runs or (60 if args.quick else 300)
     per_cell = args.per_cell or (8 if args.quick else 30)
     if args.extended_only:
-        _extended(per_cell, 10_000 if args.heldout else 0)
+        _extended(per_cell, 10_000 if args.heldout else 0, args.all_cells)
         return 0
 
     data = {kind: [make(kind, seed) for seed in range(per_kind)] for kind in KINDS}
@@ -97,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     _jump_localisation(data, results)
     _growth_and_parting(data, results)
     _versus_ruptures(data)
-    _extended(per_cell, 10_000 if args.heldout else 0)
+    _extended(per_cell, 10_000 if args.heldout else 0, args.all_cells)
     return 0
 
 
@@ -233,7 +234,7 @@ def _ruptures_jumps(algo) -> Callable[[np.ndarray], list[int]]:
     return run
 
 
-def _extended(per_cell: int, seed0: int) -> None:
+def _extended(per_cell: int, seed0: int, all_cells: bool = False) -> None:
     """Jump P/R/F1 and healthy false alarms per schedule and noise family, beside the baselines."""
     try:
         import ruptures as rpt  # development-only dependency
@@ -308,10 +309,13 @@ def _extended(per_cell: int, seed0: int) -> None:
             sel = [r for r in rows if r[0] == s_ and r[1] == z]
             sc = score(sel)["logsense"]
             healthy = [r for r in sel if r[2] == "healthy"]
-            worst.append((sc[2], sc[3], sum(bool(r[7]) for r in healthy) / len(healthy), s_, z))
-    print("\nlogsense per schedule x noise cell (jump F1 / jump false alarms / any-finding false alarms), worst 8:")
-    for f1, fa, anyf, s_, z in sorted(worst)[:8]:
-        print(f"  {s_:14s} {z:15s} F1 {f1:.3f}  FA {fa:.3f}  any {anyf:.3f}")
+            nolr = score([r for r in sel if not r[4]])["logsense"]
+            worst.append((sc[2], sc[3], sum(bool(r[7]) for r in healthy) / len(healthy), s_, z, nolr))
+    print("\nlogsense per schedule x noise cell (jump F1 / jump false alarms / any-finding false alarms; "
+          f"then the runs that print no rate), {'all' if all_cells else 'worst 8'}:")
+    for f1, fa, anyf, s_, z, nolr in (worst if all_cells else sorted(worst)[:8]):
+        print(f"  {s_:14s} {z:15s} F1 {f1:.3f}  FA {fa:.3f}  any {anyf:.3f}   no rate: F1 {_n(nolr[2], 3)} "
+              f"FA {_n(nolr[3], 3)}")
     kinds = Counter(k for r in rows if r[2] == "healthy" for k in set(r[7]))
     print(f"findings on extended healthy runs, by symptom (runs): {dict(kinds)}")
 

@@ -318,7 +318,8 @@ def make_scheduled(kind: str, schedule: str, noise_family: str, seed: int, *,
 
     The truth's ``params`` keep the schedule's abrupt changes (``lr_events``, 1-based first epoch at
     the new rate), the noise family and whether the rate was printed. A planted jump lies at least 4
-    epochs away from every abrupt rate change, is 8-25 noise scales high and decays away half of the time.
+    epochs away from every abrupt rate change (as far as the cycles allow in a short run), is 8-25
+    noise scales high and decays away half of the time.
     """
     if kind not in SCHEDULED_KINDS or schedule not in SCHEDULES or noise_family not in NOISES:
         raise ValueError(f"unknown cell {(kind, schedule, noise_family)!r}")
@@ -338,7 +339,12 @@ def make_scheduled(kind: str, schedule: str, noise_family: str, seed: int, *,
     patience, factor = int(rng.integers(2, 8)), float(rng.choice([0.1, 0.2, 0.5]))
     tau = int(rng.integers(max(5, n // 4), n - 4)) if kind == "jump" else None
     if kind == "jump":
-        far = [i for i in range(max(5, n // 4), n - 4) if all(abs(i - j) >= 4 for j in sharp)]
+        # 4 epochs from every abrupt rate change, or as far as the run's cycles allow (a short run
+        # of 6-epoch cycles has no epoch 4 from both of its restarts: a jump 1-2 epochs after a
+        # printed restart would be the restart itself, as far as anyone reading the log can tell)
+        spots = list(range(max(5, n // 4), n - 4))
+        dist = [min((abs(i - j) for j in sharp), default=n) for i in spots]
+        far = [i for i, d in zip(spots, dist) if d >= min(4, max(dist, default=0))]
         tau = int(rng.choice(far)) if far else tau
     jump_z = rng.uniform(8.0, 25.0)
     jump_tc = rng.uniform(3.0, 10.0) if rng.random() < 0.5 else None

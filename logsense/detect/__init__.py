@@ -123,11 +123,12 @@ def detect_log(log: Log, run_findings: dict[int, list[Finding]]) -> list[Finding
 
 
 def _same_restarts(found: list[Finding], explained: list[dict[str, object]], schedule: Schedule) -> list[Finding]:
-    """With no rate printed, a warm restart recognised on one loss explains an upward jump of
-    another loss of the run within two epochs of it (the same restart, seen less clearly)."""
+    """With no rate printed, a warm restart recognised on one loss (on a grid of three or more)
+    explains an upward jump of another loss of the run within two epochs of it (the same restart,
+    seen less clearly)."""
     if bool(np.isfinite(schedule.rates).any()):
         return found
-    grid = {(d["metric"], d["epoch"]) for d in explained if str(d.get("source", "")).startswith("periodic")}
+    grid = {(d["metric"], d["epoch"]) for d in explained if len(d.get("restarts") or ()) >= 3}  # type: ignore[arg-type]
     if not grid:
         return found
     kept = []

@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 import warnings
 from abc import ABC, abstractmethod
-from typing import Any, Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -44,7 +45,7 @@ class SeriesDetector(Detector):
     """A detector that looks at one metric series on its own."""
 
     def fit(self, values: ArrayLike, epochs: ArrayLike | None = None, *, metric: str = "loss",
-            run: int | None = None) -> "SeriesDetector":
+            run: int | None = None) -> SeriesDetector:
         """Args:
             values: the metric per epoch (non-finite values allowed).
             epochs: epoch numbers as printed (default 1..n).
@@ -69,7 +70,7 @@ class SeriesDetector(Detector):
 class RunDetector(Detector):
     """A detector that needs several metrics of one run (train against validation, loss against accuracy)."""
 
-    def fit(self, run: Run) -> "RunDetector":
+    def fit(self, run: Run) -> RunDetector:
         found = self._detect(run)
         for f in found:
             f.run = run.index
@@ -84,7 +85,7 @@ class RunDetector(Detector):
 class LogDetector(Detector):
     """A detector that needs the whole log: several runs, or pasted predictions."""
 
-    def fit(self, log: Log) -> "LogDetector":
+    def fit(self, log: Log) -> LogDetector:
         self._findings = self._detect(log)
         return self
 
@@ -111,7 +112,7 @@ def noise_sigma(y: ArrayLike) -> float:
     return MAD_TO_SIGMA * mad / math.sqrt(2.0)
 
 
-def level_noise(y: ArrayLike, window: int = 9) -> float:
+def level_noise(y: ArrayLike, window: int = 9, breaks: Sequence[int] = ()) -> float:
     """Robust noise level of a series whose errors may be autocorrelated: the MAD of its
     residuals about a running median, never below `noise_sigma`.
 
@@ -120,6 +121,8 @@ def level_noise(y: ArrayLike, window: int = 9) -> float:
     spread, and a wander of two sigmas looks like a step of nine. A running median follows the
     trend and keeps a genuine step sharp (it is edge-preserving), so the residuals about it hold
     the drift a shift must clear, while the MAD ignores heavy-tailed single-epoch spikes.
+    ``breaks``: positions of steps known beforehand (warm restarts, milestones), where a running
+    median would smear the step into the residuals; each piece between them is filtered alone.
     """
     v = np.asarray(y, dtype=float)
     v = v[np.isfinite(v)]
@@ -129,13 +132,20 @@ def level_noise(y: ArrayLike, window: int = 9) -> float:
     w = min(window, (v.size // 3) | 1)
     from .significance import median_filter  # scipy.ndimage's, without its imports
 
-    r = v - median_filter(v, size=w, mode="nearest")
+    if breaks:  # known steps (abrupt changes of the printed rate): each piece about its own median
+        cuts = sorted({int(b) for b in breaks if 0 < b < v.size})
+        pieces = [v[lo:hi] for lo, hi in zip([0, *cuts], [*cuts, v.size]) if hi - lo >= 5]
+        if not pieces:
+            return base
+        r = np.concatenate([p - median_filter(p, size=min(w, (p.size // 3) | 1), mode="nearest") for p in pieces])
+    else:
+        r = v - median_filter(v, size=w, mode="nearest")
     return max(base, MAD_TO_SIGMA * stats.median_abs_deviation(r))
 
 
 def epoch_int(e: float) -> int:
     """Epoch numbers are stored as floats in arrays; findings carry them as printed integers."""
-    return int(round(float(e)))
+    return round(float(e))
 
 
 def p_value(test: Callable[..., Any], *args: Any, default: float = 1.0, **kwargs: Any) -> float:

@@ -13,14 +13,15 @@ The noise a step must clear is estimated robustly under autocorrelation (`level_
 epoch averages drift together, so first differences understate it) and a step must
 persist: a heavy-tailed single bad epoch is not a level shift. A shift that coincides
 with an abrupt change of the printed learning rate (a warm restart, a milestone, a
-ReduceLROnPlateau cut) is the schedule at work, and so are upward shifts that fall
-back on a warm-restart grid when no rate was printed (`schedule.periodic_restarts`):
+ReduceLROnPlateau cut) is the schedule at work, and so is an upward shift on a warm-restart
+grid of the run's sharp rises when no rate was printed (`schedule.restart_grid`):
 those are kept as information (`explained()`), not reported as jumps.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -30,7 +31,7 @@ from ..numeric import clip01, rfloat
 from . import significance as stats
 from .base import MAD_TO_SIGMA, SeriesDetector, epoch_int, level_noise, noise_sigma, p_value
 from .changepoint import bic_penalty, line_fit, pelt
-from .schedule import RateChange, Schedule, periodic_restarts
+from .schedule import RateChange, Schedule, restart_grid
 from .steps import deaverage
 
 
@@ -46,6 +47,7 @@ class _Shift:
     direction: float
     recovery: int | None
     sigma_pre: float
+    across: float | None = None  # an abrupt change of the printed rate between the two segments (its epoch)
 
 
 class JumpDetector(SeriesDetector):
@@ -53,6 +55,8 @@ class JumpDetector(SeriesDetector):
 
     Args:
         min_sigma: smallest step, in units of the pre-change noise, that counts.
+        min_drift: ... and in units of the whole series' drift (`level_noise`, robust to AR(1)-like
+            epoch errors): a short quiet stretch before a wiggle must not make the wiggle a step.
         alpha: significance level of the one-sided Welch t-test.
         bic_k: the BIC multiplier ``k`` in ``k * sigma^2 * ln n`` (3: intercept, slope, location).
         min_before: epochs of history needed before a jump.
@@ -66,7 +70,7 @@ class JumpDetector(SeriesDetector):
 
     symptom = "jump"
 
-    def __init__(self, min_sigma: float = 7.0, alpha: float = 0.01, bic_k: float = 3.0,
+    def __init__(self, min_sigma: float = 7.0, min_drift: float = 5.0, alpha: float = 0.01, bic_k: float = 3.0,
                  min_before: int = 3, min_after: int = 3, directions: tuple[str, ...] = ("up",),
                  schedule: Schedule | None = None) -> None:
         super().__init__()
@@ -74,6 +78,7 @@ class JumpDetector(SeriesDetector):
         self._explained: list[dict[str, object]] = []
         self.directions = directions
         self.min_sigma = min_sigma
+        self.min_drift = min_drift
         self.alpha = alpha
         self.bic_k = bic_k
         self.min_before = min_before
@@ -90,20 +95,22 @@ class JumpDetector(SeriesDetector):
         # Printed values keep 4 decimals: never treat noise as smaller than that resolution.
         resolution = 1e-4 / float(np.median(raw)) if use_log else 1e-4
         sigma = max(noise_sigma(z), resolution)
-        drift = max(level_noise(z), resolution)
-        cps = pelt(z, bic_penalty(n, sigma, self.bic_k), model="linear", min_size=2)
+        forced = self._forced(ep, n)
+        drift = max(level_noise(z, breaks=forced), resolution)
+        cps = self._segment(z, forced, bic_penalty(n, sigma, self.bic_k))
         # Segments shorter than min_before are transitions (a ramp over an epoch or two),
         # not levels: a jump is judged between the long segments on either side.
         bounds = [0, *cps, n]
-        long_segs = [(lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:]) if hi - lo >= self.min_before]
+        long_segs = [(lo, hi) for lo, hi in pairwise(bounds) if hi - lo >= self.min_before]
         found: list[_Shift] = []
-        for (a, e), (s, b) in zip(long_segs[:-1], long_segs[1:]):
+        for (a, e), (s, b) in pairwise(long_segs):
             cand = self._judge(z, a, e, s, b, sigma, resolution, drift)
             if cand is not None:
+                cand.across = next((float(ep[f]) for f in forced if e <= f <= s), None)
                 found.append(cand)
         self._explained = []
         kept = []
-        why = self._explanations(found, ep)
+        why = self._explanations(found, raw, ep)
         for c in found:
             reason = why.get(c.onset)
             if reason is None:
@@ -114,33 +121,46 @@ class JumpDetector(SeriesDetector):
                                         "size_sigma": rfloat(abs(c.size), 4), **reason.to_dict()})
         return kept
 
+    def _forced(self, ep: np.ndarray, n: int) -> list[int]:
+        """Positions where the printed rate rose abruptly (`Schedule.abrupt`: warm restarts, a warmup's
+        jump). Cuts are left to the search: a cut only lowers the loss, and ReduceLROnPlateau often
+        cuts a few epochs after a jump, where a split would leave the jump too few epochs to judge."""
+        if self.schedule is None:
+            return []
+        return sorted({int(np.searchsorted(ep, e)) for e in self.schedule.abrupt(cuts=False)} - {0, n})
+
+    def _segment(self, z: np.ndarray, forced: list[int], penalty: float) -> list[int]:
+        """PELT's changepoints. Where the printed rate changed abruptly the series is split first
+        and each piece segmented alone, so a jump inside a short cycle between two warm restarts
+        (or after a milestone) is not merged into the restart's own shift."""
+        cps: list[int] = []
+        for lo, hi in zip([0, *forced], [*forced, z.size]):
+            cps += [lo + c for c in pelt(z[lo:hi], penalty, model="linear", min_size=2)]
+        return sorted({*cps, *forced})
+
     def explained(self) -> list[dict[str, object]]:
         """Shifts of the last ``fit`` that the learning-rate schedule accounts for (not findings)."""
         return list(self._explained)
 
-    def _explanations(self, found: list[_Shift], ep: np.ndarray) -> dict[int, RateChange]:
+    def _explanations(self, found: list[_Shift], raw: np.ndarray, ep: np.ndarray) -> dict[int, RateChange]:
         """The schedule's reason for each shift it explains, by onset position."""
         sched = self.schedule
         out: dict[int, RateChange] = {}
         if sched is not None and sched.known:
             for c in found:
-                r = sched.explains(float(ep[c.onset]), "up" if c.direction > 0 else "down")
+                direction = "up" if c.direction > 0 else "down"
+                r = sched.explains(c.across, direction) if c.across is not None else None
+                r = r or sched.explains(float(ep[c.onset]), direction)
                 if r is not None:
                     out[c.onset] = r
             if bool(np.isfinite(sched.rates).any()):
                 return out  # the rate is known: its shape says everything
-        # No rate printed: upward shifts that fall back again, on a warm-restart grid (the last
-        # may be cut short by the end of the run: it may stay up if the others set the grid).
-        ups = [c for c in found if c.direction > 0]
-        back = [c for c in ups if c.recovery is not None]
-        grid = periodic_restarts([float(ep[c.onset]) for c in back], float(ep[0]))
-        if grid and ups[-1].recovery is None:
-            wider = periodic_restarts([*grid, float(ep[ups[-1].onset])], float(ep[0]))
-            grid = wider if len(wider) > len(grid) else grid
-        for c in ups:
-            if float(ep[c.onset]) in grid:
-                out.setdefault(c.onset, RateChange(epoch_int(ep[c.onset]), None, None,
-                                                   "periodic warm restarts (shape; no rate printed)"))
+        # No rate printed: an upward shift is a warm restart if the run's sharp rises are a
+        # restart grid it sits on (`schedule.restart_grid`).
+        for c in found:
+            if c.direction > 0 and (grid := restart_grid(raw, ep, c.onset)):
+                out[c.onset] = RateChange(epoch_int(ep[c.onset]), None, None, f"periodic {grid.describe()}",
+                                          tuple(epoch_int(g) for g in grid.epochs))
         return out
 
     def _judge(self, z: np.ndarray, a: int, e: int, s: int, b: int, sigma: float,
@@ -159,7 +179,7 @@ class JumpDetector(SeriesDetector):
         # independent errors, whose drift equals that noise; most of it under strong AR(1)).
         sigma_pre = max(sigma_pre, 0.5 * sigma, resolution, drift - 0.5 * sigma)
         size = disc / sigma_pre
-        if abs(size) < self.min_sigma:
+        if abs(size) < self.min_sigma or abs(disc) < self.min_drift * drift:
             return None
         direction = 1.0 if disc > 0 else -1.0
         # A level shift persists: two of the first three epochs after it stay beyond half the

@@ -4,9 +4,12 @@ A warm restart lifts the loss within an epoch or two and a rate cut drops it: th
 schedule doing its job, not symptoms. Three sources say what the rate did, most direct first:
 the ``lr`` / ``learning_rate`` column Keras prints, the LearningRateScheduler's "setting learning
 rate to" messages (the rate from that epoch on) and ReduceLROnPlateau's "reducing learning rate
-to" messages (a cut after that epoch). Without any of them, `periodic_restarts` recognises warm
-restarts by their shape alone, conservatively: at least two upward shifts that each fall back, at
-epochs a fixed period (or a doubling one, SGDR's ``T_mult=2``) apart.
+to" messages (a cut after that epoch). Without any of them, `restart_grid` recognises warm
+restarts by their shape alone, conservatively: the run's sharp rises of the loss, measured against
+the trend just before each, must be exactly a warm-restart grid anchored at the run's start (cycles
+of T0 epochs, fixed or doubling: SGDR's ``T_mult`` 1 or 2), the same lag behind every restart; every
+restart the grid predicts must show a rise of comparable size (a restart lifts the loss about as
+much as the previous cycle's annealing lowered it) and no large rise may lie off the grid.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import numpy as np
 
 from ..log import Run
 from ..numeric import rfloat
+from .base import level_noise
 
 #: Metric names Keras prints the learning rate under.
 LR_COLUMNS = ("lr", "learning_rate")
@@ -34,10 +38,15 @@ class RateChange:
     before: float | None
     after: float | None
     source: str
+    restarts: tuple[int, ...] = ()  # with no rate printed: the warm restarts recognised by shape
 
     def to_dict(self) -> dict[str, object]:
-        return {"epoch": self.epoch, "lr_before": rfloat(self.before, 6) if self.before is not None else None,
-                "lr_after": rfloat(self.after, 6) if self.after is not None else None, "source": self.source}
+        out: dict[str, object] = {"epoch": self.epoch, "lr_before": rfloat(self.before, 6) if self.before is not None
+                                  else None, "lr_after": rfloat(self.after, 6) if self.after is not None else None,
+                                  "source": self.source}
+        if self.restarts:
+            out["restarts"] = list(self.restarts)
+        return out
 
 
 @dataclass
@@ -50,7 +59,7 @@ class Schedule:
     cuts: tuple[int, ...] = ()
 
     @classmethod
-    def of(cls, run: Run) -> "Schedule":
+    def of(cls, run: Run) -> Schedule:
         """What ``run`` printed about its learning rate (an empty schedule when nothing)."""
         epochs = run.epoch_numbers()
         rates = np.full(epochs.size, np.nan)
@@ -102,6 +111,26 @@ class Schedule:
         moved = hi - lo >= MIN_SHARE * hi and hi >= MIN_FACTOR * lo
         return RateChange(int(epoch), hi, lo, self.source) if moved else None
 
+    def abrupt(self, cuts: bool = True) -> list[float]:
+        """Epochs from which the rate is abruptly different: a rise or (``cuts``) a cut by
+        ``MIN_FACTOR`` and ``MIN_SHARE`` from one printed epoch to the next (warm restarts,
+        milestones), and the first epoch after each ReduceLROnPlateau message. A changepoint search
+        can split the loss there beforehand, so that a jump between two restarts is judged within
+        its own cycle."""
+        out = {float(c) + 1.0 for c in self.cuts} if cuts else set()
+        ok = np.isfinite(self.rates) & (self.rates > 0)
+        rate, ep = self.rates[ok], self.epochs[ok]
+        top = float(np.max(rate)) if rate.size else 0.0
+        for j in range(1, rate.size):
+            a, b = float(rate[j - 1]), float(rate[j])
+            up = b >= MIN_FACTOR * a and b - a >= MIN_SHARE * top
+            # a cut from a steady rate (a milestone, a plateau cut), not the tail of an annealing
+            steady = j < 2 or 1 / 1.1 <= rate[j - 1] / rate[j - 2] <= 1.1
+            down = a >= MIN_FACTOR * b and (a - b >= MIN_SHARE * top or steady)
+            if up or (down and cuts):
+                out.add(float(ep[j]))
+        return sorted(out)
+
     def _window(self, first: float, last: float) -> np.ndarray:
         sel = (self.epochs >= first) & (self.epochs <= last) & np.isfinite(self.rates)
         return self.rates[sel]
@@ -138,3 +167,131 @@ def periodic_restarts(onsets: list[float], first_epoch: float, tolerance: float 
     if len(run) > len(best):
         best = run
     return best if len(best) >= 2 else []
+
+
+#: A restart the grid predicts must rise by this share of the rise being explained (SGDR may
+#: shrink each cycle's peak rate, e.g. by 0.7: three cycles later the rise is a third) ...
+MEMBER_SHARE = 0.25
+#: ... and by this many times the series' drift (`level_noise`).
+MEMBER_SIGMA = 2.0
+#: With a single other restart to go by, the two rises must agree within this factor.
+PAIR_FACTOR = 2.0
+
+
+def rises(z: np.ndarray) -> np.ndarray:
+    """How far the series sits above its recent trend, epoch by epoch (-inf where unmeasurable).
+
+    ``rises(z)[i]``: the median of ``z[i:i+3]`` minus the Theil-Sen line through the up to six
+    values before ``i`` (at least four), extended over those epochs, and at most that median minus
+    the median of the two values before ``i``: a restart really lifts the loss, while a curve that
+    merely flattens after a steep fall (a rate cut) only sits above its old trend. The median of
+    three after ignores a single heavy-tailed bad epoch.
+    """
+    n = z.size
+    out = np.full(n, -np.inf)
+    for i in range(4, n - 1):
+        pre = z[max(0, i - 6):i]
+        t = np.arange(pre.size, dtype=float)
+        slopes = [(pre[b] - pre[a]) / (b - a) for a in range(pre.size) for b in range(a + 1, pre.size)]
+        slope = float(np.median(slopes))
+        icpt = float(np.median(pre - slope * t))
+        post = z[i:i + 3]
+        ahead = icpt + slope * (pre.size + np.arange(post.size, dtype=float))
+        out[i] = min(float(np.median(post - ahead)), float(np.median(post) - np.median(z[i - 2:i])))
+    return out
+
+
+def _peaks(r: np.ndarray, floor: float) -> list[int]:
+    """Positions of the local maxima (within 2 epochs) of ``r`` at or above ``floor``."""
+    return [i for i in range(r.size) if r[i] >= floor and r[i] == np.max(r[max(0, i - 2):i + 3])]
+
+
+@dataclass
+class RestartGrid:
+    """Warm restarts recognised by shape: every ``cycle`` epochs (``mult`` 2: each cycle twice the last)."""
+
+    epochs: tuple[float, ...]
+    cycle: float
+    mult: int
+    lag: float
+
+    def describe(self) -> str:
+        kind = "fixed" if self.mult == 1 else f"each {self.mult}x the last"
+        return (f"warm restarts at epochs {', '.join(str(round(e)) for e in self.epochs)} "
+                f"(first cycle {self.cycle:g} epochs, {kind}; shape, no rate printed)")
+
+
+def restart_grid(y: np.ndarray, epochs: np.ndarray, onset: int) -> RestartGrid | None:
+    """The warm-restart grid a rise near position ``onset`` of the loss ``y`` belongs to, or None.
+
+    ``y`` is the finite loss of a run that printed no rate and ``epochs`` its epoch numbers. Rises
+    are found and judged on the log scale (`rises`, in units of its drift, `level_noise`) and
+    compared in size on the loss's own scale, where SGD's noise floor lifts the loss by about the
+    same amount at every restart (on the log scale the lift grows as the loss falls). The rise is
+    the largest within 2 epochs of ``onset``. A grid is a cycle length T0 (in half epochs from 3,
+    as per-batch schedulers make fractional cycles) that stays fixed or doubles, anchored at the
+    first epoch, with one lag for every restart (-1 to 1.5 epochs: the median of three places a
+    rise up to an epoch early). It explains the rise if the rise is on it and at least one more
+    predicted restart inside the run is, and no grid without it accounts for more of the run's
+    rises (a genuine jump among warm restarts stays off the best grid); every predicted restart must show a rise of at least
+    ``MEMBER_SIGMA`` drifts and ``MEMBER_SHARE`` of the lift within an epoch (with three or more
+    seen, the first may be missing: a steep early decay hides a small restart; so may one in
+    the last two epochs, which has no epochs after it to show, and one among four or more seen), two rises alone
+    must agree within ``PAIR_FACTOR`` (two epochs nearly always fit some grid), and every cycle
+    anneals its restart's lift away: the loss before a restart is no higher than before the previous one.
+    """
+    v = np.asarray(y, dtype=float)
+    n = v.size
+    if n < 10:
+        return None
+    use_log = bool(np.all(v > 0))
+    z = np.log(v) if use_log else v
+    r = rises(z)
+    lift = np.full(n, -np.inf)
+    for i in range(4, n - 1):
+        lift[i] = float(np.median(v[i:i + 3]) - np.median(v[i - 2:i]))
+    lo, hi = max(0, onset - 2), min(n, onset + 3)
+    c = lo + int(np.argmax(r[lo:hi]))
+    if not r[c] > 0:
+        return None
+    # The drift between the rises (a running median across a sawtooth of restarts would count
+    # the cycles' own shape as noise): split at every rise of a quarter of this one.
+    noise = level_noise(z, breaks=_peaks(r, MEMBER_SHARE * float(r[c])))
+    if not math.isfinite(float(r[c])) or r[c] < MEMBER_SIGMA * noise or lift[c] <= 0:
+        return None
+    members = sorted({c, *(i for i in _peaks(r, MEMBER_SIGMA * noise) if lift[i] >= MEMBER_SHARE * lift[c])})
+    if len(members) < 2:
+        return None
+    ep = np.asarray(epochs, dtype=float)
+    at = np.array([float(ep[i]) for i in members])
+    e0, first, last = float(ep[0]), float(ep[4]), float(ep[n - 2])
+    most, best = 0, None  # the most rises any grid accounts for; the best grid through c
+    for mult in (1, 2):
+        for t0 in np.arange(3.0, ep[-1] - e0 + 0.5, 0.5):
+            for lag in (-1.0, -0.5, 0.0, 0.5, 1.0, 1.5):
+                grid, start, length = [], e0, float(t0)
+                while start + length + lag <= last:
+                    start += length
+                    grid.append(start + lag)
+                    length *= mult
+                checkable = [g for g in grid if g >= first]
+                if len(checkable) < 2:
+                    continue
+                hit = [members[int(np.argmin(np.abs(at - g)))] for g in checkable]
+                seen = [abs(ep[i] - g) <= 1.0 for i, g in zip(hit, checkable)]
+                if checkable[-1] >= float(ep[-3]) and not seen[-1]:
+                    hit, seen = hit[:-1], seen[:-1]  # a restart in the last epochs may not show yet
+                k = seen.index(True) if True in seen else len(seen)
+                unseen = len(seen) - k - sum(seen[k:])
+                if k > 1 or (k and sum(seen) < 3) or unseen > (1 if sum(seen) >= 4 else 0):
+                    continue
+                hit = sorted({i for i, ok in zip(hit[k:], seen[k:]) if ok})
+                if len(hit) < 2:
+                    continue
+                if len(hit) == 2 and max(lift[hit]) > PAIR_FACTOR * min(lift[hit]):
+                    continue  # two rises are a grid only if they are alike
+                most = max(most, len(hit))
+                if c in hit and (best is None or len(hit) > len(best.epochs)):
+                    best = RestartGrid(tuple(float(ep[i]) for i in hit), float(t0), mult, lag)
+    # A rise that the best grid leaves out (a genuine jump among restarts) is not explained.
+    return best if best is not None and len(best.epochs) >= most else None
