@@ -250,3 +250,25 @@ def test_a_dash_glued_to_a_name_still_separates_it():
     # `- loss: 0.5 -accuracy: 0.9`: a hyphen is inside a word only between two word characters.
     run = logsense.parse("Epoch 1/1\n10/10 [====] - 1s - loss: 0.5000 -accuracy: 0.9000\n").runs[0]
     assert run.epoch_records[0]["loss"] == 0.5 and run.epoch_records[0]["accuracy"] == 0.9
+
+
+@pytest.mark.parametrize("prefix, epochs, first", [
+    # `epoch [1]: training loss: 2.27 - acc: 0.50 - val_loss: ...`: a hand-printed loop that
+    # separates its pairs the way Keras does (real posts p022 and its translated mirror p048).
+    ("p022_", 10, {"epoch": 1, "loss": 2.27, "accuracy": 0.5, "val_loss": 3.29, "val_accuracy": 0.49}),
+    ("p048_", 10, {"epoch": 1, "loss": 2.27, "accuracy": 0.5, "val_loss": 3.29, "val_accuracy": 0.49}),
+    # `Epoch 1: train loss: 1041.52 - validation loss: 1045.89`: a counter followed by a colon (p023).
+    ("p023_", 5, {"epoch": 1, "loss": 1041.52, "val_loss": 1045.89}),
+])
+def test_a_hand_printed_loop_with_dash_separators_is_read(prefix, epochs, first):
+    path = next((ROOT / "fixtures" / "real_posts" / "posts").glob(f"{prefix}*.txt"))
+    (run,) = logsense.parse(path).runs
+    assert len(run.epoch_records) == epochs
+    assert run.epoch_records[0] == first
+    assert [r["epoch"] for r in run.epoch_records] == list(range(1, epochs + 1))
+
+
+def test_a_negative_value_after_a_dash_separator_keeps_its_sign():
+    text = "".join(f"epoch [{e}]: training loss: -{e}.5 - acc: 0.{e}\n" for e in range(1, 4))
+    (run,) = logsense.parse(text).runs
+    assert [r["loss"] for r in run.epoch_records] == [-1.5, -2.5, -3.5]
