@@ -7,6 +7,7 @@ constant runs, NaN.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -85,3 +86,16 @@ def test_theilslopes_equals_scipy(y):
     assert ours.intercept == pytest.approx(ref.intercept, rel=1e-9, abs=1e-6)
     assert ours.low_slope == pytest.approx(ref.low_slope, rel=1e-9, abs=1e-9)
     assert ours.high_slope == pytest.approx(ref.high_slope, rel=1e-9, abs=1e-9)
+
+
+@given(st.lists(st.lists(st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.just(math.nan)), min_size=5,
+                         max_size=5), min_size=1, max_size=12))
+@settings(max_examples=200, deadline=None)
+def test_nanmedian_rows_equals_numpy_nanmedian(rows):
+    a = np.array(rows, dtype=float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN row
+        want = np.nanmedian(a, axis=1)
+    got = sig.nanmedian_rows(a)
+    assert np.array_equal(np.isnan(got), np.isnan(want))
+    assert np.allclose(got[~np.isnan(got)], want[~np.isnan(want)], rtol=0, atol=0)

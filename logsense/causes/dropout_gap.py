@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..context.setup import layer_dicts
+from ..detect import significance as stats
 from ..findings import Finding, GapStats
 from ..log import Run
 from ..metrics import val_name
@@ -67,13 +68,13 @@ def averaging_replay(run: Run, metric: str) -> Replay | None:
     train_only = above >= PERSISTENT
     note = (f"the epoch averaging alone predicts the printed {metric} within {LAG_TOLERANCE:.0%} in "
             f"{int(np.sum(excess <= 1 + LAG_TOLERANCE))} of {excess.size} epochs; ")
-    note += ((f"it prints a median {fmt(float(np.median(excess)), 3)}x that prediction, so a term acts on "
+    note += ((f"it prints a median {fmt(stats.median(excess), 3)}x that prediction, so a term acts on "
               "training only. Consistent with dropout, not confirmed: its cost depends on the weights")
              if train_only else "the gap is mostly the averaging, not a train-only term")
     return Replay(metric=metric, predicted=[float(v) for v in predicted[ok]],
                   observed=[float(v) for v in observed[ok]], max_rel_error=float(np.max(rel)),
                   tolerance=LAG_TOLERANCE, status=CONSISTENT if train_only else CONTRADICTED, note=note,
-                  params={"median_excess": float(np.median(excess)), "share_above": above,
+                  params={"median_excess": stats.median(excess), "share_above": above,
                           "train_only": train_only, "first_epoch_from_step_1": bool(np.isfinite(predicted[0]))},
                   extra={"epochs": [int(e) for e in run.epoch_numbers()[ok]]})
 

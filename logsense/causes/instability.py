@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..context.setup import layer_dicts
+from ..detect import significance as stats
 from ..findings import Finding, JumpStats
 from ..log import Run
 from ..metrics import is_validation, val_name
@@ -84,7 +85,7 @@ class OptimizerInstability(RunCause):
         if not 2 <= at < y.size or not np.isfinite(y).all():
             return None
         # The detector dates the shift to the first clearly raised epoch; the shock may land in the one before.
-        shock_epoch = at - 1 if y[at - 1] > np.median(y[:at - 1]) * 1.01 and at >= 3 else at
+        shock_epoch = at - 1 if y[at - 1] > stats.median(y[:at - 1]) * 1.01 and at >= 3 else at
         floor = float(np.mean(y[:shock_epoch]))
         curv, where = np.meshgrid(np.logspace(-1, 2, 16), np.linspace(0.05, 0.95, 10))
         lr = number(context.get("lr")) or 1e-3

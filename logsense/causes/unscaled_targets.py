@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..context.setup import loss_function
+from ..detect import significance as stats
 from ..findings import Finding
 from ..log import Run
 from ..metrics import accuracy_metric, main_loss
@@ -52,9 +53,9 @@ class UnscaledTargets(RunCause):
         bound = HUGE_MAE if fn in ("mae", "mape") else HUGE_MSE
         growing = any(f.symptom == "divergence" for f in findings) or (finite.size >= 2 and finite[-1] > finite[0])
         # A loss that grows to 1e4 is diverging, whatever the targets: the level must be there from the start.
-        if (finite.size and not growing and float(np.median(np.abs(finite))) >= bound
+        if (finite.size and not growing and stats.median(np.abs(finite)) >= bound
                 and (fn or not accuracy_metric(run))):
-            level = float(np.median(np.abs(finite)))
+            level = stats.median(np.abs(finite))
             unit = math.sqrt(level) if fn not in ("mae", "mape") else level
             evidence.append(f"{name} is {fmt(level, 3)} (median of {finite.size} epochs) with loss "
                             f"'{fn or 'unstated, no accuracy printed'}': a typical error of ~{fmt(unit, 3)} target "

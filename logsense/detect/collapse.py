@@ -14,6 +14,7 @@ import numpy as np
 from ..findings import Finding
 from ..log import Log
 from ..numeric import clip01, rfloat
+from . import significance as stats
 from .base import LogDetector
 
 
@@ -51,7 +52,7 @@ class CollapseDetector(LogDetector):
                 continue
             if v.shape[1] < self.min_cols:
                 continue
-            within = float(np.median(np.std(v, axis=0, ddof=1)))
+            within = stats.median(np.std(v, axis=0, ddof=1))
             between = float(np.std(v.mean(axis=0), ddof=1))
             if between <= 0:
                 continue

@@ -148,14 +148,14 @@ class LrScaledLossDetector(LogDetector):
                 r = np.log(values[gap:] / values[:-gap])
                 r[~np.isfinite(r)] = np.nan
                 count = np.sum(np.isfinite(r), axis=1)
-                level = np.nanmedian(r, axis=1)
-                mad = 1.4826 * np.nanmedian(np.abs(r - level[:, None]), axis=1)
+                level = stats.nanmedian_rows(r)
+                mad = 1.4826 * stats.nanmedian_rows(np.abs(r - level[:, None]))
                 std = np.nanstd(r, axis=1, ddof=1)
                 spread = np.where(count >= 5, mad, std)
                 lr_ratio = log_lr[gap:] - log_lr[:-gap]
                 by_lr = np.isfinite(lr_ratio) & ~(np.abs(lr_ratio) < math.log(self.min_ratio) - margin) & ~(
                     np.abs(level - lr_ratio) > math.log(self.lr_tolerance) + margin)
-                acc_diff = np.nanmedian(np.abs(accs[gap:] - accs[:-gap]), axis=1)
+                acc_diff = stats.nanmedian_rows(np.abs(accs[gap:] - accs[:-gap]))
                 same_acc = (acc_name[gap:] == acc_name[:-gap]) & (acc_name[gap:] >= 0)
                 by_shape = ~(spread > self.max_spread + margin) & same_acc & np.isfinite(acc_diff) & ~(
                     acc_diff > self.max_acc_diff + margin)

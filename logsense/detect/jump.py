@@ -93,7 +93,7 @@ class JumpDetector(SeriesDetector):
         use_log = bool(np.all(raw > 0))
         z = np.log(raw) if use_log else raw
         # Printed values keep 4 decimals: never treat noise as smaller than that resolution.
-        resolution = 1e-4 / float(np.median(raw)) if use_log else 1e-4
+        resolution = 1e-4 / stats.median(raw) if use_log else 1e-4
         sigma = max(noise_sigma(z), resolution)
         forced = self._forced(ep, n)
         drift = max(level_noise(z, breaks=forced), resolution)
@@ -258,7 +258,7 @@ def _pre_noise(z: np.ndarray, t: np.ndarray, intercept: float, slope: float) -> 
     while residuals about the segment's line capture it. Both are MAD-based.
     """
     resid = z - (intercept + slope * t)
-    return max(noise_sigma(z), MAD_TO_SIGMA * float(np.median(np.abs(resid - np.median(resid)))))
+    return max(noise_sigma(z), MAD_TO_SIGMA * stats.median_abs_deviation(resid))
 
 
 def add_within_epoch(run: Run, finding: Finding) -> None:

@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["binomtest", "kendalltau", "median", "median_abs_deviation", "median_filter", "norm", "theilslopes", "ttest_1samp", "ttest_ind"]
+__all__ = ["binomtest", "kendalltau", "median", "median_abs_deviation", "median_filter", "nanmedian_rows", "norm", "theilslopes", "ttest_1samp", "ttest_ind"]
 
 
 @dataclass(frozen=True)
@@ -243,6 +243,19 @@ def _sorted_median(v: np.ndarray) -> float:
         return math.nan
     h = v.size // 2
     return float(v[h]) if v.size % 2 else float((v[h - 1] + v[h]) / 2.0)
+
+
+def nanmedian_rows(a) -> np.ndarray:
+    """``np.nanmedian(a, axis=1)`` of a 2-D array (NaN for an all-NaN row), without importing
+    ``numpy.ma`` (which ``np.nanmedian`` loads: a tenth of a cold start)."""
+    v = np.asarray(a, dtype=float)
+    ordered = np.sort(v, axis=1)  # NaN sorts last
+    n = np.sum(~np.isnan(v), axis=1)
+    rows = np.arange(v.shape[0])
+    lo, hi = ordered[rows, np.maximum((n - 1) // 2, 0)], ordered[rows, np.maximum(n // 2, 0)]
+    with np.errstate(all="ignore"):
+        mid = np.where(lo == hi, lo, (lo + hi) / 2.0)
+    return np.where(n > 0, mid, np.nan)
 
 
 def median_abs_deviation(a) -> float:
