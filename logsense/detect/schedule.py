@@ -20,6 +20,7 @@ import numpy as np
 
 from ..log import Run
 from ..numeric import rfloat
+from . import significance as stats
 from .base import level_noise
 
 #: Metric names Keras prints the learning rate under.
@@ -189,15 +190,26 @@ def rises(z: np.ndarray) -> np.ndarray:
     """
     n = z.size
     out = np.full(n, -np.inf)
-    for i in range(4, n - 1):
+    full = np.arange(6, n - 2)  # six values before, three after: all at once
+    if full.size:
+        win = np.lib.stride_tricks.sliding_window_view(z, 6)[full - 6]
+        a, b = np.triu_indices(6, 1)
+        slope = stats.nanmedian_rows((win[:, b] - win[:, a]) / (b - a))
+        t = np.arange(6, dtype=float)
+        icpt = stats.nanmedian_rows(win - slope[:, None] * t)
+        post = np.lib.stride_tricks.sliding_window_view(z, 3)[full]
+        ahead = icpt[:, None] + slope[:, None] * (6.0 + np.arange(3.0))
+        last2 = stats.nanmedian_rows(np.lib.stride_tricks.sliding_window_view(z, 2)[full - 2])
+        out[full] = np.minimum(stats.nanmedian_rows(post - ahead), stats.nanmedian_rows(post) - last2)
+    for i in [j for j in (4, 5, n - 2) if 4 <= j < n - 1 and not 6 <= j < n - 2]:
         pre = z[max(0, i - 6):i]
         t = np.arange(pre.size, dtype=float)
         slopes = [(pre[b] - pre[a]) / (b - a) for a in range(pre.size) for b in range(a + 1, pre.size)]
-        slope = float(np.median(slopes))
-        icpt = float(np.median(pre - slope * t))
-        post = z[i:i + 3]
-        ahead = icpt + slope * (pre.size + np.arange(post.size, dtype=float))
-        out[i] = min(float(np.median(post - ahead)), float(np.median(post) - np.median(z[i - 2:i])))
+        slope_i = stats.median(slopes)
+        icpt_i = stats.median(pre - slope_i * t)
+        post_i = z[i:i + 3]
+        ahead_i = icpt_i + slope_i * (pre.size + np.arange(post_i.size, dtype=float))
+        out[i] = min(stats.median(post_i - ahead_i), stats.median(post_i) - stats.median(z[i - 2:i]))
     return out
 
 
@@ -248,8 +260,10 @@ def restart_grid(y: np.ndarray, epochs: np.ndarray, onset: int) -> RestartGrid |
     z = np.log(v) if use_log else v
     r = rises(z)
     lift = np.full(n, -np.inf)
-    for i in range(4, n - 1):
-        lift[i] = float(np.median(v[i:i + 3]) - np.median(v[i - 2:i]))
+    inner = np.arange(4, n - 2)
+    lift[inner] = (stats.nanmedian_rows(np.lib.stride_tricks.sliding_window_view(v, 3)[inner])
+                   - stats.nanmedian_rows(np.lib.stride_tricks.sliding_window_view(v, 2)[inner - 2]))
+    lift[n - 2] = stats.median(v[n - 2:]) - stats.median(v[n - 4:n - 2])
     lo, hi = max(0, onset - 2), min(n, onset + 3)
     c = lo + int(np.argmax(r[lo:hi]))
     if not r[c] > 0:
@@ -277,8 +291,10 @@ def restart_grid(y: np.ndarray, epochs: np.ndarray, onset: int) -> RestartGrid |
                 checkable = [g for g in grid if g >= first]
                 if len(checkable) < 2:
                     continue
-                hit = [members[int(np.argmin(np.abs(at - g)))] for g in checkable]
-                seen = [abs(ep[i] - g) <= 1.0 for i, g in zip(hit, checkable)]
+                gap = np.abs(at[None, :] - np.array(checkable)[:, None])
+                near = np.argmin(gap, axis=1)
+                hit = [members[j] for j in near.tolist()]
+                seen = (gap[np.arange(near.size), near] <= 1.0).tolist()
                 if checkable[-1] >= float(ep[-3]) and not seen[-1]:
                     hit, seen = hit[:-1], seen[:-1]  # a restart in the last epochs may not show yet
                 k = seen.index(True) if True in seen else len(seen)
