@@ -12,7 +12,10 @@ the file:
 * the text the prediction and context scans read: the whole text while it is
   small, then only the lines that were not training output, up to a cap
   (`_SideText`);
-* the list of unparsed lines (`MAX_UNPARSED`).
+* the list of unparsed lines (`MAX_UNPARSED`);
+* the records themselves: past `COLUMNS_AFTER_CHARS` of input, the records
+  the parser will not change again are held by column (`columns.RecordColumns`),
+  and runs that ended without a record are let go (`_compact`).
 
 Each cap is reported in ``warnings`` (and thinned runs in ``run.meta``), so a
 small input (every seed and fixture) gives exactly the result of parsing its
@@ -28,6 +31,7 @@ from typing import Any
 
 from lark.exceptions import LarkError
 
+from ..columns import RecordColumns
 from ..log import EPOCH_KEYS, STEP_KEYS, Run
 from .assemble import Assembler
 from .families import family_shape, read_family
@@ -62,6 +66,12 @@ STEP_BUDGET = 50_000
 #: Text kept whole for the prediction and context scans; past it, only lines that are
 #: not training output, up to the same amount again.
 SIDE_TEXT_CHARS = 2 << 20
+#: Input read before records are held by column: a paste up to this size keeps plain lists of dicts.
+COLUMNS_AFTER_CHARS = 2 << 20
+#: Records of the run under way frozen at a time, at least (fewer wait for the next block).
+_FREEZE_AT_LEAST = 64
+#: Segments between two looks for runs that ended empty, inside a block (a mask: 4096 - 1).
+_PRUNE_EVERY = 4095
 #: Lines in a row that `segment.ends_open` holds back before the text is split anyway.
 _OPEN_LINES = 8
 #: Log-like lines that did not parse, reported at most.
@@ -124,6 +134,9 @@ class LogStream:
         self._ends_newline = True
         self._glued = 0  # bar updates read up to text printed into them
         self._first_glued: tuple[int, str] = (0, "")
+        self._fed_chars = 0
+        self._compact_from = 0  # runs before it are frozen for good (unless the thinning changed them)
+        self._compact_limit = self._thinner.limit
         self.warnings: list[str] = []
 
     # feeding ------------------------------------------------------------------
@@ -131,6 +144,7 @@ class LogStream:
         if not chunk:
             return
         self._side.add_raw(chunk)
+        self._fed_chars += len(chunk)
         end = chunk.rstrip(" \t")
         if end:
             self._ends_newline = end[-1] in "\r\n"
@@ -252,6 +266,8 @@ class LogStream:
         assembler, unparsed = self._assembler, self.unparsed
         loglike = LOGLIKE.search
         parsed_lines = self._side.parsed_lines()
+        prune = self._fed_chars > COLUMNS_AFTER_CHARS
+        count = 0
         was_enabled = gc.isenabled()
         # Step records are dicts without cycles: pausing the cyclic GC while they are
         # built saved a quarter of the time on a 20 MB capture.
@@ -259,6 +275,9 @@ class LogStream:
         try:
             for segment in segments(block, self._locales, self._width, redraws=read_redraws, carry=self._carry,
                                     last=final, first_line=offset + 1):
+                count += 1
+                if prune and not count & _PRUNE_EVERY:
+                    self._prune(self._thinner.first_open)
                 if segment.bars is not None:  # a line of redraws, read whole by the fast path
                     assembler.feed_bars(segment.bars, segment)
                     parsed_lines.add(segment.line)
@@ -299,8 +318,59 @@ class LogStream:
             if was_enabled:
                 gc.enable()
         self._thinner.thin(assembler.runs)
+        if self._fed_chars > COLUMNS_AFTER_CHARS:
+            self._compact()
         if lines:
             self._side.add_lines(block, self._next_line, parsed_lines, partial=self._pieces_done)
+
+    def _compact(self) -> None:
+        """Hold by column the records no later line can change, and let go of runs that ended empty.
+
+        A run that ended (another started) is frozen whole; of the run under way,
+        its epochs but the last (a redraw may replace it) and its steps before the
+        latest epoch's (the thinning works on those). A run before its first header
+        is left as it is: the header renumbers its records. A run that ended without
+        a record (a header and nothing else) is dropped now rather than by
+        `Assembler.finish`, with the same result.
+        """
+        states, current = self._assembler.runs, self._assembler.current
+        if self._thinner.limit != self._compact_limit:  # a new limit thinned (and thawed) every run again
+            self._compact_from, self._compact_limit = 0, self._thinner.limit
+        self._prune(self._compact_from)
+        for state in states[self._compact_from:]:
+            run = state.run
+            ended = state is not current
+            if state.headerless:
+                continue
+            epochs, steps = run.epoch_records, run.step_records
+            if not isinstance(epochs, RecordColumns):
+                epochs = run.epoch_records = RecordColumns(epochs)
+            if not isinstance(steps, RecordColumns):
+                steps = run.step_records = RecordColumns(steps)
+            if ended:
+                epochs.freeze(len(epochs))
+                steps.freeze(len(steps))
+                continue
+            if len(epochs) - 1 - epochs.frozen >= _FREEZE_AT_LEAST:
+                epochs.freeze(len(epochs) - 1)
+            start = len(steps)
+            if start - steps.frozen > _FREEZE_AT_LEAST:
+                last = steps[-1]["epoch"]
+                while start > steps.frozen and steps[start - 1]["epoch"] == last:
+                    start -= 1
+                if start - steps.frozen >= _FREEZE_AT_LEAST:
+                    steps.freeze(start)
+        self._compact_from = max(len(states) - 1, 0)
+        self._thinner.reopen(len(states))
+
+    def _prune(self, start: int) -> None:
+        """Drop the runs from ``start`` on that ended without a record (`Assembler.finish` would);
+        a text of a million headers that each start a run then holds one at a time, not all."""
+        states, current = self._assembler.runs, self._assembler.current
+        kept = [state for state in states[start:] if state is current or state.run.epoch_records
+                or state.run.step_records]
+        if len(kept) < len(states) - start:
+            states[start:] = kept
 
     def _family(self, segment: Segment) -> bool:
         """Whether a segment is a line of another framework's log (Lightning, HF, fastai, YOLO, a loop),
@@ -410,7 +480,9 @@ def _drop_cut_value(runs: list[Run], line: int, text: str, ended: bool) -> str |
         if ended and not (len(records) > 1 and len(records[-2]) > len(record)):
             continue
         if metrics and record[metrics[-1]] == printed:
+            record = dict(record)  # a copy when the records are held by column: assigned back below
             del record[metrics[-1]]
+            records[-1] = record
             epoch_end = records is run.epoch_records
             where = f"epoch {record['epoch']}" if epoch_end else f"step {record.get('step')} of epoch {record['epoch']}"
             emptied = epoch_end and len(metrics) == 1  # an update keeps its step and ETA
@@ -508,6 +580,8 @@ class _StepThinner:
             run = state.run
             key = id(run)
             if key not in self._checked:
+                if not run.step_records:
+                    continue  # a run is looked at from its first step (`LogStream._compact` may drop it)
                 self._runs.append(run)
                 self._checked[key] = self._seen[key] = 0
             records = run.step_records
@@ -531,6 +605,15 @@ class _StepThinner:
                 self._thin_from(run, 0)
                 self._checked[id(run)] = len(run.step_records)
                 self._total += len(run.step_records)
+
+    @property
+    def first_open(self) -> int:
+        """The first of the runs that may still grow (runs before it are never dropped or moved)."""
+        return self._first_open
+
+    def reopen(self, runs: int) -> None:
+        """The list of runs now has ``runs`` entries (ended empty ones were dropped): the last is open."""
+        self._first_open = max(runs - 1, 0)
 
     def _thin_from(self, run: Run, begin: int) -> None:
         """Thin every epoch over the limit in ``run.step_records[begin:]`` (which starts an epoch).
@@ -567,8 +650,8 @@ class _StepThinner:
                 thinned, kept, seen = thinned + 1, kept + len(run.step_records), seen + run_seen
         if not thinned:
             return []
-        return [f"kept {kept} of {seen} progress updates in {thinned} run(s): at most {self.limit} per epoch, "
-                f"evenly spaced over the steps, the first and last of each epoch kept"]
+        return [(f"kept {kept} of {seen} progress updates in {thinned} run(s): at most {self.limit} per epoch, "
+                 f"evenly spaced over the steps, the first and last of each epoch kept")]
 
 
 def _epoch(record: dict) -> Any:
