@@ -62,7 +62,9 @@ CONTINUATION = re.compile(r"\s*(?:[\w.]*[:：] ?[-+]?(?:\d|nan|inf)|[\w.]* [-–
 #: A bar broken off at the end of a line (`6/10 [=======>.....`): its rest opens the next line.
 _OPEN_BAR = re.compile(r"\d+/\d+ +\[[=>.]*$")
 #: The bars' own non-ASCII glyphs (Keras 3's, Rich's and tqdm's blocks), which say nothing of a language.
-_BAR_GLYPHS = str.maketrans("", "", "━╺╸•█▏▎▍▌▋▊▉")
+#: A character that is neither ASCII nor a bar glyph: a sign of translated words. (A search in C:
+#: ``str.translate`` over a raw capture's line of redraws took a fifth of its parse.)
+_FOREIGN = re.compile("[^\x00-\x7f━╺╸•█▏▎▍▌▋▊▉]")
 #: Punctuation translation puts where Keras printed ASCII.
 _PUNCTUATION = str.maketrans({"，": ",", "／": "/", "\u00a0": " ", "\u3000": " "})
 
@@ -146,7 +148,7 @@ def segments(text: str, locales: LocaleTable, width: int | None = None,
     held: Segment | None = carry.pop() if carry else None
     for number, line in _unwrap(lines, width, first_line):
         # Non-ASCII other than the Keras 3 bar: a translated log (or prose).
-        foreign_line = not line.isascii() and not line.translate(_BAR_GLYPHS).isascii()
+        foreign_line = not line.isascii() and _FOREIGN.search(line) is not None
         glue_words = "Epoch" in line or "Batch" in line or "Restoring" in line
         if redraws is not None and "\r" in line and not foreign_line and not glue_words:
             run = "\r" + line
@@ -174,7 +176,7 @@ def segments(text: str, locales: LocaleTable, width: int | None = None,
             if "━" in piece and _RICH_BAR.search(piece):
                 held = Segment(piece, number)
                 continue
-            foreign = foreign_line and not piece.translate(_BAR_GLYPHS).isascii()
+            foreign = foreign_line and _FOREIGN.search(piece) is not None
             if foreign:
                 piece = HEADER_GLUE.sub(" ", piece.translate(_PUNCTUATION))
             start = candidate(piece) is not None or (foreign and locales.leads(piece))
