@@ -197,7 +197,8 @@ def analyse(data: bytes | str, overrides: tuple[tuple[str, Any], ...] = (), fold
             if done % 50 == 0 or done == total:
                 report_progress(where, Progress(len(raw), len(raw), total, "diagnosing", done))
 
-        report = logsense.diagnose(log, on_run=diagnosed if where is not None else None, **dict(overrides))
+        watch = {"on_run": diagnosed} if where is not None else {}  # inline (no job folder): nothing to watch
+        report = logsense.diagnose(log, **watch, **dict(overrides))
         return Outcome(report, seconds=time.process_time() - start)
     except Cancelled:
         return Outcome(error="cancelled", kind="cancelled", seconds=time.process_time() - start)

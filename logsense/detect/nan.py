@@ -28,11 +28,12 @@ class NanDetector(RunDetector):
         epochs = run.epoch_numbers()
         # A paste of a few progress updates has metrics in its steps only: they count too.
         metrics = run.metrics  # a property that reads every epoch record: once
+        in_steps = _nonfinite_step_metrics(run)  # one pass over the steps for every metric
         for metric in metrics + [m for m in run.step_metrics if m not in metrics]:
             y = run.series(metric)
             present = np.array([metric in r for r in run.epoch_records], dtype=bool)
             bad = np.flatnonzero(present & ~np.isfinite(y))
-            step_hit = self._first_bad_step(run, metric)
+            step_hit = self._first_bad_step(run, metric) if metric in in_steps else None
             if bad.size == 0 and step_hit is None:
                 continue
             epoch = epoch_int(epochs[bad[0]]) if bad.size else None
@@ -83,3 +84,20 @@ def _count(x: float) -> int | float:
     """Step counts are whole numbers; keep them as ints in the stats."""
     x = float(x)
     return int(x) if x.is_integer() else x
+
+
+def _nonfinite_step_metrics(run: Run) -> set[str]:
+    """The metrics some step record holds a non-finite value of (read as `_first_bad_step` reads them)."""
+    out: set[str] = set()
+    for r in run.step_records:
+        for k, v in r.items():
+            if isinstance(v, float):
+                if not math.isfinite(v):
+                    out.add(k)
+            elif v is not None and not isinstance(v, int):
+                try:
+                    if not math.isfinite(float(v)):
+                        out.add(k)
+                except (TypeError, ValueError):
+                    pass
+    return out
