@@ -430,27 +430,42 @@ class Assembler:
 class _Printed:
     """The kept runs by the epoch records they print (hashed), so that looking for the run a
     quotation copies costs the runs that print its first record, not every run of the paste
-    (a log of thousands of runs made that quadratic)."""
+    (a log of thousands of runs made that quadratic). A quotation starts after the run it
+    quotes started (`_quotes`), so each record also keeps the earliest start among its runs:
+    a paste of ten thousand identical reruns answers in one comparison."""
 
     def __init__(self) -> None:
-        self._by_record: dict[int, list[Run]] = {}
+        self._by_record: dict[int, list[tuple[Run, Any]]] = {}
+        self._earliest: dict[int, Any] = {}  # the earliest first epoch among a record's runs
+        self._unnumbered: set[int] = set()  # records printed by a run without an epoch number
         self._dropped: set[int] = set()
 
     def add(self, run: Run, records: list[dict[str, Any]]) -> None:
+        first = run.epoch_records[0].get("epoch") if run.epoch_records else None
         for record in records:
-            holders = self._by_record.setdefault(hash(_record_key(record)), [])
-            if not holders or holders[-1] is not run:
-                holders.append(run)
+            key = hash(_record_key(record))
+            holders = self._by_record.setdefault(key, [])
+            if not holders or holders[-1][0] is not run:
+                holders.append((run, first))
+                if first is None:
+                    self._unnumbered.add(key)
+                else:
+                    self._earliest[key] = min(first, self._earliest.get(key, first))
 
     def drop(self, run: Run) -> None:
         self._dropped.add(id(run))
 
     def runs_with(self, run: Run) -> list[Run]:
-        """The kept runs that print ``run``'s first epoch record (the only ones it can quote)."""
+        """The kept runs that print ``run``'s first epoch record and started before it (the only ones it can quote)."""
         if run.step_records or not run.epoch_records:
             return []
-        holders = self._by_record.get(hash(_record_key(run.epoch_records[0])), [])
-        return [r for r in holders if id(r) not in self._dropped]
+        key = hash(_record_key(run.epoch_records[0]))
+        start = run.epoch_records[0].get("epoch")
+        if start is not None and key not in self._unnumbered and key in self._earliest \
+                and start <= self._earliest[key]:
+            return []
+        return [r for r, first in self._by_record.get(key, [])
+                if id(r) not in self._dropped and (start is None or first is None or first < start)]
 
 
 def _previews(before: Run, run: Run) -> bool:
