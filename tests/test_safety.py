@@ -8,6 +8,7 @@ were compiled from it.
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -89,7 +90,10 @@ sys.addaudithook(_hook)  # hooks cannot be removed; it records only while a test
 
 
 @pytest.fixture
-def audit():
+def audit(monkeypatch, tmp_path):
+    # A fresh cache directory: parser tables and locale files loaded during the test are built,
+    # not unpickled from the user's cache (logsense/parse/cache.py), so any unpickling is the paste's.
+    monkeypatch.setenv("LOGSENSE_CACHE_DIR", str(tmp_path / "fresh-cache"))
     _seen.clear()
     _armed[0] = True
     try:
@@ -152,8 +156,11 @@ def test_cli_diagnose_runs_nothing_from_a_paste(tmp_path: Path) -> None:
     path = tmp_path / "post.txt"
     path.write_text(text, encoding="utf-8")
     script = _CLI_WITH_HOOK.format(events=_PROCESS_EVENTS, token=TOKEN)
+    # A fresh cache directory: logsense then builds its parser tables instead of unpickling the
+    # user's cached ones (logsense/parse/cache.py), so any unpickling seen here would be the paste's.
+    env = {**os.environ, "LOGSENSE_CACHE_DIR": str(tmp_path / "fresh-cache")}
     result = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=120,
-                            check=False)
+                            check=False, env=env)
     assert result.returncode == 0, result.stderr
     assert "AUDIT []" in result.stderr
     assert '"optimizer": "sgd"' in result.stdout
