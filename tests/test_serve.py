@@ -23,6 +23,17 @@ def big_log(tmp_path: Path, megabytes: float) -> bytes:
     return path.read_bytes()
 
 
+def progress_when(service, job, wanted, seconds: float, every: float):
+    """The first progress report of a running ``job`` that ``wanted`` accepts, or None."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not job.done():
+        p = service.progress(job)
+        if wanted(p):
+            return p
+        time.sleep(every)
+    return None
+
+
 @pytest.fixture(scope="module")
 def service():
     analyzer = Analyzer(workers=1, max_pending=2)
@@ -57,14 +68,7 @@ def test_a_seed_is_diagnosed_in_a_worker_and_then_answered_from_the_cache(servic
 def test_a_big_log_reports_progress_and_stops_on_cancel(service, tmp_path):
     data = big_log(tmp_path, 6)
     job = service.submit(data)
-    seen = None
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and not job.done():
-        p = service.progress(job)
-        if p.phase == "reading" and p.read > 0:
-            seen = p
-            break
-        time.sleep(0.2)
+    seen = progress_when(service, job, lambda p: p.phase == "reading" and p.read > 0, seconds=240, every=0.2)
     assert seen is not None and seen.total == len(data) and seen.runs > 0
     # A seed is not held up by the big log: it has its own lane.
     small = service.submit(SEED.read_bytes() + b"\n# another paste\n")
@@ -79,14 +83,7 @@ def test_a_big_log_reports_progress_and_stops_on_cancel(service, tmp_path):
 def test_cancel_stops_a_big_log_while_it_is_diagnosed(service, tmp_path):
     data = big_log(tmp_path, 3)
     job = service.submit(data)
-    seen = None
-    deadline = time.monotonic() + 400
-    while time.monotonic() < deadline and not job.done():
-        p = service.progress(job)
-        if p.phase == "diagnosing" and p.diagnosed > 0:
-            seen = p
-            break
-        time.sleep(0.05)
+    seen = progress_when(service, job, lambda p: p.phase == "diagnosing" and p.diagnosed > 0, seconds=400, every=0.05)
     assert seen is not None, "the diagnosis of a 3 MB log of ~1,300 runs reports runs diagnosed"
     assert 0 < seen.diagnosed <= seen.runs and 0 < seen.fraction <= 1
     service.cancel(job)
