@@ -28,14 +28,13 @@ import hashlib
 import json
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from parse_throughput import _FINAL, _METRIC, _capture_pieces, _keras3_epoch, _tfkeras_epoch
+from parse_throughput import _capture_pieces, _keras3_epoch, _tfkeras_epoch, child
 
 #: The goal: peak RSS of the parse process, import included.
 GOAL_MB = 300
@@ -104,56 +103,6 @@ def write(path: Path, pieces: Pieces) -> dict:
                 epochs += 1
         out.write("".join(buffer))
     return {"bytes": path.stat().st_size, "runs": runs, "epochs": epochs, "digest": digest.hexdigest()}
-
-
-#: Run in a fresh interpreter: parse (or regex-scan) one file; print time, RSS and what was read as JSON.
-_CHILD = r"""
-import hashlib, json, sys, time
-def status(key):
-    with open("/proc/self/status") as f:
-        return next(int(line.split()[1]) * 1024 for line in f if line.startswith(key))
-path, mode = sys.argv[1], sys.argv[2]
-runs = steps = 0
-if mode == "logsense":
-    import logsense
-    imported = status("VmRSS:")
-    start = time.perf_counter()
-    log = logsense.parse(path)
-    seconds = time.perf_counter() - start
-    finals = [{k: v for k, v in r.items() if k not in ("epoch", "seconds")}
-              for run in log.runs for r in run.epoch_records]
-    runs, steps = len(log.runs), sum(len(run.step_records) for run in log.runs)
-else:  # the regex baseline of parse_throughput, without importing logsense
-    import re
-    final_re, metric_re = re.compile(sys.argv[3]), re.compile(sys.argv[4])
-    def scan(text):
-        return [{k: float(v) for k, v in metric_re.findall(m.group(2))} for m in final_re.finditer(text)]
-    imported = status("VmRSS:")
-    start = time.perf_counter()
-    finals, rest = [], ""
-    with open(path, encoding="utf-8", newline="") as f:
-        while block := f.read(1 << 20):
-            block = rest + block
-            cut = block.rfind("\n") + 1
-            finals += scan(block[:cut])
-            rest = block[cut:]
-    finals += scan(rest)
-    seconds = time.perf_counter() - start
-peak = status("VmHWM:")
-digest = hashlib.sha256()
-for final in finals:
-    digest.update(json.dumps(final, sort_keys=True).encode())
-print(json.dumps({"seconds": seconds, "peak": peak, "imported": imported, "runs": runs,
-                  "epochs": len(finals), "steps": steps, "digest": digest.hexdigest()}))
-"""
-
-
-def child(path: Path, mode: str) -> dict:
-    done = subprocess.run([sys.executable, "-c", _CHILD, str(path), mode, _FINAL.pattern, _METRIC.pattern],
-                          check=False, capture_output=True, text=True)
-    if done.returncode:
-        raise RuntimeError(f"{mode} on {path.name} failed:\n{done.stderr}")
-    return json.loads(done.stdout)
 
 
 def families(scale: float) -> list[tuple[str, Callable[[], Pieces]]]:

@@ -171,7 +171,8 @@ def in_memory(megabytes: float = 20.0, repeat: int = 3) -> None:
 
 # --------------------------------------------------------------------------- scaling, in fresh processes
 
-#: Run in a fresh interpreter: parse (or baseline-scan) one file, print time, RSS and a digest as JSON.
+#: Run in a fresh interpreter: parse (or baseline-scan) one file, print time, RSS, what was read and a digest
+#: as JSON (also `benchmarks/memory.py`'s child).
 _CHILD = r"""
 import hashlib, json, sys, time
 def status(key):
@@ -186,7 +187,7 @@ if mode == "logsense":
     seconds = time.perf_counter() - start
     finals = ({k: v for k, v in r.items() if k not in ("epoch", "seconds")}
               for run in log.runs for r in run.epoch_records)
-    steps = sum(len(run.step_records) for run in log.runs)
+    runs, steps = len(log.runs), sum(len(run.step_records) for run in log.runs)
 else:  # the baseline's two regexes, without importing logsense
     import re
     final_re, metric_re = re.compile(sys.argv[3]), re.compile(sys.argv[4])
@@ -203,17 +204,17 @@ else:  # the baseline's two regexes, without importing logsense
             rest = block[cut:]
     found += baseline(rest)
     seconds = time.perf_counter() - start
-    finals, steps = found, 0
+    finals, runs, steps = found, 0, 0
 digest, epochs = hashlib.sha256(), 0
 for final in finals:
     digest.update(json.dumps(final, sort_keys=True).encode())
     epochs += 1
 print(json.dumps({"seconds": seconds, "peak": status("VmHWM:"), "imported": imported,
-                  "epochs": epochs, "digest": digest.hexdigest(), "steps": steps}))
+                  "runs": runs, "epochs": epochs, "digest": digest.hexdigest(), "steps": steps}))
 """
 
 
-def _child(path: Path, mode: str) -> dict:
+def child(path: Path, mode: str) -> dict:
     done = subprocess.run([sys.executable, "-c", _CHILD, str(path), mode, _FINAL.pattern, _METRIC.pattern],
                           capture_output=True, text=True)
     if done.returncode:
@@ -232,8 +233,8 @@ def scaling(sizes: list[float], repeat: int) -> None:
             path = Path(tmp) / f"capture-{megabytes:g}MB.log"
             size, epochs, digest = write_capture(path, megabytes)
             mb = size / 1e6
-            base = [_child(path, "baseline") for _ in range(repeat)]
-            ours = [_child(path, "logsense") for _ in range(repeat)]
+            base = [child(path, "baseline") for _ in range(repeat)]
+            ours = [child(path, "logsense") for _ in range(repeat)]
             for result in base + ours:
                 assert (result["epochs"], result["digest"]) == (epochs, digest), f"misread {path.name}"
             base_s = statistics.median(r["seconds"] for r in base)
