@@ -11,10 +11,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from html import escape
 from typing import TYPE_CHECKING, Any
 
-from .log import HTML_RENDERERS
+from .log import HTML_RENDERERS, escape
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

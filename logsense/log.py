@@ -9,7 +9,6 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from html import escape
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
@@ -290,6 +289,14 @@ def to_html(obj: Any) -> str:
     """The notebook HTML of a `Log`, `Run` or `Report`: its registered renderer, else its repr."""
     render = HTML_RENDERERS.get(type(obj).__name__)
     return render(obj) if render is not None else f"<pre>{escape(repr(obj))}</pre>"
+
+
+def escape(text: str) -> str:
+    """`html.escape`, imported on the first notebook table (a terminal never draws one; html loads
+    ~2 ms of entity tables)."""
+    from html import escape as html_escape
+
+    return html_escape(text)
 
 
 def _few(items: list[Any], limit: int = 8) -> str:

@@ -66,6 +66,18 @@ def test_the_cli_diagnose_command_loads_neither_scipy_stats_nor_pandas():
     assert _loaded(code, NOT_FOR_A_DIAGNOSIS) == []
 
 
+#: Stdlib modules a terminal's cold ``diagnose`` has no use for: --version's metadata, the resource
+#: readers (and their zipfile), the TOML reader behind a warm locale cache, html's entity tables.
+NOT_FOR_A_TERMINAL = ("importlib.metadata", "zipfile", "tomllib", "html")
+
+
+def test_the_cli_diagnose_command_loads_no_module_it_does_not_use(tmp_path, monkeypatch):
+    monkeypatch.setenv("LOGSENSE_CACHE_DIR", str(tmp_path))
+    code = f"from logsense.cli import main\nmain(['diagnose', {str(SEED)!r}])"
+    assert "tomllib" in _loaded(code, NOT_FOR_A_TERMINAL)  # the first run reads the locale files
+    assert _loaded(code, NOT_FOR_A_TERMINAL) == []
+
+
 def test_a_table_still_loads_pandas_when_asked_for():
     code = f"import logsense\nlogsense.parse({str(SEED)!r}).runs[0].epochs"
     assert _loaded(code, ("pandas",)) == ["pandas"]

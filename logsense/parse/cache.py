@@ -9,13 +9,31 @@ never a shared temporary directory.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import pickle
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:  # pragma: no cover
+    from importlib.resources.abc import Traversable
 
 T = TypeVar("T")
+
+
+def shipped_folder(package: str) -> Path | Traversable:
+    """The folder of a data package shipped with logsense (its grammars, its locale files).
+
+    Found beside the package's ``__init__``: only a package with no file of its own (a zip import)
+    is asked through importlib.resources, whose readers import zipfile (~4 ms of a cold start).
+    """
+    init = getattr(importlib.import_module(package), "__file__", None)
+    if init:
+        return Path(init).parent
+    from importlib import resources
+
+    return resources.files(package)
 
 
 def cache_dir() -> Path | None:

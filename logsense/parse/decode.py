@@ -19,6 +19,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +27,24 @@ from ..errors import UnusableInput
 
 #: Control bytes that never occur in text (tab, newline, CR, backspace, ESC, FF, VT do).
 _BINARY = re.compile(rb"[\x00-\x07\x0e-\x1a\x1c-\x1f]")
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_KANA = re.compile(r"[\u3041-\u30ff]")
-_HALFWIDTH_KANA = re.compile(r"[\uff61-\uff9f]")
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
-#: Characters a wrong legacy decoding makes and real text seldom has: private use, box drawing
-#: met out of a table, Latin-1 supplement symbols, CJK compatibility forms.
-_ODD = re.compile(r"[\ue000-\uf8ff\u2500-\u257f\u00a0-\u00ff\uf900-\ufaff\ufe30-\ufe4f]")
+#: Scripts a legacy decoding is judged by. Compiled on first need (`_script`): a class spanning
+#: thousands of code points takes milliseconds to compile, and only a paste that is not UTF-8 asks.
+_SCRIPTS = {
+    "cjk": r"[\u3400-\u9fff\uf900-\ufaff]",
+    "kana": r"[\u3041-\u30ff]",
+    "halfwidth_kana": r"[\uff61-\uff9f]",
+    "hangul": r"[\uac00-\ud7a3]",
+    # Characters a wrong legacy decoding makes and real text seldom has: private use, box drawing
+    # met out of a table, Latin-1 supplement symbols, CJK compatibility forms.
+    "odd": r"[\ue000-\uf8ff\u2500-\u257f\u00a0-\u00ff\uf900-\ufaff\ufe30-\ufe4f]",
+}
+
+
+@cache
+def _script(name: str) -> re.Pattern[str]:
+    return re.compile(_SCRIPTS[name])
+
+
 #: A well-formed multi-byte UTF-8 character (Latin-1 text seldom contains one by accident).
 _UTF8_WIDE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
@@ -95,8 +107,8 @@ def _looks_japanese(text: str) -> bool:
     if not wide:
         return False
     joined = "".join(wide)
-    kana = len(_KANA.findall(joined))
-    odd = len(_HALFWIDTH_KANA.findall(joined)) + len(_ODD.findall(joined))
+    kana = len(_script("kana").findall(joined))
+    odd = len(_script("halfwidth_kana").findall(joined)) + len(_script("odd").findall(joined))
     return kana >= max(1, 0.15 * len(wide)) and odd <= 0.05 * len(wide)
 
 
@@ -106,7 +118,7 @@ def _looks_korean(text: str) -> bool:
     wide = _wide(text)
     if not wide:
         return False
-    hangul = _HANGUL.findall("".join(wide))
+    hangul = _script("hangul").findall("".join(wide))
     if len(hangul) < 0.9 * len(wide):
         return False
     common = sum(1 for ch in hangul if _is_common_hangul(ch))
@@ -130,7 +142,7 @@ def _looks_chinese(text: str) -> bool:
     characters whose second byte is ASCII-range: many of those means not Chinese.
     """
     wide = [ch for ch in text if ord(ch) > 0x7F]
-    if not wide or not any(_CJK.match(ch) for ch in wide):
+    if not wide or _script("cjk").search("".join(wide)) is None:
         return False
     odd = sum(1 for ch in wide if len(b := ch.encode("gb18030")) != 2 or b[1] < 0xA1)
     return odd <= 0.1 * len(wide)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import re
 from functools import cache, lru_cache
+from itertools import islice
 from typing import Any
 
 from lark import Lark, Token, Transformer, v_args
@@ -256,7 +257,7 @@ def read_family(text: str) -> Record | None:
         cut = _cut_bar(text)
         return read_family(cut) if cut is not None else None
     try:
-        if any(ch.isdigit() for ch in text):
+        if _two_numerals(text):
             record = _parser("loop", _Loops).parse(text)
             return record if _loop_has_values(record) else None
     except (LarkError, ValueError, IndexError, TypeError, OverflowError, AttributeError, KeyError):
@@ -275,6 +276,16 @@ def _cut_bar(text: str) -> str | None:
         return None
     m = _LAST_PAIR.match(text)
     return m.group(0) + "]" if m is not None and _TQDM.search(m.group(0)) else None
+
+
+#: A number's digits, or nan/inf: each value or counter of a loop's line has one.
+_NUMERAL = re.compile(r"\d+|nan|inf", re.IGNORECASE)
+
+
+def _two_numerals(text: str) -> bool:
+    """What `_loop_has_values` needs (a value and a counter, or two values) shows as two numerals in
+    the text: a line of code or prose with one number (`d = 6000`) is not given to the loop grammar."""
+    return len(list(islice(_NUMERAL.finditer(text), 2))) == 2
 
 
 def _loop_has_values(record: Record) -> bool:

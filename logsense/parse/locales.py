@@ -27,14 +27,9 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from importlib import resources
+from typing import Any
 
-from .cache import kept
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+from .cache import kept, shipped_folder
 
 #: Characters that translation (or a terminal) swaps for ASCII punctuation.
 _PUNCTUATION = str.maketrans({"：": ":", "，": ",", "／": "/", "\u00a0": " ", "\u3000": " "})
@@ -379,8 +374,16 @@ def table() -> LocaleTable:
 
 def shipped() -> list[Locale]:
     """The shipped files, parsed; kept in the user's cache while their bytes are unchanged."""
-    folder = resources.files("logsense.grammars.locales")
+    folder = shipped_folder("logsense.grammars.locales")
     files = sorted((entry for entry in folder.iterdir() if entry.name.endswith(".toml")), key=lambda e: e.name)
     texts = [entry.read_bytes() for entry in files]
-    return kept("locales", b"\0".join(texts),
-                lambda: [load_locale(tomllib.loads(text.decode("utf-8"))) for text in texts])
+    return kept("locales", b"\0".join(texts), lambda: [load_locale(_toml(text)) for text in texts])
+
+
+def _toml(text: bytes) -> dict[str, Any]:
+    """One locale file read (tomllib is imported here: with the cache warm it is never needed)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+    return tomllib.loads(text.decode("utf-8"))

@@ -13,13 +13,12 @@ from __future__ import annotations
 import math
 import sys
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any
 
 import lark
 from lark import Lark, Token, Transformer, v_args
 
-from .cache import cache_dir
+from .cache import cache_dir, shipped_folder
 
 Record = tuple[str, Any]
 
@@ -223,7 +222,7 @@ def grammar_parser(name: str, transformer: Transformer) -> Lark:
     keras.lark), so they are kept in the user's cache directory (`logsense.parse.cache`), where Lark
     checks them against the grammar's and options' hash and rebuilds on any change.
     """
-    source = resources.files("logsense.grammars").joinpath(f"{name}.lark").read_text(encoding="utf-8")
+    source = shipped_folder("logsense.grammars").joinpath(f"{name}.lark").read_text(encoding="utf-8")
     folder = cache_dir()
     cache: str | bool = False
     if folder is not None:
