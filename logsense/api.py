@@ -71,6 +71,7 @@ def parse(source: Any, *, progress: Callable[[float], None] | None = None) -> Lo
             if progress is not None and fraction is not None:
                 progress(fraction)
         result = stream.finish()
+        del stream  # the parser's state (one entry a run) need not live through the scans below
         log = Log(runs=result.runs, unparsed=result.unparsed, source=source_text.name)
         log.warnings.extend(result.warnings)
         side = result.side

@@ -36,7 +36,8 @@ _SHARED_MAX = 4096
 class _Block:
     """Records with the same keys, in order: numbers in one float array, the rest beside it.
 
-    ``kinds`` has one letter per key: ``f`` floats, ``i`` ints, ``F``/``I`` the same with
+    The array is kept as its bytes (a short run's block is a few hundred bytes, and an
+    ndarray object and its buffer cost about 150 more). ``kinds`` has one letter per key: ``f`` floats, ``i`` ints, ``F``/``I`` the same with
     None at the rows in ``extra``, ``o`` any objects (the values in ``extra``); ``extra`` is None
     when every column is plain numbers.
     """
@@ -59,10 +60,10 @@ class _Block:
         joined = "".join(kinds)
         self.kinds = _shared(joined)
         self.extra = None if all(kind in "fi" for kind in joined) else tuple(extra)
-        self.data = data
+        self.data = data.tobytes()
 
     def rows(self, lo: int, hi: int) -> list[Record]:
-        part = self.data[lo:hi]
+        part = np.frombuffer(self.data, dtype=float).reshape(self.size, len(self.keys))[lo:hi]
         columns: list[Any] = []
         for j, kind in enumerate(self.kinds):
             if kind == "o":
@@ -126,8 +127,9 @@ class RecordColumns(MutableSequence):
     __slots__ = ("_blocks", "_ends", "_tail")
 
     def __init__(self, records: Iterable[Record] = ()) -> None:
-        self._blocks: list[_Block] = []
-        self._ends: list[int] = []  # records up to the end of each block
+        # tuples, not lists: a log of 47k short runs has two of each per run, most holding one block
+        self._blocks: tuple[_Block, ...] = ()
+        self._ends: tuple[int, ...] = ()  # records up to the end of each block
         self._tail: list[Record] = list(records)
 
     @property
@@ -142,21 +144,25 @@ class RecordColumns(MutableSequence):
         if count <= 0:
             return
         moving, self._tail = self._tail[:count], self._tail[count:]
+        blocks: list[_Block] = []
+        ends: list[int] = []
         i = 0
         while i < count:
             keys = tuple(moving[i])
             j = i + 1
             while j < count and len(moving[j]) == len(keys) and tuple(moving[j]) == keys:
                 j += 1
-            self._blocks.append(_Block(keys, [tuple(r.values()) for r in moving[i:j]]))
-            self._ends.append(start + j)
+            blocks.append(_Block(keys, [tuple(r.values()) for r in moving[i:j]]))
+            ends.append(start + j)
             i = j
+        self._blocks += tuple(blocks)
+        self._ends += tuple(ends)
 
     def thaw(self) -> None:
         """Turn the frozen records back into dicts (before changing one of them)."""
         if self._blocks:
             self._tail = self._frozen_rows(0, self.frozen) + self._tail
-            self._blocks, self._ends = [], []
+            self._blocks, self._ends = (), ()
 
     def _frozen_rows(self, lo: int, hi: int) -> list[Record]:
         out: list[Record] = []
@@ -261,7 +267,7 @@ class RecordColumns(MutableSequence):
             i += 1
 
     def clear(self) -> None:
-        self._blocks, self._ends, self._tail = [], [], []
+        self._blocks, self._ends, self._tail = (), (), []
 
     def copy(self) -> list[Record]:
         """A plain list of the records, as `list.copy` gives."""

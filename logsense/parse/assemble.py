@@ -49,6 +49,30 @@ class _RunState:
     inferred: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
+class _Sealed:
+    """What `Assembler.finish` needs of a run that ended (another run is under way): the run, its
+    final bar's length, its inferred names and its description, worked out when it ended.
+
+    A `_RunState` keeps counters and sets of evidence while its run grows (about 1 KB); a
+    capture of 47k short runs held them all until `finish`. No line changes a run once the
+    next one started, so `LogStream` seals each ended run and keeps this instead.
+    """
+
+    __slots__ = ("run", "final_total", "inferred", "described")
+    headerless = tentative = False
+
+    def __init__(self, run: Run, final_total: int | None, inferred: dict[str, tuple[str, str]],
+                 described: dict[str, Any]) -> None:
+        self.run = run
+        self.final_total = final_total
+        self.inferred = inferred
+        self.described = described
+
+
+#: A sealed run without inferred names (read only).
+_NO_NAMES: dict[str, tuple[str, str]] = {}
+
+
 class Assembler:
     """Turns the ordered stream of parsed records into runs: `feed` them in order, then `finish`.
 
@@ -77,6 +101,8 @@ class Assembler:
         self.quoted: list[tuple[int, int]] = []
         #: printed metric names of a bar -> its `Layout`
         self._layouts: dict[tuple[str, ...], Layout] = {}
+        #: `_describe`'s answers, one shared dict each (sealed runs mostly have a few)
+        self._descriptions: dict[tuple, dict[str, Any]] = {}
 
     # state helpers ---------------------------------------------------------------
     def _new_run(self, line: int) -> _RunState:
@@ -383,18 +409,39 @@ class Assembler:
             state.run.events.append(event)
             state.run.meta["end_line"] = seg.line
 
+    def seal(self, start: int = 0) -> None:
+        """Replace the states from ``start`` on whose run ended (not the current one, past its first
+        header) by `_Sealed`: what `finish` reads of them, without the evidence they were read from."""
+        runs, current = self.runs, self.current
+        descriptions = self._descriptions
+        for i in range(start, len(runs)):
+            state = runs[i]
+            if state is current or type(state) is not _RunState or state.headerless or state.tentative:
+                continue
+            described = _describe(state, self._locales)
+            key = tuple(described.items())
+            shared = descriptions.get(key)
+            if shared is None:
+                shared = descriptions[key] = described
+            runs[i] = _Sealed(state.run, state.final_total, state.inferred or _NO_NAMES, shared)  # type: ignore[call-overload]
+
     # results ---------------------------------------------------------------------
     def finish(self) -> list[Run]:
         runs: list[Run] = []
         self.quoted = []
-        kept: _RunState | None = None
+        kept: _RunState | _Sealed | None = None
+        # kept.run.metrics, once asked: a fit joined to the kept run adds none (it has the same), and
+        # reading them from the records again for every `fit(epochs=1)` of a loop was quadratic
+        kept_metrics: list[str] | None = None
         printing = _Printed()  # which kept runs print a record: a quotation is looked for only there
         for state in self.runs:
             if state.tentative or (not state.run.epoch_records and not state.run.step_records):
                 continue
             run = state.run
             if kept is not None and _one_epoch_fit(state) and _one_epoch_fits(kept) \
-                    and kept.final_total == state.final_total and kept.run.metrics == run.metrics:
+                    and kept.final_total == state.final_total \
+                    and (kept_metrics if kept_metrics is not None else (kept_metrics := kept.run.metrics)) \
+                    == run.metrics:
                 # `for ...: model.fit(x, y, epochs=1)`: each epoch printed as `Epoch 1/1`, one training.
                 _append_fit(kept.run, run)
                 printing.add(kept.run, kept.run.epoch_records[-len(run.epoch_records):])
@@ -411,7 +458,7 @@ class Assembler:
             # Keras 3 sometimes flushes an epoch's second update before its first;
             # the steps are a series over step numbers, so order them by step.
             run.step_records.sort(key=lambda r: (r["epoch"], r["step"]))
-            run.meta.update(_describe(state, self._locales))
+            run.meta.update(state.described if type(state) is _Sealed else _describe(state, self._locales))
             inferred = {k: {"printed": p, "reason": why} for k, (p, why) in state.inferred.items()}
             for name, found in resolve_names(run).items():  # a twin named first by the list, then renamed
                 earlier = inferred.pop(found["printed"], None)
@@ -421,7 +468,7 @@ class Assembler:
                 run.meta["inferred_names"] = inferred
             runs.append(run)
             printing.add(run, run.epoch_records)
-            kept = state
+            kept, kept_metrics = state, None
         if self.pending_events and runs:
             runs[-1].events.extend(self.pending_events)
         return runs
@@ -431,26 +478,48 @@ class _Printed:
     """The kept runs by the epoch records they print (hashed), so that looking for the run a
     quotation copies costs the runs that print its first record, not every run of the paste
     (a log of thousands of runs made that quadratic). A quotation starts after the run it
-    quotes started (`_quotes`), so each record also keeps the earliest start among its runs:
-    a paste of ten thousand identical reruns answers in one comparison."""
+    quotes started (`_quotes`), so each record printed by several runs also keeps the earliest
+    start among them: a paste of ten thousand identical reruns answers in one comparison.
+
+    Most records are printed by one run: such a record maps to the run itself, and only a
+    record several runs print to a list of them (a capture of 47k short runs has a quarter
+    of a million records, one entry each while `finish` runs).
+    """
 
     def __init__(self) -> None:
-        self._by_record: dict[int, list[tuple[Run, Any]]] = {}
-        self._earliest: dict[int, Any] = {}  # the earliest first epoch among a record's runs
-        self._unnumbered: set[int] = set()  # records printed by a run without an epoch number
+        #: a record's hash -> the one kept run printing it, or [(run, its first epoch), ...] when several do
+        self._by_record: dict[int, Run | list[tuple[Run, Any]]] = {}
+        self._first: dict[int, Any] = {}  # id(run) -> the run's first epoch number
+        self._earliest: dict[int, Any] = {}  # of a record several runs print: the earliest first epoch among them
+        self._unnumbered: set[int] = set()  # such records printed by a run without an epoch number
         self._dropped: set[int] = set()
 
     def add(self, run: Run, records: list[dict[str, Any]]) -> None:
         first = run.epoch_records[0].get("epoch") if run.epoch_records else None
+        self._first[id(run)] = first
+        by_record = self._by_record
         for record in records:
             key = hash(_record_key(record))
-            holders = self._by_record.setdefault(key, [])
-            if not holders or holders[-1][0] is not run:
-                holders.append((run, first))
-                if first is None:
+            held = by_record.get(key)
+            if held is None:
+                by_record[key] = run
+                continue
+            if type(held) is not list:
+                if held is run:
+                    continue
+                before = self._first[id(held)]
+                held = by_record[key] = [(held, before)]
+                if before is None:
                     self._unnumbered.add(key)
                 else:
-                    self._earliest[key] = min(first, self._earliest.get(key, first))
+                    self._earliest[key] = before
+            elif held[-1][0] is run:
+                continue
+            held.append((run, first))
+            if first is None:
+                self._unnumbered.add(key)
+            else:
+                self._earliest[key] = min(first, self._earliest.get(key, first))
 
     def drop(self, run: Run) -> None:
         self._dropped.add(id(run))
@@ -461,10 +530,15 @@ class _Printed:
             return []
         key = hash(_record_key(run.epoch_records[0]))
         start = run.epoch_records[0].get("epoch")
-        if start is not None and key not in self._unnumbered and key in self._earliest \
+        held = self._by_record.get(key)
+        if held is None:
+            return []
+        if type(held) is not list:
+            held = [(held, self._first[id(held)])]
+        elif start is not None and key not in self._unnumbered and key in self._earliest \
                 and start <= self._earliest[key]:
             return []
-        return [r for r, first in self._by_record.get(key, [])
+        return [r for r, first in held
                 if id(r) not in self._dropped and (start is None or first is None or first < start)]
 
 

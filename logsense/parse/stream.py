@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import bisect
 import gc
+from array import array
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -331,7 +332,8 @@ class LogStream:
         latest epoch's (the thinning works on those). A run before its first header
         is left as it is: the header renumbers its records. A run that ended without
         a record (a header and nothing else) is dropped now rather than by
-        `Assembler.finish`, with the same result.
+        `Assembler.finish`, with the same result; one that ended with records keeps
+        only what `finish` reads of its state (`Assembler.seal`).
         """
         states, current = self._assembler.runs, self._assembler.current
         if self._thinner.limit != self._compact_limit:  # a new limit thinned (and thawed) every run again
@@ -360,6 +362,7 @@ class LogStream:
                     start -= 1
                 if start - steps.frozen >= _FREEZE_AT_LEAST:
                     steps.freeze(start)
+        self._assembler.seal(self._compact_from)
         self._compact_from = max(len(states) - 1, 0)
         self._thinner.reopen(len(states))
 
@@ -507,7 +510,10 @@ class _SideText:
         self._raw: list[str] | None = []
         self._raw_chars = 0
         self._parsed: set[int] = set()
-        self._kept: list[tuple[int, str]] = []
+        # the lines kept and their numbers, side by side (not a tuple per line: a capture of 47k runs
+        # keeps each run's `model.fit` line)
+        self._kept: list[str] = []
+        self._kept_numbers = array("q")
         self._kept_chars = 0
         self._dropped = 0
 
@@ -541,7 +547,8 @@ class _SideText:
             if self._kept_chars + len(line) > SIDE_TEXT_CHARS:
                 self._dropped += 1
                 continue
-            self._kept.append((number, line))
+            self._kept.append(line)
+            self._kept_numbers.append(number)
             self._kept_chars += len(line) + 1
 
     def result(self) -> tuple[SideText, str | None]:
@@ -551,8 +558,7 @@ class _SideText:
         if self._dropped:
             warning = (f"{self._dropped} line(s) of text around the logs were not scanned for code, "
                        f"settings or arrays (at most {SIDE_TEXT_CHARS:,} characters are)")
-        lines = [number for number, _ in self._kept]
-        return SideText("\n".join(line for _, line in self._kept), lines), warning
+        return SideText("\n".join(self._kept), self._kept_numbers.tolist()), warning
 
 
 class _StepThinner:
@@ -571,6 +577,7 @@ class _StepThinner:
         self._checked: dict[int, int] = {}  # id(run) -> records already looked at
         self._seen: dict[int, int] = {}  # id(run) -> progress updates seen
         self._strides: dict[int, tuple[Any, int]] = {}  # id(run) -> (epoch, stride) of its latest thinning
+        self._pairs: dict[tuple[Any, int], tuple[Any, int]] = {}  # one shared tuple per (epoch, stride)
         self._total = 0
         self._first_open = 0
 
@@ -633,7 +640,10 @@ class _StepThinner:
             if j - i > self.limit:
                 last_epoch, stride = self._strides.get(id(run), (None, 2))
                 group, stride = _even(records[i:j], max(2, self.limit // 2), stride if last_epoch == epoch else 2)
-                self._strides[id(run)] = (epoch, stride)
+                pair = (epoch, stride)
+                if len(self._pairs) < 4096:
+                    pair = self._pairs.setdefault(pair, pair)
+                self._strides[id(run)] = pair
                 out.extend(group)
             else:
                 out.extend(records[i:j])
