@@ -75,7 +75,8 @@ def test_negative_cross_entropy_is_the_targets_not_the_logits():
     text = code + _bars(["loss: -117944.7500 - accuracy: 3.8897e-05", "loss: -128001.2500 - accuracy: 3.8897e-05"])
     report = logsense.diagnose(text)
     top = report.top_cause
-    assert top.cause == "loss_activation_mismatch" and "targets lie outside [0, 1]" in top.evidence
+    assert top.cause == "targets_out_of_range" and "targets lie outside [0, 1]" in top.evidence
+    assert "-117944.7500" in top.evidence and "= 7319" in top.evidence  # the printed loss and the mean target it needs
     assert "loss='mse'" in top.fix
     assert all(c.cause != "saturated_logits" for c in report.causes)
 
@@ -146,3 +147,14 @@ def test_a_nan_after_a_long_stable_stretch_says_so():
     rows = [f"loss: {1 / (i + 1) + 0.1:.4f}" for i in range(30)] + ["loss: nan"]
     top = logsense.diagnose(_bars(rows, total=31)).top_cause
     assert "after 30 finite epochs without divergence" in top.evidence and top.confidence <= 0.25
+
+
+def test_labels_past_the_output_width_under_sparse_cross_entropy_are_targets_out_of_range():
+    code = ("from keras.datasets import mnist\n(x_train, y_train), _ = mnist.load_data()\n"
+            "model.add(Dense(3, activation='softmax'))\n"
+            "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])\n")
+    bars = "".join(f"Epoch {i}/3\n100/100 [==============================] - 1s 9ms/step - loss: nan - accuracy: 0.0980\n"
+                   for i in (1, 2, 3))
+    top = logsense.diagnose(code + bars).top_cause
+    assert top.cause == "targets_out_of_range" and "3 units for 10 classes" in top.evidence
+    assert "Dense(10" in top.fix

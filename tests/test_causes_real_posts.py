@@ -99,3 +99,28 @@ def test_bce_frozen_at_the_clipped_level_of_the_positive_share_is_confirmed_satu
     top = _post("p004").top_cause  # loss 4.4380, acc 0.7247 for 13 epochs: (1 - 0.7247) * -ln(1e-7) = 4.4374
     assert top.cause == "loss_activation_mismatch" and top.confirmed
     assert abs(top.replay.predicted[0] - 4.4374) < 1e-3 and "clipping bound" in top.evidence
+
+
+def test_binary_cross_entropy_on_prices_is_targets_out_of_range_with_the_mean_target_it_needs():
+    report = _post("p013")  # BCE on house prices: loss -117944.7500 on a full bar that still shows its ETA
+    top = report.top_cause
+    assert top.cause == "targets_out_of_range"
+    assert "-117944.7500" in top.evidence and "bound" in top.evidence
+    assert "= 7319" in top.evidence  # 1 + 117944.75 / 16.118: the least mean target that loss allows
+    assert "loss='mse'" in top.fix
+    assert all(c.cause != "loss_activation_mismatch" for c in report.causes)
+
+
+def test_mnist_digits_on_one_sigmoid_freeze_at_the_clip_level_of_the_labels_read_as_targets():
+    report = _post("p040")  # BCE -55.0254 then -55.0284 for 6 epochs, acc 0.1141, 10 digits on Dense(1, sigmoid)
+    top = report.top_cause
+    assert top.cause == "targets_out_of_range" and top.runs == [0]
+    assert "-55.0254" in top.evidence and "= 4.414" in top.evidence and "0..9" in top.evidence
+    assert "stops moving from epoch 2" in top.evidence
+    assert "plateau" in top.symptoms and any(f.symptom == "plateau" for f in report.findings)
+    # The replay: labels 0..9 as targets freeze a sigmoid at the clip near the printed level; balanced
+    # classes are assumed, so it fits and never confirms.
+    assert top.replay is not None and top.replay.status == "consistent"
+    assert top.replay.max_rel_error < 0.05 and abs(top.replay.predicted[0] - (-55.0284)) > 0.1
+    assert "Dense(10, activation='softmax')" in top.fix
+

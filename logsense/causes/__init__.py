@@ -25,6 +25,7 @@ from .rank import rank_causes as _rank
 from .replay_log import replay_as_log
 from .saturated_logits import SaturatedLogits
 from .stuck_at_prior import StuckAtPrior
+from .targets_out_of_range import TargetsOutOfRange
 from .unexplained import Unexplained
 from .unscaled_targets import UnscaledTargets
 
@@ -43,6 +44,7 @@ REGISTRY: tuple[type[CauseModel], ...] = (
     BadData,
     AccuracyOnRegression,
     BatchnormInference,
+    TargetsOutOfRange,
     Healthy,
     Unexplained,
 )

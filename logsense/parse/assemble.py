@@ -393,6 +393,8 @@ class Assembler:
             if state.tentative or (not state.run.epoch_records and not state.run.step_records):
                 continue
             run = state.run
+            if not run.epoch_records:
+                _epochs_from_full_bars(run)
             if kept is not None and _one_epoch_fit(state) and _one_epoch_fits(kept) \
                     and kept.final_total == state.final_total and kept.run.metrics == run.metrics:
                 # `for ...: model.fit(x, y, epochs=1)`: each epoch printed as `Epoch 1/1`, one training.
@@ -577,3 +579,17 @@ def _describe(state: _RunState, locales: LocaleTable) -> dict[str, Any]:
     return {"format": fmt, "verbose": 2 if "verbose2" in ev and "bar" not in ev else 1,
             "locale": locale, "step_unit": unit}
 
+
+def _epochs_from_full_bars(run: Run) -> None:
+    """A paste that stops at an epoch's full bar still showing an ETA (`1607/1607 [===] - ETA: 0s - loss: ...`,
+    the epoch's own line never copied) has no epoch record; the last full bar of each epoch is then the best
+    record of that epoch there is (Keras' running mean over every step), noted in ``meta``."""
+    last: dict[Any, dict[str, Any]] = {}
+    for r in run.step_records:
+        if r.get("total") is not None and r.get("step") is not None and r["step"] >= r["total"]:
+            last[r["epoch"]] = r
+    if not last:
+        return
+    skip = ("step", "total", "eta_seconds")
+    run.epoch_records = [{k: v for k, v in r.items() if k not in skip} for _, r in sorted(last.items())]
+    run.meta["epochs_from_full_bars"] = len(run.epoch_records)
