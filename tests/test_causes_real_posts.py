@@ -124,3 +124,38 @@ def test_mnist_digits_on_one_sigmoid_freeze_at_the_clip_level_of_the_labels_read
     assert top.replay.max_rel_error < 0.05 and abs(top.replay.predicted[0] - (-55.0284)) > 0.1
     assert "Dense(10, activation='softmax')" in top.fix
 
+
+
+def test_a_loss_that_learns_under_an_accuracy_stuck_at_chance_is_a_label_mismatch():
+    report = _post("p074")  # sparse labels from a generator: loss 1.4824 -> 0.6056, accuracy 0.0998-0.1019
+    assert [len(r.epoch_records) for r in report.log.runs] == [6, 1]  # the one-hot rerun pasted below is its own run
+    top = report.top_cause
+    assert top.cause == "label_mismatch" and top.runs == [0]
+    # The bound: a wrong sample costs at least ln 2, so loss 0.6056 needs accuracy >= 1 - 0.6056 / ln 2 = 0.126.
+    assert "0.6056" in top.evidence and "0.126" in top.evidence and "0.1019" in top.evidence
+    assert "1/10" in top.evidence and "run 1 of the same paste learns" in top.evidence
+    assert "SparseCategoricalAccuracy" in top.fix
+
+
+def test_the_accuracy_bound_leaves_weighted_and_calm_classifiers_alone():
+    # p118: class_weight scales the training loss (4e-7) and not the metrics; p131: sparse CE that learns.
+    for stem in ("p118", "p131", "p116"):
+        assert all(c.cause != "label_mismatch" for c in _post(stem).causes), stem
+
+
+def test_a_model_that_calls_every_image_the_majority_class_is_class_imbalance():
+    report = _post("p136")  # 10:1 cats to dogs: accuracy 0.7612 from epoch 2, tp/precision/recall 0, val 0.9091
+    top = report.top_cause
+    assert top.cause == "class_imbalance" and top.runs == [0]
+    assert "0.7612 from epoch 2" in top.evidence and "recall 0" in top.evidence
+    assert "val_accuracy 0.9091" in top.evidence  # 1000 of 1100 validation images are cats
+    assert "class_weight" in top.fix
+    # The loss (0.727) is not the prior's entropy, so no bias-only replay is claimed.
+    assert top.replay is None
+    assert all(c.cause != "stuck_at_prior" for c in report.causes)
+
+
+def test_a_balanced_prior_stays_stuck_at_prior_and_not_class_imbalance():
+    report = _post("p104")  # loss at ln 10 with accuracy 0.1123: balanced classes, no imbalance
+    assert report.top_cause.cause == "stuck_at_prior"
+    assert all(c.cause != "class_imbalance" for c in report.causes)

@@ -12,11 +12,13 @@ from .bad_data import BadData
 from .batchnorm_inference import BatchnormInference
 from .base import CAUSES, REPLAY_STATES, Cause, CauseModel, LogCause, Replay, RunCause, run_context
 from .calibration import calibrate
+from .class_imbalance import ClassImbalance
 from .collapse import CollapseToMean
 from .dropout_gap import DropoutGap
 from .healthy import Healthy
 from .instability import OptimizerInstability
 from .l2_penalty import L2PenaltyInLoss
+from .label_mismatch import LabelMismatch
 from .log_of_zero import LogOfZero
 from .loss_activation import LossActivationMismatch
 from .lr_too_high import LrTooHigh
@@ -39,12 +41,14 @@ REGISTRY: tuple[type[CauseModel], ...] = (
     DropoutGap,
     Memorization,
     StuckAtPrior,
+    ClassImbalance,
     UnscaledTargets,
     LogOfZero,
     BadData,
     AccuracyOnRegression,
     BatchnormInference,
     TargetsOutOfRange,
+    LabelMismatch,
     Healthy,
     Unexplained,
 )

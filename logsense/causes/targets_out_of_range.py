@@ -57,10 +57,12 @@ class TargetsOutOfRange(RunCause):
         if value is None:
             value = number(RangeStats.of(first).value)
         fn = RangeStats.of(first).loss_fn or "crossentropy"
+        inferred = bool(first.stats.get("loss_fn_inferred"))
         shown = _printed(value) if value is not None else "?"
         evidence = [(f"{first.metric} is negative ({shown} at epoch {first.start_epoch}): a cross-entropy is at "
                      f"least 0 (the bound) for targets in [0, 1] whatever the outputs, so the targets lie outside "
-                     f"[0, 1]")]
+                     f"[0, 1]" + ("; the paste does not name its loss, read here as a cross-entropy from the "
+                                  "metrics (a custom loss can go below 0 by itself)" if inferred else ""))]
         if value is not None and fn == "binary_crossentropy":
             evidence.append(f"with outputs clipped at 1 - 1e-7 that needs a mean target of at least "
                             f"1 + {_printed(abs(value))} / 16.118 = {fmt(mean_target_at_least(value), 4)}")
@@ -82,8 +84,9 @@ class TargetsOutOfRange(RunCause):
                "on the integer labels; for 0/1 labels keep binary_crossentropy and check y.min() >= 0 and "
                "y.max() <= 1")
         symptoms = ["loss_out_of_range"] + (["plateau"] if plateau is not None else [])
-        return self.cause(0.5 + 0.4 * max(f.confidence for f in negative), [run.index], evidence, fix, replay,
-                          symptoms)
+        strength = max(f.confidence for f in negative)
+        prior = 0.3 + 0.3 * strength if inferred else 0.5 + 0.4 * strength
+        return self.cause(prior, [run.index], evidence, fix, replay, symptoms)
 
     def _labels_past_output(self, run: Run, findings: list[Finding], context: dict[str, Any]) -> Cause | None:
         """NaN from sparse_categorical_crossentropy on labels that are not below the output's width."""

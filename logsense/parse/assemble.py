@@ -26,6 +26,12 @@ from .segment import Segment
 #: Canonical name of a printed metric name, and the locales whose spelling it was.
 MetricName = Callable[[str], tuple[str, tuple[str, ...]]]
 
+
+#: Lines between an epoch's line and a full bar of the same epoch length and names, with other numbers,
+#: that make the bar another training's (a redraw follows on the next line, or on the same one).
+NEW_BLOCK_GAP = 3
+
+
 @dataclass
 class _RunState:
     run: Run
@@ -311,6 +317,13 @@ class Assembler:
                 records.append(record)
                 return True
             if set(records[-1]) - {"seconds"} <= set(record):
+                if (not state.headerless and set(record) - {"seconds"} == set(records[-1]) - {"seconds"}
+                        and not _same_values(records[-1], record)
+                        and seg.line - state.run.meta.get("end_line", seg.line) >= NEW_BLOCK_GAP):
+                    # Not the epoch's line redrawn: other numbers, with the same names, lines below it
+                    # (a second training pasted under the first, its header elided): a run of its own.
+                    self.current = None
+                    return self._progress(p, seg)
                 records[-1] = record
             return True
         records.append(record)
