@@ -159,3 +159,17 @@ def test_a_balanced_prior_stays_stuck_at_prior_and_not_class_imbalance():
     report = _post("p104")  # loss at ln 10 with accuracy 0.1123: balanced classes, no imbalance
     assert report.top_cause.cause == "stuck_at_prior"
     assert all(c.cause != "class_imbalance" for c in report.causes)
+
+
+def test_a_validation_loss_that_swings_most_of_its_level_every_epoch_reads_as_lr_too_high():
+    report = _post("p022")  # val_loss 0.14 <-> 2.81 from epoch to epoch while the training loss falls 2.27 -> 0.34
+    top = report.top_cause
+    assert top.cause == "lr_too_high" and "oscillation" in top.symptoms
+    assert "74% of its level" in top.evidence and "88%" in top.evidence and "2.27 to 0.34" in top.evidence
+    assert top.replay is None and "not replayed" in top.evidence
+
+
+def test_noise_level_swings_are_not_read_as_a_learning_rate():
+    # p084/p118: val_loss reverses in 65 % / 64 % of the steps (2/3 is independent noise), swings 13 % / 22 %.
+    for stem in ("p084", "p118"):
+        assert all(c.cause != "lr_too_high" for c in _post(stem).causes), stem
