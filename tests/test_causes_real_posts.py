@@ -173,3 +173,13 @@ def test_noise_level_swings_are_not_read_as_a_learning_rate():
     # p084/p118: val_loss reverses in 65 % / 64 % of the steps (2/3 is independent noise), swings 13 % / 22 %.
     for stem in ("p084", "p118"):
         assert all(c.cause != "lr_too_high" for c in _post(stem).causes), stem
+
+
+def test_validation_bumps_under_a_1cycle_schedule_are_the_schedule_not_an_optimizer_kick():
+    report = _post("p088")  # OneCycleScheduler to max_lr 0.1: val_loss bumps at epoch 6, settles at 0.3016
+    top = report.top_cause
+    assert top.cause == "lr_schedule" and "OneCycleScheduler" in top.evidence
+    assert "epoch 6" in top.evidence and "0.3016" in top.evidence
+    assert top.fix.startswith("nothing to fix if the schedule is intended")
+    # the optimizer_instability reading stays listed, below
+    assert "optimizer_instability" in [c.cause for c in report.causes[1:]]

@@ -21,6 +21,7 @@ from .l2_penalty import L2PenaltyInLoss
 from .label_mismatch import LabelMismatch
 from .log_of_zero import LogOfZero
 from .loss_activation import LossActivationMismatch
+from .lr_schedule import LrSchedule
 from .lr_too_high import LrTooHigh
 from .memorization import Memorization
 from .rank import rank_causes as _rank
@@ -49,6 +50,7 @@ REGISTRY: tuple[type[CauseModel], ...] = (
     BatchnormInference,
     TargetsOutOfRange,
     LabelMismatch,
+    LrSchedule,
     Healthy,
     Unexplained,
 )
