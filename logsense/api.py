@@ -83,6 +83,12 @@ def parse(source: Any, *, progress: Callable[[float], None] | None = None) -> Lo
                 log.runs = printed
                 log.warnings.append(f"no console epochs: the history was read from the {len(printed)} history "
                                     f"table(s) or dict(s) printed in the text")
+            else:  # a CSVLogger file pasted under a question or a comment
+                embedded = structured.read_embedded_csvlogger(side.text, log.warnings)
+                if embedded:
+                    for run in embedded:
+                        run.meta["start_line"] = side.original_line(run.meta["start_line"])
+                    log.runs = embedded
         log.predictions = extract_predictions(side.text)
         blocks = _context.extract_context(side.text, log.warnings)
         if side.lines is not None:  # the side text skipped training output: back to input lines

@@ -75,7 +75,8 @@ def test_negative_cross_entropy_is_the_targets_not_the_logits():
     text = code + _bars(["loss: -117944.7500 - accuracy: 3.8897e-05", "loss: -128001.2500 - accuracy: 3.8897e-05"])
     report = logsense.diagnose(text)
     top = report.top_cause
-    assert top.cause == "loss_activation_mismatch" and "targets lie outside [0, 1]" in top.evidence
+    assert top.cause == "targets_out_of_range" and "targets lie outside [0, 1]" in top.evidence
+    assert "-117944.7500" in top.evidence and "= 7319" in top.evidence  # the printed loss and the mean target it needs
     assert "loss='mse'" in top.fix
     assert all(c.cause != "saturated_logits" for c in report.causes)
 
@@ -146,3 +147,34 @@ def test_a_nan_after_a_long_stable_stretch_says_so():
     rows = [f"loss: {1 / (i + 1) + 0.1:.4f}" for i in range(30)] + ["loss: nan"]
     top = logsense.diagnose(_bars(rows, total=31)).top_cause
     assert "after 30 finite epochs without divergence" in top.evidence and top.confidence <= 0.25
+
+
+def test_labels_past_the_output_width_under_sparse_cross_entropy_are_targets_out_of_range():
+    code = ("from keras.datasets import mnist\n(x_train, y_train), _ = mnist.load_data()\n"
+            "model.add(Dense(3, activation='softmax'))\n"
+            "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])\n")
+    bars = "".join(f"Epoch {i}/3\n100/100 [==============================] - 1s 9ms/step - loss: nan - accuracy: 0.0980\n"
+                   for i in (1, 2, 3))
+    top = logsense.diagnose(code + bars).top_cause
+    assert top.cause == "targets_out_of_range" and "3 units for 10 classes" in top.evidence
+    assert "Dense(10" in top.fix
+
+
+def test_accuracy_pinned_at_a_skewed_share_with_the_loss_at_its_entropy_is_class_imbalance_consistent():
+    # 90 % negatives: accuracy 0.9000 and BCE at H(0.9) = 0.3251, recall 0 in every epoch.
+    code = "model.compile(loss='binary_crossentropy', optimizer='adam', metrics=['accuracy', 'Recall'])\n"
+    rows = [f"loss: {v:.4f} - accuracy: 0.9000 - recall: 0.0000e+00" for v in (0.3301, 0.3262, 0.3253, 0.3251, 0.3251)]
+    top = logsense.diagnose(code + _bars(rows, total=5)).top_cause
+    assert top.cause == "class_imbalance" and "0.9 from epoch 1" in top.evidence and "H = 0.3251" in top.evidence
+    assert top.replay is not None and top.replay.status == "consistent" and top.replay.max_rel_error < 0.03
+
+
+def test_label_smoothing_loosens_the_accuracy_bound_instead_of_calling_a_mismatch():
+    # 0.40 / ln 2 allows 57.7 % wrong, so accuracy 0.30 breaks the bound; with label_smoothing=0.5 the least
+    # a wrong sample costs halves (0.40 / 0.347 = 115 %): no bound left to break.
+    rows = [f"loss: {v:.4f} - accuracy: 0.3000" for v in (0.60, 0.50, 0.40)]
+    plain = "model.compile(loss='categorical_crossentropy', optimizer='adam', metrics=['accuracy'])\n"
+    smooth = ("model.compile(loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.5), optimizer='adam', "
+              "metrics=['accuracy'])\n")
+    assert logsense.diagnose(plain + _bars(rows)).top_cause.cause == "label_mismatch"
+    assert all(c.cause != "label_mismatch" for c in logsense.diagnose(smooth + _bars(rows)).causes)

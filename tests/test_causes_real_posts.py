@@ -99,3 +99,87 @@ def test_bce_frozen_at_the_clipped_level_of_the_positive_share_is_confirmed_satu
     top = _post("p004").top_cause  # loss 4.4380, acc 0.7247 for 13 epochs: (1 - 0.7247) * -ln(1e-7) = 4.4374
     assert top.cause == "loss_activation_mismatch" and top.confirmed
     assert abs(top.replay.predicted[0] - 4.4374) < 1e-3 and "clipping bound" in top.evidence
+
+
+def test_binary_cross_entropy_on_prices_is_targets_out_of_range_with_the_mean_target_it_needs():
+    report = _post("p013")  # BCE on house prices: loss -117944.7500 on a full bar that still shows its ETA
+    top = report.top_cause
+    assert top.cause == "targets_out_of_range"
+    assert "-117944.7500" in top.evidence and "bound" in top.evidence
+    assert "= 7319" in top.evidence  # 1 + 117944.75 / 16.118: the least mean target that loss allows
+    assert "loss='mse'" in top.fix
+    assert all(c.cause != "loss_activation_mismatch" for c in report.causes)
+
+
+def test_mnist_digits_on_one_sigmoid_freeze_at_the_clip_level_of_the_labels_read_as_targets():
+    report = _post("p040")  # BCE -55.0254 then -55.0284 for 6 epochs, acc 0.1141, 10 digits on Dense(1, sigmoid)
+    top = report.top_cause
+    assert top.cause == "targets_out_of_range" and top.runs == [0]
+    assert "-55.0254" in top.evidence and "= 4.414" in top.evidence and "0..9" in top.evidence
+    assert "stops moving from epoch 2" in top.evidence
+    assert "plateau" in top.symptoms and any(f.symptom == "plateau" for f in report.findings)
+    # The replay: labels 0..9 as targets freeze a sigmoid at the clip near the printed level; balanced
+    # classes are assumed, so it fits and never confirms.
+    assert top.replay is not None and top.replay.status == "consistent"
+    assert top.replay.max_rel_error < 0.05 and abs(top.replay.predicted[0] - (-55.0284)) > 0.1
+    assert "Dense(10, activation='softmax')" in top.fix
+
+
+
+def test_a_loss_that_learns_under_an_accuracy_stuck_at_chance_is_a_label_mismatch():
+    report = _post("p074")  # sparse labels from a generator: loss 1.4824 -> 0.6056, accuracy 0.0998-0.1019
+    assert [len(r.epoch_records) for r in report.log.runs] == [6, 1]  # the one-hot rerun pasted below is its own run
+    top = report.top_cause
+    assert top.cause == "label_mismatch" and top.runs == [0]
+    # The bound: a wrong sample costs at least ln 2, so loss 0.6056 needs accuracy >= 1 - 0.6056 / ln 2 = 0.126.
+    assert "0.6056" in top.evidence and "0.126" in top.evidence and "0.1019" in top.evidence
+    assert "1/10" in top.evidence and "run 1 of the same paste learns" in top.evidence
+    assert "SparseCategoricalAccuracy" in top.fix
+
+
+def test_the_accuracy_bound_leaves_weighted_and_calm_classifiers_alone():
+    # p118: class_weight scales the training loss (4e-7) and not the metrics; p131: sparse CE that learns.
+    for stem in ("p118", "p131", "p116"):
+        assert all(c.cause != "label_mismatch" for c in _post(stem).causes), stem
+
+
+def test_a_model_that_calls_every_image_the_majority_class_is_class_imbalance():
+    report = _post("p136")  # 10:1 cats to dogs: accuracy 0.7612 from epoch 2, tp/precision/recall 0, val 0.9091
+    top = report.top_cause
+    assert top.cause == "class_imbalance" and top.runs == [0]
+    assert "0.7612 from epoch 2" in top.evidence and "recall 0" in top.evidence
+    assert "val_accuracy 0.9091" in top.evidence  # 1000 of 1100 validation images are cats
+    assert "class_weight" in top.fix
+    # The loss (0.727) is not the prior's entropy, so no bias-only replay is claimed.
+    assert top.replay is None
+    assert all(c.cause != "stuck_at_prior" for c in report.causes)
+
+
+def test_a_balanced_prior_stays_stuck_at_prior_and_not_class_imbalance():
+    report = _post("p104")  # loss at ln 10 with accuracy 0.1123: balanced classes, no imbalance
+    assert report.top_cause.cause == "stuck_at_prior"
+    assert all(c.cause != "class_imbalance" for c in report.causes)
+
+
+def test_a_validation_loss_that_swings_most_of_its_level_every_epoch_reads_as_lr_too_high():
+    report = _post("p022")  # val_loss 0.14 <-> 2.81 from epoch to epoch while the training loss falls 2.27 -> 0.34
+    top = report.top_cause
+    assert top.cause == "lr_too_high" and "oscillation" in top.symptoms
+    assert "74% of its level" in top.evidence and "88%" in top.evidence and "2.27 to 0.34" in top.evidence
+    assert top.replay is None and "not replayed" in top.evidence
+
+
+def test_noise_level_swings_are_not_read_as_a_learning_rate():
+    # p084/p118: val_loss reverses in 65 % / 64 % of the steps (2/3 is independent noise), swings 13 % / 22 %.
+    for stem in ("p084", "p118"):
+        assert all(c.cause != "lr_too_high" for c in _post(stem).causes), stem
+
+
+def test_validation_bumps_under_a_1cycle_schedule_are_the_schedule_not_an_optimizer_kick():
+    report = _post("p088")  # OneCycleScheduler to max_lr 0.1: val_loss bumps at epoch 6, settles at 0.3016
+    top = report.top_cause
+    assert top.cause == "lr_schedule" and "OneCycleScheduler" in top.evidence
+    assert "epoch 6" in top.evidence and "0.3016" in top.evidence
+    assert top.fix.startswith("nothing to fix if the schedule is intended")
+    # the optimizer_instability reading stays listed, below
+    assert "optimizer_instability" in [c.cause for c in report.causes[1:]]

@@ -272,3 +272,33 @@ def test_a_negative_value_after_a_dash_separator_keeps_its_sign():
     text = "".join(f"epoch [{e}]: training loss: -{e}.5 - acc: 0.{e}\n" for e in range(1, 4))
     (run,) = logsense.parse(text).runs
     assert [r["loss"] for r in run.epoch_records] == [-1.5, -2.5, -3.5]
+
+
+def test_a_header_and_full_bar_with_a_tensorflow_log_glued_on_is_the_epoch_it_shows():
+    """The epoch's own line never copied: its last full bar (still showing ETA) stands for it, and the
+    TensorFlow C++ log glued after the metrics is no part of the record."""
+    text = ("Epoch 1/50 1607/1607 [==============================] - ETA: 0s - loss: -117944.7500 - accuracy: "
+            "3.8897e-05 2022-05-22 11:14:28.922065: I tensorflow/core/grappler/optimizers/"
+            "custom_graph_optimizer_registry.cc:113] Plugin optimizer for device_type GPU is enabled.\n")
+    (run,) = logsense.parse(text).runs
+    assert run.epoch_records == [{"epoch": 1, "loss": -117944.75, "accuracy": 3.8897e-05}]
+    assert run.meta["epochs_from_full_bars"] == 1
+    # A paste with the epoch's own line keeps it, not the bar before it.
+    full = text.replace("- ETA: 0s -", "- 3s 2ms/step -").replace(" 2022-05-22", "\n2022-05-22")
+    (run,) = logsense.parse("Epoch 1/50\n1607/1607 [==============================] - ETA: 0s - loss: -1.0 - "
+                            "accuracy: 0.5\n" + full.split(" ", 2)[2]).runs
+    assert "epochs_from_full_bars" not in run.meta
+
+
+def test_a_csvlogger_file_pasted_under_comments_is_read_as_the_file():
+    text = ("# the per-epoch history a CSVLogger callback wrote:\n\n"
+            "epoch,acc,loss,val_acc,val_loss\n\n"
+            "0,0.893458329291,0.357344379275,0.495111731844,2.99819970397\n\n"
+            "1,0.975676921584,0.075197558605,0.16061452514,11.4251960882\n\n"
+            "the validation accuracy drops at the second epoch\n")
+    (run,) = logsense.parse(text).runs
+    assert [r["epoch"] for r in run.epoch_records] == [1, 2]  # the file's 0-based column, as Keras prints it
+    assert run.series("val_loss").tolist() == [2.99819970397, 11.4251960882]
+    assert run.meta["start_line"] == 3 and run.meta["csv_epoch_base"] == 0
+    # prose that only mentions an epoch column is no file
+    assert not logsense.parse("epoch, loss and accuracy are printed below\nnothing else\n").runs

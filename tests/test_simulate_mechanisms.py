@@ -92,3 +92,18 @@ def test_shock_shifts_the_level_and_clipping_removes_it():
     assert base.excess[0, -1] > 0.5 * base.excess[0, 7]  # no quick recovery
     assert clipped.excess[0, 7:].mean() < 0.1 * after
     assert lower_lr.excess[0, 7:].mean() < 0.1 * after
+
+
+def test_bce_on_targets_above_one_runs_the_sigmoid_to_the_clip_and_freezes_there():
+    import math
+
+    from logsense.simulate.bce_targets import mean_target_at_least, pinned_loss, train_bias_sigmoid
+
+    sim = train_bias_sigmoid(np.arange(10))  # digits 0..9 read as targets, balanced
+    assert sim.pinned_from == 1 and sim.loss[-1] == sim.loss[-2]  # no gradient past the clip: frozen
+    # float32 1 - 1e-7 is 1 - 1.19e-7: each sample costs -(y - 1) x 15.94, mean target 4.5 -> -55.80
+    assert abs(sim.loss[-1] - (-3.5 * -math.log(1 - np.float32(1 - 1e-7)))) < 1e-3
+    assert abs(sim.accuracy[-1] - 0.1) < 1e-9  # round(p) = 1 matches only the label 1
+    # the closed forms: the least mean target a negative loss allows, and the loss at the clip
+    assert abs(mean_target_at_least(pinned_loss(4.5)) - 4.5) < 1e-9
+    assert pinned_loss(0.5) > 0 and pinned_loss(4.5) < -50

@@ -12,19 +12,23 @@ from .bad_data import BadData
 from .batchnorm_inference import BatchnormInference
 from .base import CAUSES, REPLAY_STATES, Cause, CauseModel, LogCause, Replay, RunCause, run_context
 from .calibration import calibrate
+from .class_imbalance import ClassImbalance
 from .collapse import CollapseToMean
 from .dropout_gap import DropoutGap
 from .healthy import Healthy
 from .instability import OptimizerInstability
 from .l2_penalty import L2PenaltyInLoss
+from .label_mismatch import LabelMismatch
 from .log_of_zero import LogOfZero
 from .loss_activation import LossActivationMismatch
+from .lr_schedule import LrSchedule
 from .lr_too_high import LrTooHigh
 from .memorization import Memorization
 from .rank import rank_causes as _rank
 from .replay_log import replay_as_log
 from .saturated_logits import SaturatedLogits
 from .stuck_at_prior import StuckAtPrior
+from .targets_out_of_range import TargetsOutOfRange
 from .unexplained import Unexplained
 from .unscaled_targets import UnscaledTargets
 
@@ -38,11 +42,15 @@ REGISTRY: tuple[type[CauseModel], ...] = (
     DropoutGap,
     Memorization,
     StuckAtPrior,
+    ClassImbalance,
     UnscaledTargets,
     LogOfZero,
     BadData,
     AccuracyOnRegression,
     BatchnormInference,
+    TargetsOutOfRange,
+    LabelMismatch,
+    LrSchedule,
     Healthy,
     Unexplained,
 )

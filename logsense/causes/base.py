@@ -37,7 +37,9 @@ CAUSES = ("lr_too_high", "l2_penalty_in_loss", "saturated_logits", "loss_activat
           "unexplained",
           # issue 14: the causes people hit (each shown by a real post in fixtures/real_posts)
           "stuck_at_prior", "unscaled_targets", "log_of_zero", "bad_data",
-          "accuracy_on_regression", "batchnorm_inference")
+          "accuracy_on_regression", "batchnorm_inference",
+          # issue 14, second pass: the causes the corpus' wrong posts show
+          "targets_out_of_range", "label_mismatch", "class_imbalance", "lr_schedule")
 
 CONFIRMED, CONSISTENT, CONTRADICTED, NOT_RUN = "confirmed", "consistent", "contradicted", "not_run"
 #: The replay states, in the contract's vocabulary.

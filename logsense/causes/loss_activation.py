@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 
 from ..context.setup import layer_dicts, loss_function
-from ..findings import Finding, RangeStats
+from ..findings import Finding
 from ..log import Log, Run
 from ..metrics import accuracy_metric, main_loss
 from ..numeric import fmt
-from .base import Cause, LogCause, Replay, judged, known, relative_errors, run_context
+from .base import Cause, LogCause, Replay, judged, relative_errors, run_context
 
 #: Keras clips probabilities to [EPSILON, 1 - EPSILON] before the log.
 EPSILON = 1e-7
@@ -76,10 +76,7 @@ class LossActivationMismatch(LogCause):
     explains = ("loss_out_of_range", "plateau")
 
     def assess(self, log: Log, findings: list[Finding], context: dict[str, Any]) -> Cause | None:
-        negative = [f for f in findings if f.symptom == "loss_out_of_range" and RangeStats.of(f).reason == "negative"
-                    and "crossentropy" in (RangeStats.of(f).loss_fn or "")]
-        if negative:
-            return self._targets_outside(negative)
+        # A cross-entropy below zero is the targets', not the activation's (`targets_out_of_range`).
         pinned = [p for p in (clipped_level(r, run_context(log, r)) for r in log.runs) if p is not None]
         if pinned:
             return self._pinned(pinned)
@@ -115,16 +112,3 @@ class LossActivationMismatch(LogCause):
         fix = ("end the model in Dense(1, activation='sigmoid') with binary_crossentropy (or a linear unit with "
                "from_logits=True), scale the inputs, and lower the learning rate x10 if the outputs saturate again")
         return self.cause(0.6, [p[0] for p in pinned], evidence, fix, replay, ["plateau"])
-
-    def _targets_outside(self, negative: list[Finding]) -> Cause:
-        """A cross-entropy below zero: no output can do that, only targets outside [0, 1] can
-        (``-y ln p`` with ``y`` a price or a count), so the loss does not fit the data."""
-        first = min(negative, key=lambda f: (f.run if f.run is not None else -1, f.start_epoch or 0))
-        runs = sorted({f.run for f in negative if f.run is not None})
-        evidence = [(f"{first.metric} is negative ({known(RangeStats.of(first).value)} at epoch {first.start_epoch}): a "
-                    f"cross-entropy cannot be, whatever the outputs, unless the targets lie outside [0, 1]"),
-                    "a classification loss on regression targets"]
-        fix = ("for real-valued targets use loss='mse' (or 'mae') with a linear output; for classes, give "
-               "labels in [0, 1] (one-hot or 0/1) or integer labels with sparse_categorical_crossentropy")
-        return self.cause(0.5 + 0.4 * max(f.confidence for f in negative), runs, evidence, fix, None,
-                          ["loss_out_of_range"])

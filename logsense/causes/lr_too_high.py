@@ -38,9 +38,33 @@ def training_divergence(findings: list[Finding]) -> Finding | None:
     return next((f for f in findings if f.symptom == "divergence" and not is_validation(f.metric)), None)
 
 
+#: A validation oscillation this wide (share of the loss's level) and this regular (share of steps that reverse;
+#: independent noise reverses 2/3 of them) while the training loss falls reads as steps too large.
+SWING_AMPLITUDE = 0.5
+SWING_REVERSALS = 0.75
+
+
+def validation_swings(run: Run, findings: list[Finding]) -> tuple[Finding, str] | None:
+    """A wide, regular oscillation of a validation loss while the training loss falls, and how it falls."""
+    train = main_loss(run)
+    if train is None:
+        return None
+    y = run.series(train)
+    y = y[np.isfinite(y)]
+    if y.size < 3 or not y[-1] < y[0]:
+        return None
+    for f in findings:
+        if f.symptom != "oscillation" or not is_validation(f.metric or ""):
+            continue
+        amp, rate = number(f.stats.get("amplitude")), number(f.stats.get("sign_change_rate"))
+        if amp is not None and rate is not None and amp >= SWING_AMPLITUDE and rate >= SWING_REVERSALS:
+            return f, f"{train} falls from {fmt(float(y[0]))} to {fmt(float(y[-1]))}"
+    return None
+
+
 class LrTooHigh(RunCause):
     id = "lr_too_high"
-    explains = ("divergence", "nan", "plateau", "jump")
+    explains = ("divergence", "nan", "plateau", "jump", "oscillation")
 
     def assess(self, run: Run, findings: list[Finding], context: dict[str, Any]) -> Cause | None:
         div = training_divergence(findings)
@@ -50,7 +74,9 @@ class LrTooHigh(RunCause):
         lr_h = quad.h * lr if quad and lr else None
         creep = steady_growth(run) if div is None and nan is None else None
         sweep = lr_sweep(run)
-        if div is None and nan is None and creep is None and sweep is None and not (lr_h is not None and lr_h >= 2.0):
+        swing = validation_swings(run, findings)
+        if (div is None and nan is None and creep is None and sweep is None and swing is None
+                and not (lr_h is not None and lr_h >= 2.0)):
             return None
 
         evidence: list[str] = []
@@ -90,6 +116,16 @@ class LrTooHigh(RunCause):
                             f"{fmt(sweep.lr_last)}: {sweep.metric} is lowest ({fmt(sweep.loss_best)}) at lr "
                             f"{fmt(sweep.lr_best)}, twice that by lr {fmt(sweep.lr_broke)} and {fmt(sweep.loss_last)} at "
                             f"the end: past that rate the updates overshoot")
+        if swing is not None:
+            osc, falls = swing
+            symptoms.append("oscillation")
+            weights.append(0.45 * osc.confidence)
+            evidence.append(f"{osc.metric} swings by {100 * float(osc.stats['amplitude']):.0f}% of its level from "
+                            f"epoch to epoch and reverses direction in {100 * float(osc.stats['sign_change_rate']):.0f}%"
+                            f" of the steps (independent noise reverses in 2/3), while {falls}: the weights land far "
+                            f"apart on the loss surface each epoch, the usual reading of a step too large for the "
+                            f"batch (a small or unrepresentative validation set is the other; this is consistent with "
+                            f"the log, not replayed)")
         if nan is not None:
             symptoms.append("nan")
             caveats = _nan_caveats(run, nan) if div is None else []

@@ -471,6 +471,10 @@ class Interpreter:
             canonical = loss_name(dotted(ref).split(".")[-1]) if dotted(ref) else None
         if canonical:
             self._out["loss"] = canonical
+        if isinstance(loss_node, ast.Call):
+            smoothing = next((k.value for k in loss_node.keywords if k.arg == "label_smoothing"), None)
+            if isinstance(smoothing, ast.Constant) and is_num(smoothing.value) and smoothing.value:
+                self._out["label_smoothing"] = float(smoothing.value)
         metrics = kwargs.get("metrics")
         if isinstance(metrics, (list, tuple)):
             names = [m for m in metrics if isinstance(m, str)]
@@ -495,6 +499,11 @@ class Interpreter:
                 self._out["callbacks"] = names
         if "validation_data" in kwargs:
             self._out["validation_data"] = kwargs["validation_data"] is not None
+        # Per-class or per-sample weights scale the printed loss and not the accuracy.
+        for key in ("class_weight", "sample_weight"):
+            weight = knodes.get(key)
+            if weight is not None and not (isinstance(weight, ast.Constant) and weight.value is None):
+                self._out["weighted_loss"] = key
         x_node = knodes.get("x", knodes.get("data", node.args[0] if node.args else None))
         y_node = knodes.get("y", node.args[1] if len(node.args) > 1 else None)
         x = kwargs.get("x", kwargs.get("data", args[0] if args else UNKNOWN))

@@ -28,7 +28,7 @@ _BACKEND = re.compile(r"\b(tensorflow|theano|cntk|jax|torch)\s*(?:backend|后端
                       re.IGNORECASE)
 _LOSS_CONTEXT = re.compile(r"\b(?:compile[ds]?|loss)\b", re.IGNORECASE)
 _LOSS = re.compile(r"\b(mse|mae|mean[ _]squared[ _]error|mean[ _]absolute[ _]error|"
-                   r"(?:sparse[ _])?categorical[ _]cross[ _-]?entropy|binary[ _]cross[ _-]?entropy)\b",
+                   r"(?:sparse[ _]?)?categorical[ _]?cross[ _-]?entropy|binary[ _]?cross[ _-]?entropy)\b",
                    re.IGNORECASE)
 #: "the target is the raw sale price, not scaled", "SalePrice target left in their raw units".
 _TARGETS = re.compile(r"\b(?:targets?|labels?|y_train|prices?|saleprice)\b", re.IGNORECASE)

@@ -55,6 +55,12 @@ class PlateauDetector(SeriesDetector):
         ok = np.isfinite(y) & (y > 0)
         raw, ep = y[ok], epochs[ok]
         if raw.size < 3:
+            # A loss frozen below zero (an impossible cross-entropy whose outputs sit at the clip) is as
+            # frozen as one above it; only the log-scale trend needs positive values.
+            finite = np.isfinite(y)
+            neg, nep = y[finite], epochs[finite]
+            if neg.size >= self.min_frozen and neg[-1] <= -1e-3 and _trailing_repeats(neg) >= self.min_frozen:
+                return [self._frozen(neg, nep, metric, _trailing_repeats(neg))]
             return []
         # Whole run flat?
         if raw.size >= self.min_epochs:

@@ -26,6 +26,12 @@ from .segment import Segment
 #: Canonical name of a printed metric name, and the locales whose spelling it was.
 MetricName = Callable[[str], tuple[str, tuple[str, ...]]]
 
+
+#: Lines between an epoch's line and a full bar of the same epoch length and names, with other numbers,
+#: that make the bar another training's (a redraw follows on the next line, or on the same one).
+NEW_BLOCK_GAP = 3
+
+
 @dataclass
 class _RunState:
     run: Run
@@ -337,6 +343,13 @@ class Assembler:
                 records.append(record)
                 return True
             if set(records[-1]) - {"seconds"} <= set(record):
+                if (not state.headerless and set(record) - {"seconds"} == set(records[-1]) - {"seconds"}
+                        and not _same_values(records[-1], record)
+                        and seg.line - state.run.meta.get("end_line", seg.line) >= NEW_BLOCK_GAP):
+                    # Not the epoch's line redrawn: other numbers, with the same names, lines below it
+                    # (a second training pasted under the first, its header elided): a run of its own.
+                    self.current = None
+                    return self._progress(p, seg)
                 records[-1] = record
             return True
         records.append(record)
@@ -438,6 +451,8 @@ class Assembler:
             if state.tentative or (not state.run.epoch_records and not state.run.step_records):
                 continue
             run = state.run
+            if not run.epoch_records:
+                _epochs_from_full_bars(run)
             if kept is not None and _one_epoch_fit(state) and _one_epoch_fits(kept) \
                     and kept.final_total == state.final_total \
                     and (kept_metrics if kept_metrics is not None else (kept_metrics := kept.run.metrics)) \
@@ -651,3 +666,17 @@ def _describe(state: _RunState, locales: LocaleTable) -> dict[str, Any]:
     return {"format": fmt, "verbose": 2 if "verbose2" in ev and "bar" not in ev else 1,
             "locale": locale, "step_unit": unit}
 
+
+def _epochs_from_full_bars(run: Run) -> None:
+    """A paste that stops at an epoch's full bar still showing an ETA (`1607/1607 [===] - ETA: 0s - loss: ...`,
+    the epoch's own line never copied) has no epoch record; the last full bar of each epoch is then the best
+    record of that epoch there is (Keras' running mean over every step), noted in ``meta``."""
+    last: dict[Any, dict[str, Any]] = {}
+    for r in run.step_records:
+        if r.get("total") is not None and r.get("step") is not None and r["step"] >= r["total"]:
+            last[r["epoch"]] = r
+    if not last:
+        return
+    skip = ("step", "total", "eta_seconds")
+    run.epoch_records = [{k: v for k, v in r.items() if k not in skip} for _, r in sorted(last.items())]
+    run.meta["epochs_from_full_bars"] = len(run.epoch_records)

@@ -29,12 +29,16 @@ _WORDS = rf"{_WORD}(?:[ \t]{_WORD}){{0,4}}"
 #: update glued to the 4-decimal metric before it, or a header (in any words) glued after a value.
 GLUE = re.compile(
     r"(?=Epoch \d|Batch \d+: Invalid loss|Restoring model weights)"
+    # (a TensorFlow C++ log line glued after the metrics: `... - accuracy: 0.0389 2022-05-22 11:14:28.92: I ...`)
+    r"|(?<=\s)(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?: [IWEF] )"
     # (a Keras bar: `[` and its fill, or `━` not followed by a second counter, which is Rich's)
     r"|(?:(?<=\d\.\d{4})|(?<=e[-+]\d\d)|(?<=nan)|(?<=inf)|(?<=\s))"
     r"(?= *\d+/(?:\d+|Unknown) +(?:\\?\[[=>.\\ -]|［|━(?![━╺╸]* *\d+/\d+)))"
     rf"|(?<=\d)[ \t]+(?={_WORDS}[ \t]?\d+/\d+(?:[ \t]|$))"
     rf"|[ \t]+(?={_WORDS}[ \t]?\d+/\d+[ \t]+\d+/(?:\d+|Unknown)[ \t])"
 )
+#: A TensorFlow C++ log line's start (glog: date, time, severity), found inside a piece.
+_GLOG = re.compile(r"\s\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?: [IWEF] ")
 #: A segment can be a Keras message only if it starts like one: a counter, a bar, a timing, a known
 #: message, or words followed by a number (a header or a numbered message, in any language).
 CANDIDATE = re.compile(
@@ -184,7 +188,7 @@ def segments(text: str, locales: LocaleTable, width: int | None = None,
                 piece = HEADER_GLUE.sub(" ", piece.translate(_PUNCTUATION))
             start = candidate(piece) or (foreign and locales.leads(piece))
             if ((glue_words and (piece.find("Epoch", 1) > 0 or "Batch" in piece
-                                 or piece.find("Restoring", 1) > 0))
+                                 or piece.find("Restoring", 1) > 0 or (".cc:" in piece and _GLOG.search(piece))))
                     or piece.count(" [") + piece.count(" ━") > 1 or (foreign and GLUE.search(piece, 1))):
                 for part in GLUE.split(piece):
                     part = part.strip()

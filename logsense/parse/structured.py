@@ -28,7 +28,7 @@ from typing import Any
 
 from ..log import Run
 
-__all__ = ["read_structured", "run_from_history"]
+__all__ = ["read_embedded_csvlogger", "read_structured", "run_from_history"]
 
 #: A CSV header field: a metric name as Keras logs it.
 _FIELD = re.compile(r"[A-Za-z_][\w./-]*\Z")
@@ -57,6 +57,37 @@ def read_structured(text: str, warnings: list[str] | None = None) -> list[Run] |
         runs = _read_csvlogger(body, notes)
     if runs is not None and warnings is not None:
         warnings.extend(notes)
+    return runs
+
+
+_CSV_HEADER = re.compile(r"^[ \t]*epoch[,;\t|][^\n]*$", re.MULTILINE)
+_CSV_ROW = re.compile(r"[ \t]*[-+]?\d")
+
+
+def read_embedded_csvlogger(text: str, warnings: list[str] | None = None) -> list[Run] | None:
+    """The runs of a CSVLogger file pasted inside other text (a comment or a question above it), or None.
+
+    The file is the first line that is a CSVLogger header and the rows of numbers under it, blank lines
+    between them allowed; it ends at the first other line. Each run's ``meta["start_line"]`` is the
+    header's line.
+    """
+    m = _CSV_HEADER.search(text)
+    if m is None:
+        return None
+    lines = text[m.start():].split("\n")
+    end = 1
+    while end < len(lines) and (not lines[end].strip() or _CSV_ROW.match(lines[end])):
+        end += 1
+    notes: list[str] = []
+    runs = _read_csvlogger("\n".join(line.strip() for line in lines[:end]), notes)
+    if not runs:
+        return None
+    first = text.count("\n", 0, m.start()) + 1
+    for run in runs:
+        run.meta["start_line"] = first
+    if warnings is not None:
+        warnings.extend(notes)
+        warnings.append(f"the CSVLogger file pasted at line {first} was read")
     return runs
 
 

@@ -5,8 +5,10 @@ under a second, so a cause can show that its mechanism prints the log's numbers:
 gradient descent on a one-weight quadratic (`quadratic`), the L2 penalty of a
 freshly initialised network (`penalty`), softmax regression on unscaled inputs
 (`softmax`), a no-signal sigmoid regression (`collapse`), an Adam-like
-optimizer hit by a rare large gradient (`instability`) and the training loss an
-epoch's averaging alone explains (`epoch_mean`).
+optimizer hit by a rare large gradient (`instability`), the training loss an
+epoch's averaging alone explains (`epoch_mean`), a bias-only classifier that
+learns the label prior (`prior`) and a sigmoid trained with binary
+cross-entropy on targets above 1, frozen at Keras' clip (`bce_targets`).
 """
 from .collapse import CollapseResult, simulate_collapse
 from .epoch_mean import epoch_mean_curve, logarithmic_mean
