@@ -1,4 +1,4 @@
-"""What every test module shares: the fixture catalogues.
+"""What every test module shares: the fixture catalogues, and hypothesis' settings.
 
 The catalogues live beside the fixtures they describe (``fixtures/keras/catalog.py``,
 stdlib only, so the fixture generators can use them too). They are loaded here
@@ -13,7 +13,14 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+from hypothesis import HealthCheck, settings
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+# Tests assert behaviour, never speed (speed lives in benchmarks/): on a shared machine a wall-clock
+# check of how fast examples are drawn, or how long one takes, fails runs that are correct.
+settings.register_profile("logsense", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("logsense")
 
 
 def _register(name: str, path: Path) -> ModuleType:
