@@ -8,24 +8,26 @@ import pytest
 
 from logsense.datasets import make_scheduled
 from logsense.detect import JumpDetector, detect_run
-from logsense.detect.base import level_noise
+from logsense.detect.base import curve_noise, level_noise, noise_sigma
 from logsense.detect.schedule import Schedule, restart_grid
 from logsense.log import Run
 
 
 def sgdr_curve(n: int, t0: int, mult: int = 1, noise: float = 0.01, seed: int = 0,
-               jump_at: int | None = None) -> tuple[np.ndarray, np.ndarray, list[int]]:
+               jump_at: int | None = None, shrink: float = 1.0) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """A loss under cosine annealing with warm restarts (1-based restart epochs returned), following
-    the rate with a one-epoch lag, optionally with a persistent jump at epoch ``jump_at``."""
+    the rate with a one-epoch lag, optionally with a persistent jump at epoch ``jump_at``; each
+    cycle's peak rate is ``shrink`` times the last one's."""
     rng = np.random.default_rng(seed)
-    rate, restarts, start, length = np.empty(n), [], 0, t0
+    rate, restarts, start, length, peak = np.empty(n), [], 0, t0, 1.0
     while start < n:
         k = np.arange(min(length, n - start))
-        rate[start:start + k.size] = 0.01 + 0.99 * 0.5 * (1 + np.cos(np.pi * k / length))
+        rate[start:start + k.size] = peak * (0.01 + 0.99 * 0.5 * (1 + np.cos(np.pi * k / length)))
         start += length
         if start < n:
             restarts.append(start + 1)
         length *= mult
+        peak *= shrink
     held = np.empty(n)
     h = rate[0]
     for i in range(n):
@@ -128,3 +130,37 @@ def test_level_noise_within_pieces_is_not_inflated_by_the_restarts():
     pieces = level_noise(z, breaks=[r - 1 for r in restarts])
     assert pieces < level_noise(z)
     assert 0.005 < pieces < 0.03
+
+
+def test_restarts_with_shrinking_peaks_stay_restarts_with_the_rate_printed():
+    # peaks 1, 0.7, 0.49, 0.34, 0.24, 0.17: the last restarts rise by less than a fifth of the first peak
+    loss, rate, restarts = sgdr_curve(84, 12, noise=0.005, seed=6, shrink=0.7)
+    run = run_of(loss=loss, lr=rate)
+    assert [int(e) for e in Schedule.of(run).abrupt(cuts=False)] == restarts
+    assert [f for f in detect_run(run) if f.symptom == "jump"] == []
+
+
+def test_curve_noise_ignores_the_slope_swings_of_the_cycles():
+    loss, _, _ = sgdr_curve(120, 15, noise=0.005, seed=7)
+    z = np.log(loss)
+    assert noise_sigma(z) > 1.6 * 0.005  # first differences count the steep-then-flat cycles as noise
+    assert 0.5 * 0.005 < curve_noise(z) < 1.5 * 0.005
+    assert curve_noise(z) < 0.75 * noise_sigma(z)
+    straight = np.linspace(0.0, -1.0, 120) + np.random.default_rng(8).normal(0.0, 0.01, 120)
+    assert abs(curve_noise(straight) - noise_sigma(straight)) < 0.3 * noise_sigma(straight)
+
+
+def test_a_jump_a_few_epochs_into_a_printed_cycle_is_its_own():
+    loss, rate, restarts = sgdr_curve(100, 20, noise=0.005, seed=9, jump_at=46)
+    assert 41 in restarts
+    run = run_of(loss=loss, lr=rate)
+    jumps = [f.start_epoch for f in detect_run(run) if f.symptom == "jump" and f.metric == "loss"]
+    assert jumps == [46]
+
+
+def test_without_a_rate_shrinking_restarts_are_one_grid():
+    loss, _, restarts = sgdr_curve(110, 15, noise=0.005, seed=10, shrink=0.7)
+    run = run_of(loss=loss, val_loss=loss * 1.1)
+    assert [f for f in detect_run(run) if f.symptom == "jump"] == []
+    grid = restart_grid(loss, np.arange(1.0, 111.0), restarts[0] - 1)
+    assert grid is not None and len(grid.epochs) >= len(restarts) - 1

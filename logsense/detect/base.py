@@ -112,7 +112,26 @@ def noise_sigma(y: ArrayLike) -> float:
     return MAD_TO_SIGMA * mad / math.sqrt(2.0)
 
 
-def level_noise(y: ArrayLike, window: int = 9, breaks: Sequence[int] = ()) -> float:
+def curve_noise(y: ArrayLike) -> float:
+    """Noise level of a curve whose slope keeps changing: the smaller of `noise_sigma` and the MAD of
+    second differences / sqrt(6) (0.0 for fewer than four points).
+
+    Under a schedule that bends the curve every few epochs (warm restarts, a cosine), first
+    differences spread with the slope itself, not only with the noise: a steep fall after each
+    restart and a flat end of each cycle. Second differences remove any locally straight trend
+    and have sqrt(6) times the spread of independent errors; where the curve is straight both
+    estimates measure the same noise, where it bends the second is the one the trend spoils less.
+    """
+    v = np.asarray(y, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size < 4:
+        return noise_sigma(v)
+    d2 = np.diff(v, 2)
+    return min(noise_sigma(v), MAD_TO_SIGMA * stats.median_abs_deviation(d2) / math.sqrt(6.0))
+
+
+def level_noise(y: ArrayLike, window: int = 9, breaks: Sequence[int] = (),
+                base: float | None = None) -> float:
     """Robust noise level of a series whose errors may be autocorrelated: the MAD of its
     residuals about a running median, never below `noise_sigma`.
 
@@ -123,10 +142,11 @@ def level_noise(y: ArrayLike, window: int = 9, breaks: Sequence[int] = ()) -> fl
     the drift a shift must clear, while the MAD ignores heavy-tailed single-epoch spikes.
     ``breaks``: positions of steps known beforehand (warm restarts, milestones), where a running
     median would smear the step into the residuals; each piece between them is filtered alone.
+    ``base``: the floor instead of `noise_sigma` (e.g. `curve_noise`).
     """
     v = np.asarray(y, dtype=float)
     v = v[np.isfinite(v)]
-    base = noise_sigma(v)
+    base = noise_sigma(v) if base is None else base
     if v.size < 7:
         return base
     w = min(window, (v.size // 3) | 1)

@@ -29,7 +29,7 @@ from ..findings import Finding
 from ..log import Run
 from ..numeric import clip01, rfloat
 from . import significance as stats
-from .base import MAD_TO_SIGMA, SeriesDetector, epoch_int, level_noise, noise_sigma, p_value
+from .base import MAD_TO_SIGMA, SeriesDetector, curve_noise, epoch_int, level_noise, noise_sigma, p_value
 from .changepoint import bic_penalty, line_fit, pelt
 from .schedule import RateChange, Schedule, restart_grid
 from .steps import deaverage
@@ -94,14 +94,24 @@ class JumpDetector(SeriesDetector):
         z = np.log(raw) if use_log else raw
         # Printed values keep 4 decimals: never treat noise as smaller than that resolution.
         resolution = 1e-4 / stats.median(raw) if use_log else 1e-4
-        sigma = max(noise_sigma(z), resolution)
         forced = self._forced(ep, n)
-        drift = max(level_noise(z, breaks=forced), resolution)
+        # Where the printed rate restarts, the loss's slope changes with it (steep after each restart,
+        # flat at each cycle's end): first differences would count that as noise.
+        sigma = max(curve_noise(z) if forced else noise_sigma(z), resolution)
+        drift = max(level_noise(z, breaks=forced, base=sigma), resolution)
         cps = self._segment(z, forced, bic_penalty(n, sigma, self.bic_k))
         # Segments shorter than min_before are transitions (a ramp over an epoch or two),
         # not levels: a jump is judged between the long segments on either side.
         bounds = [0, *cps, n]
         long_segs = [(lo, hi) for lo, hi in pairwise(bounds) if hi - lo >= self.min_before]
+        # After a printed restart the cycle's first epochs are one level, however the search cut
+        # them: the restart's own lift is judged up to it, and a jump a few epochs into the cycle
+        # from it (merged into the transit, the jump would pass for part of the restart).
+        for f in forced:
+            nxt = next((lo for lo, _ in long_segs if lo >= f), n)
+            if nxt - f >= self.min_before and all(not (lo < nxt and hi > f) for lo, hi in long_segs):
+                long_segs.append((f, nxt))
+        long_segs.sort()
         found: list[_Shift] = []
         for (a, e), (s, b) in pairwise(long_segs):
             cand = self._judge(z, a, e, s, b, sigma, resolution, drift)
@@ -157,10 +167,21 @@ class JumpDetector(SeriesDetector):
                 return out  # the rate is known: its shape says everything
         # No rate printed: an upward shift is a warm restart if the run's sharp rises are a
         # restart grid it sits on (`schedule.restart_grid`).
-        for c in found:
-            if c.direction > 0 and (grid := restart_grid(raw, ep, c.onset)):
-                out[c.onset] = RateChange(epoch_int(ep[c.onset]), None, None, f"periodic {grid.describe()}",
-                                          tuple(epoch_int(g) for g in grid.epochs))
+        grids = {c.onset: g for c in found if c.direction > 0 and (g := restart_grid(raw, ep, c.onset))}
+        if not grids:
+            return out
+        # One run has one schedule: the grid that accounts for the most of its shifts (then the one
+        # with the most restarts) explains them; a shift on another grid of its own (a jump that
+        # pairs up with one restart) is not explained by it.
+        votes: dict[tuple[float, ...], int] = {}
+        for g in grids.values():
+            votes[g.epochs] = votes.get(g.epochs, 0) + 1
+        run_grid = max(grids.values(), key=lambda g: (votes[g.epochs], len(g.epochs)))
+        for onset, grid in grids.items():
+            # the same grid, up to an epoch's wobble of where a rise is read
+            if all(any(abs(g - e) <= 1 for e in run_grid.epochs) for g in grid.epochs):
+                out[onset] = RateChange(epoch_int(ep[onset]), None, None, f"periodic {run_grid.describe()}",
+                                        tuple(epoch_int(g) for g in run_grid.epochs))
         return out
 
     def _judge(self, z: np.ndarray, a: int, e: int, s: int, b: int, sigma: float,

@@ -21,13 +21,15 @@ import numpy as np
 from ..log import Run
 from ..numeric import rfloat
 from . import significance as stats
-from .base import level_noise
+from .base import curve_noise, level_noise
 
 #: Metric names Keras prints the learning rate under.
 LR_COLUMNS = ("lr", "learning_rate")
 #: A rate that moved by this factor within a few epochs is an abrupt change of the schedule.
 MIN_FACTOR = 1.5
-#: ... and by this share of the run's largest rate (a ramp of tiny rates moves nothing).
+#: ... and by this share of the largest rate the run uses from there on (a ramp of tiny rates
+#: moves nothing; SGDR's restarts may peak lower each cycle, so the run's first peak is no yardstick
+#: for its fifth restart).
 MIN_SHARE = 0.2
 
 
@@ -94,7 +96,8 @@ class Schedule:
         ok = np.isfinite(self.rates)
         if not ok.any():
             return None
-        top = float(np.max(self.rates[ok]))
+        ahead = ok & (self.epochs >= epoch - 1)
+        top = float(np.max(self.rates[ahead])) if ahead.any() else 0.0
         if top <= 0:
             return None
         # The loss follows the rate within two epochs, and a shift's onset is placed up to two
@@ -122,9 +125,10 @@ class Schedule:
         ok = np.isfinite(self.rates) & (self.rates > 0)
         rate, ep = self.rates[ok], self.epochs[ok]
         top = float(np.max(rate)) if rate.size else 0.0
+        ahead = np.maximum.accumulate(rate[::-1])[::-1] if rate.size else rate  # the largest rate from j on
         for j in range(1, rate.size):
             a, b = float(rate[j - 1]), float(rate[j])
-            up = b >= MIN_FACTOR * a and b - a >= MIN_SHARE * top
+            up = b >= MIN_FACTOR * a and b - a >= MIN_SHARE * float(ahead[j])
             # a cut from a steady rate (a milestone, a plateau cut), not the tail of an annealing
             steady = j < 2 or 1 / 1.1 <= rate[j - 1] / rate[j - 2] <= 1.1
             down = a >= MIN_FACTOR * b and (a - b >= MIN_SHARE * top or steady)
@@ -269,17 +273,20 @@ def restart_grid(y: np.ndarray, epochs: np.ndarray, onset: int) -> RestartGrid |
     if not r[c] > 0:
         return None
     # The drift between the rises (a running median across a sawtooth of restarts would count
-    # the cycles' own shape as noise): split at every rise of a quarter of this one.
-    noise = level_noise(z, breaks=_peaks(r, MEMBER_SHARE * float(r[c])))
+    # the cycles' own shape as noise): split at every rise of a quarter of this one; nor may the
+    # floor, first differences, count the slope's swings from cycle to cycle (`curve_noise`).
+    noise = level_noise(z, breaks=_peaks(r, MEMBER_SHARE * float(r[c])), base=curve_noise(z))
     if not math.isfinite(float(r[c])) or r[c] < MEMBER_SIGMA * noise or lift[c] <= 0:
         return None
-    members = sorted({c, *(i for i in _peaks(r, MEMBER_SIGMA * noise) if lift[i] >= MEMBER_SHARE * lift[c])})
+    clear = [i for i in _peaks(r, MEMBER_SIGMA * noise) if lift[i] > 0]
+    members = sorted({c, *(i for i in clear if lift[i] >= MEMBER_SHARE * lift[c])})
     if len(members) < 2:
         return None
     ep = np.asarray(epochs, dtype=float)
     at = np.array([float(ep[i]) for i in members])
+    at_clear = np.array([float(ep[i]) for i in clear])
     e0, first, last = float(ep[0]), float(ep[4]), float(ep[n - 2])
-    most, best = 0, None  # the most rises any grid accounts for; the best grid through c
+    most, best, best_score = -n, None, -n  # the best evidence of any grid; the best grid through c
     for mult in (1, 2):
         for t0 in np.arange(3.0, ep[-1] - e0 + 0.5, 0.5):
             for lag in (-1.0, -0.5, 0.0, 0.5, 1.0, 1.5):
@@ -295,19 +302,44 @@ def restart_grid(y: np.ndarray, epochs: np.ndarray, onset: int) -> RestartGrid |
                 near = np.argmin(gap, axis=1)
                 hit = [members[j] for j in near.tolist()]
                 seen = (gap[np.arange(near.size), near] <= 1.0).tolist()
+                _chain(checkable, hit, seen, clear, at_clear, lift)
                 if checkable[-1] >= float(ep[-3]) and not seen[-1]:
                     hit, seen = hit[:-1], seen[:-1]  # a restart in the last epochs may not show yet
                 k = seen.index(True) if True in seen else len(seen)
                 unseen = len(seen) - k - sum(seen[k:])
                 if k > 1 or (k and sum(seen) < 3) or unseen > (1 if sum(seen) >= 4 else 0):
                     continue
+                missing = len(seen) - sum(seen)
                 hit = sorted({i for i, ok in zip(hit[k:], seen[k:]) if ok})
                 if len(hit) < 2:
                     continue
                 if len(hit) == 2 and max(lift[hit]) > PAIR_FACTOR * min(lift[hit]):
                     continue  # two rises are a grid only if they are alike
-                most = max(most, len(hit))
-                if c in hit and (best is None or len(hit) > len(best.epochs)):
-                    best = RestartGrid(tuple(float(ep[i]) for i in hit), float(t0), mult, lag)
+                # A grid's evidence: the restarts it predicts that show, less those that do not (a
+                # half-length cycle would take in a jump midway between restarts at the cost of
+                # predicting restarts that never come).
+                score = len(hit) - missing
+                most = max(most, score)
+                if c in hit and (best is None or score > best_score):
+                    best, best_score = RestartGrid(tuple(float(ep[i]) for i in hit), float(t0), mult, lag), score
     # A rise that the best grid leaves out (a genuine jump among restarts) is not explained.
-    return best if best is not None and len(best.epochs) >= most else None
+    return best if best is not None and best_score >= most else None
+
+
+def _chain(grid: list[float], hit: list[int], seen: list[bool], clear: list[int], at: np.ndarray,
+           lift: np.ndarray) -> None:
+    """Mark as seen, in place, each predicted restart without a member rise that has a clear rise
+    within an epoch lifting by ``MEMBER_SHARE`` of the previous seen restart's lift: a shrinking
+    peak rate lowers the lift cycle by cycle, so a late restart is compared with its predecessor,
+    not with the rise being explained several cycles earlier."""
+    prev = None
+    for j, g in enumerate(grid):
+        if seen[j]:
+            prev = float(lift[hit[j]])
+            continue
+        if prev is None or not at.size:
+            continue
+        q = int(np.argmin(np.abs(at - g)))
+        if abs(float(at[q]) - g) <= 1.0 and float(lift[clear[q]]) >= MEMBER_SHARE * prev:
+            hit[j], seen[j] = clear[q], True
+            prev = float(lift[clear[q]])
