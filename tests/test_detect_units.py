@@ -143,6 +143,21 @@ def test_zigzag_oscillates_and_smooth_decay_does_not():
     assert OscillationDetector().fit(decay(30, noise=0.02)).findings() == []
 
 
+def test_independent_noise_reverses_at_two_thirds_and_is_not_oscillation_unless_it_doubles_the_loss():
+    rng = np.random.default_rng(7)
+    base = decay(200, noise=0.0)
+    noisy = base * np.exp(rng.normal(0, 0.4, 200))  # i.i.d. noise: swings ~20 %, reversals ~2/3
+    assert OscillationDetector().fit(noisy).findings() == []
+    # the same noise level as a regular bounce: reversals far above 2/3
+    bounce = base * np.exp(0.2 * (-1.0) ** np.arange(200) * rng.uniform(0.6, 1.0, 200))
+    (f,) = OscillationDetector().fit(bounce).findings()
+    assert f.stats["p_vs_noise"] < 1e-6
+    # noise whose typical step more than doubles or halves the loss is flagged whatever its rhythm
+    wild = base * np.exp(rng.normal(0, 1.2, 200))
+    (g,) = OscillationDetector().fit(wild).findings()
+    assert g.stats["amplitude"] >= 0.5 * np.log(2) and g.stats["p_vs_noise"] > 0.3
+
+
 # --- overfitting and gap ------------------------------------------------------------------------
 
 def test_overfitting_parts_where_validation_turns():

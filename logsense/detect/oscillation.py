@@ -8,6 +8,13 @@ percent; an optimiser overshooting a valley moves it by tens of percent. The
 amplitude must also dwarf the trend's own movement per epoch, or the "bounce"
 is just a steep curve. Confidence combines a binomial test of the sign changes
 against chance (1/2) with how far the amplitude clears its threshold.
+
+Noise is not oscillation. Independent noise about a smooth trend reverses direction in 2/3 of
+the steps, so a reversal rate that a one-sided binomial test cannot tell from 2/3 says only that
+the curve is noisy: mini-batch noise on a training loss, or a small validation set's loss moving
+as a few samples cross the decision boundary. Such a curve is flagged only when its typical
+epoch-to-epoch step changes the loss by more than a factor of two (amplitude >= ln 2 / 2), which
+no healthy run's noise does; a bounce more regular than noise needs only ``min_amplitude``.
 """
 from __future__ import annotations
 
@@ -30,17 +37,24 @@ class OscillationDetector(SeriesDetector):
         min_rate: smallest share of sign changes among consecutive differences.
         min_amplitude: smallest robust deviation from the trend, as a fraction of the loss.
         trend_ratio: the amplitude must exceed this multiple of the trend's change per epoch.
+        noise_level: a reversal rate whose one-sided p-value against the 2/3 of independent noise is
+            at least this reads as noise (loose, because a short run has few steps: 9 perfect
+            reversals give p = 0.026).
+        noise_amplitude: the amplitude a noise-like zig-zag needs to be flagged.
     """
 
     symptom = "oscillation"
 
     def __init__(self, min_epochs: int = 6, min_rate: float = 0.6, min_amplitude: float = 0.1,
-                 trend_ratio: float = 2.0) -> None:
+                 trend_ratio: float = 2.0, noise_level: float = 0.3,
+                 noise_amplitude: float = 0.5 * math.log(2.0)) -> None:
         super().__init__()
         self.min_epochs = min_epochs
         self.min_rate = min_rate
         self.min_amplitude = min_amplitude
         self.trend_ratio = trend_ratio
+        self.noise_level = noise_level
+        self.noise_amplitude = noise_amplitude
 
     def _detect(self, y: np.ndarray, epochs: np.ndarray, metric: str) -> list[Finding]:
         ok = np.isfinite(y) & (y > 0)
@@ -62,9 +76,13 @@ class OscillationDetector(SeriesDetector):
         trend_step = abs(trend_step)
         if amplitude < self.min_amplitude or amplitude < self.trend_ratio * trend_step:
             return []
+        p_noise = p_value(stats.binomtest, changes, s.size - 1, 2.0 / 3.0, alternative="greater")
+        if p_noise >= self.noise_level and amplitude < self.noise_amplitude:
+            return []  # reverses as often as independent noise does, by no more than noise moves
         p = p_value(stats.binomtest, changes, s.size - 1, 0.5, alternative="greater")
         conf = (1.0 - p) * (1.0 - math.exp(-amplitude / self.min_amplitude))
         st = {"sign_change_rate": rfloat(rate, 4), "amplitude": rfloat(amplitude, 4), "p_value": rfloat(p, 3),
+              "p_vs_noise": rfloat(p_noise, 3),
               "trend_per_epoch": rfloat(trend_step, 4), "n_epochs": int(raw.size)}
         msg = (f"{metric} oscillates: {rate:.0%} of steps reverse direction, typical swing {amplitude:.0%} "
                f"of the loss against a trend of {trend_step:.1%} per epoch")
