@@ -5,6 +5,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import logsense
 from logsense.simulate.prior import majority_prior, prior_entropy, train_bias_only
@@ -192,6 +193,14 @@ def test_a_validation_loss_swinging_by_a_factor_of_two_stays_an_oscillation_at_t
     # p022: a short regular bounce (88 % reversals on 10 epochs) passes the noise test's loose level
     (g,) = [f for f in _post("p022").findings if f.symptom == "oscillation"]
     assert g.stats["sign_change_rate"] > 0.8 and g.stats["p_vs_noise"] < 0.3
+
+
+def test_a_two_epoch_paste_whose_loss_never_changes_is_a_frozen_plateau():
+    # p051: loss 7.6561, acc 0.5000 in both epochs shown; p029: a contrastive loss printing 0.5000 twice
+    for stem, level in (("p051", 7.6561), ("p029", 0.5)):
+        (f,) = [f for f in _post(stem).findings if f.symptom == "plateau"]
+        assert f.stats["frozen"] and f.stats["level"] == pytest.approx(level) and f.stats["n_epochs"] == 2, stem
+    assert _post("p051").top_cause.cause != "healthy"
 
 
 def test_validation_bumps_under_a_1cycle_schedule_are_the_schedule_not_an_optimizer_kick():

@@ -311,6 +311,15 @@ def test_frozen_loss_is_a_plateau():
     assert f.stats["stuck"] is False  # 6.1 is not ln 10
 
 
+def test_a_two_epoch_paste_of_one_printed_loss_is_frozen_and_two_values_are_not():
+    (f,) = PlateauDetector().fit(np.array([7.6561, 7.6561])).findings()
+    assert f.stats["frozen"] is True and f.stats["n_epochs"] == 2 and f.confidence == pytest.approx(0.5)
+    assert PlateauDetector().fit(np.array([7.6561, 7.6012])).findings() == []
+    assert PlateauDetector().fit(np.array([0.0004, 0.0004])).findings() == []  # converged to ~0, not frozen
+    # a value carried forward over unlogged epochs (HF "No log") is not a two-epoch paste
+    assert PlateauDetector().fit(np.array([np.nan, np.nan, np.nan, 1.4118, 1.4118])).findings() == []
+
+
 def test_a_loss_that_rises_epoch_after_epoch_is_a_sustained_divergence():
     """Training reverses (1.09 -> 1.24 over five rises): too slow for the geometric test, still a symptom."""
     y = np.array([1.587, 1.302, 1.151, 1.0933, 1.1043, 1.1402, 1.1855, 1.2136, 1.2371])

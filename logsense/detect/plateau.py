@@ -54,6 +54,10 @@ class PlateauDetector(SeriesDetector):
     def _detect(self, y: np.ndarray, epochs: np.ndarray, metric: str) -> list[Finding]:
         ok = np.isfinite(y) & (y > 0)
         raw, ep = y[ok], epochs[ok]
+        if y.size == raw.size == 2 and raw[-1] >= 1e-3 and _trailing_repeats(raw) == 2:
+            # Every epoch shown prints the same loss: a short paste of a frozen run. Two independent
+            # epoch averages of a training run agree to the printed digits by chance almost never.
+            return [self._frozen(raw, ep, metric, 2)]
         if raw.size < 3:
             # A loss frozen below zero (an impossible cross-entropy whose outputs sit at the clip) is as
             # frozen as one above it; only the log-scale trend needs positive values.
