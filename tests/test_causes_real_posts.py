@@ -211,3 +211,21 @@ def test_validation_bumps_under_a_1cycle_schedule_are_the_schedule_not_an_optimi
     assert top.fix.startswith("nothing to fix if the schedule is intended")
     # the optimizer_instability reading stays listed, below
     assert "optimizer_instability" in [c.cause for c in report.causes[1:]]
+
+
+def test_an_accuracy_pinned_while_the_loss_moves_is_a_plateau_of_the_predictions():
+    # p136: accuracy prints 0.7612 in epochs 2-10 while the loss swings 4.71 -> 0.55 -> 0.97
+    (f,) = [f for f in _post("p136").findings if f.symptom == "plateau"]
+    assert f.metric == "accuracy" and f.stats["frozen"] and f.stats["level"] == pytest.approx(0.7612)
+    assert (f.start_epoch, f.end_epoch) == (2, 10)
+    assert _post("p136").top_cause.cause == "class_imbalance"
+    # p119: 200 samples, accuracy 0.960 (8 wrong) for 6 epochs of a converging run: no plateau
+    assert all(f.symptom != "plateau" for f in _post("p119").findings)
+
+
+def test_an_accuracy_at_one_in_k_all_run_is_a_plateau_even_while_the_loss_falls():
+    # p074: loss 1.48 -> 0.61 while accuracy stays 0.0998-0.1019 on 10 classes
+    (f,) = [f for f in _post("p074").findings if f.symptom == "plateau"]
+    assert f.metric == "accuracy" and f.stats["stuck"] and f.stats["chance_level"] == pytest.approx(0.1)
+    # p060: accuracy at 0.1 after a nan loss scores nan outputs; that is the nan, not a second symptom
+    assert all(f.symptom != "plateau" for f in _post("p060").findings)

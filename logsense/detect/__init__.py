@@ -11,6 +11,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..context.setup import class_count
 from ..findings import Finding
 from ..log import Log, Run
 from ..metrics import base_name, is_validation, loss_metrics, main_loss, train_losses, val_name
@@ -23,7 +24,7 @@ from .jump import JumpDetector, add_within_epoch
 from .nan import NanDetector
 from .oscillation import OscillationDetector
 from .overfitting import OverfittingDetector
-from .plateau import PlateauDetector, chance_level
+from .plateau import PlateauDetector, accuracy_plateau, chance_level
 from .range import LossRangeDetector
 from .schedule import Schedule
 from .impossible import ImpossibleMetricDetector
@@ -92,6 +93,9 @@ def detect_run(run: Run, warnings: list[str] | None = None) -> list[Finding]:
             flat = [f for f in _safe(lambda: frozen_only.fit(run.series(val), epochs, metric=val,
                                                               run=run.index).findings(), "plateau", run)
                     if f.stats.get("frozen")]
+        if not flat:
+            # The loss moves, but the accuracy may show predictions that do not (pinned, or at chance).
+            flat = _safe(lambda: accuracy_plateau(run, epochs, class_count(run.context or {})), "plateau", run)
         found += flat
     found = _same_restarts(found, explained, schedule)
     # The shifts the learning-rate schedule accounts for: information about the run, not symptoms.

@@ -19,7 +19,7 @@ import numpy as np
 from ..context.setup import class_count, loss_function
 from ..findings import Finding
 from ..log import Run
-from ..metrics import accuracy_metric
+from ..metrics import accuracy_metric, main_loss
 from ..numeric import clip01, number, rfloat
 from . import significance as stats
 from .base import SeriesDetector, epoch_int
@@ -175,3 +175,76 @@ def _trailing_repeats(raw: np.ndarray, rtol: float = 1e-5) -> int:
     """
     differs = np.flatnonzero(np.abs(raw - raw[-1]) > rtol * abs(raw[-1]))
     return int(raw.size - (differs[-1] + 1)) if differs.size else int(raw.size)
+
+
+#: Identical trailing accuracies that count as pinned predictions (a loss needs 3; an accuracy is coarser).
+MIN_FROZEN_ACCURACY = 5
+#: An accuracy this close to 0 or 1 repeats because the fit is perfect (or nothing is right), not stuck.
+ACCURACY_EDGE = 0.01
+#: The most classes read off an accuracy alone: near 0 an accuracy of 1/K cannot be told from one that
+#: scores nothing (a regression's `acc`), so more classes need the set-up to say so.
+MAX_INFERRED_CLASSES = 20
+#: Accuracies that are all fractions m/n with n up to this come from a data set so small that a repeat is
+#: no surprise (200 samples: 0.960 is 8 of them wrong, epoch after epoch).
+TINY_DATA = 200
+
+
+def accuracy_plateau(run: Run, epochs: np.ndarray, chance_k: int | None = None) -> list[Finding]:
+    """A plateau the training accuracy shows while the loss moves: pinned predictions, or guessing.
+
+    Two readings, both about the predictions rather than the loss (which a bad target or class
+    weights can keep moving): (1) the accuracy prints the same value (to 1e-5) for the last
+    `MIN_FROZEN_ACCURACY` epochs or more, away from 0 and 1 and from the steps of a tiny data set, so
+    the predicted classes no longer change; (2) every epoch of a run of five or more sits within
+    noise of 1/K (K from the set-up, else the nearest 1/K to the median), so the model guesses.
+    The frozen reading is skipped when every printed accuracy is a multiple of 1/n for a small n:
+    then a few samples decide the accuracy and it repeats by itself near convergence.
+    """
+    name = accuracy_metric(run, validation=False)
+    if name is None:
+        return []
+    y = run.series(name)
+    ok = np.isfinite(y)
+    loss = main_loss(run)
+    if loss is not None:  # after a nan loss the accuracy scores nan outputs: that is the nan's symptom
+        ok &= np.isfinite(run.series(loss))
+    acc, ep = y[ok], epochs[ok]
+    if acc.size < 4:
+        return []
+    same = _trailing_repeats(acc)
+    level = float(acc[-1])
+    if same >= MIN_FROZEN_ACCURACY and ACCURACY_EDGE < level < 1.0 - ACCURACY_EDGE and not _small_data(acc):
+        st = {"level": rfloat(level), "slope": 0.0, "rel_change": 0.0, "stuck": False, "chance_level": None,
+              "n_epochs": int(same), "frozen": True}
+        msg = (f"{name} frozen at {level:.6g} for the last {same} epochs ({epoch_int(ep[-same])}-"
+               f"{epoch_int(ep[-1])}) while the loss still moves: the predicted classes no longer change")
+        return [Finding(symptom="plateau", metric=name, start_epoch=epoch_int(ep[-same]), end_epoch=epoch_int(ep[-1]),
+                        confidence=clip01(1.0 - 0.5 ** (same - 1)), stats=st, message=msg)]
+    if acc.size < 5:
+        return []
+    med = stats.median(acc)
+    k = chance_k if chance_k is not None else (round(1.0 / med) if med > 0 else 0)
+    if k < 2 or (chance_k is None and k > MAX_INFERRED_CLASSES):
+        return []
+    tol = max(0.005, 0.05 / k)
+    worst = float(np.max(np.abs(acc - 1.0 / k)))
+    if worst > tol:
+        return []
+    st = {"level": rfloat(med), "slope": 0.0, "rel_change": rfloat(float(np.ptp(acc)) / max(med, 1e-12), 4),
+          "stuck": True, "chance_level": rfloat(1.0 / k), "n_epochs": int(acc.size)}
+    msg = (f"{name} at chance level 1/{k} = {1.0 / k:.4g} in every epoch ({epoch_int(ep[0])}-{epoch_int(ep[-1])}: "
+           f"{float(acc.min()):.4g}-{float(acc.max()):.4g}, never more than {worst:.2g} from it): the model guesses")
+    conf = clip01((1.0 - worst / tol) * 0.5 + 0.5) * (1.0 - math.exp(-acc.size / 4.0))
+    return [Finding(symptom="plateau", metric=name, start_epoch=epoch_int(ep[0]), end_epoch=epoch_int(ep[-1]),
+                    confidence=clip01(conf), stats=st, message=msg)]
+
+
+def _small_data(acc: np.ndarray) -> bool:
+    """Are all accuracies (three distinct values at least) multiples of 1/n for some n <= `TINY_DATA`,
+    to the 4 printed decimals?"""
+    values = np.unique(acc)
+    if values.size < 3:  # two values fit some m/n with n <= 200 by chance (a few percent of the time)
+        return False
+    n = np.arange(2, TINY_DATA + 1)[:, None]
+    scaled = values[None, :] * n
+    return bool(np.any(np.all(np.abs(scaled - np.round(scaled)) <= 5e-5 * n, axis=1)))
