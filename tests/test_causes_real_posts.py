@@ -229,3 +229,13 @@ def test_an_accuracy_at_one_in_k_all_run_is_a_plateau_even_while_the_loss_falls(
     assert f.metric == "accuracy" and f.stats["stuck"] and f.stats["chance_level"] == pytest.approx(0.1)
     # p060: accuracy at 0.1 after a nan loss scores nan outputs; that is the nan, not a second symptom
     assert all(f.symptom != "plateau" for f in _post("p060").findings)
+
+
+def test_a_level_shift_in_the_last_epochs_of_a_paste_is_a_jump():
+    # p054: loss 0.0471-0.0475 for epochs 60-64, then 0.0612, 0.0958, 0.0877: the rise is the last three
+    # epochs, which the search cuts into two pieces too short to be levels
+    report = _post("p054")
+    (f,) = [f for f in report.findings if f.symptom == "jump"]
+    assert f.start_epoch == 65 and f.stats["direction"] == "up" and not f.stats["recovered"]
+    assert f.stats["before_mean"] == pytest.approx(0.0473, abs=1e-4)
+    assert report.top_cause.cause != "healthy"

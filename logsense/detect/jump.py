@@ -118,6 +118,9 @@ class JumpDetector(SeriesDetector):
             if cand is not None:
                 cand.across = next((float(ep[f]) for f in forced if e <= f <= s), None)
                 found.append(cand)
+        tail = self._tail_shift(z, long_segs, n, sigma, resolution, drift)
+        if tail is not None:
+            found.append(tail)
         self._explained = []
         kept = []
         why = self._explanations(found, raw, ep)
@@ -130,6 +133,23 @@ class JumpDetector(SeriesDetector):
                                         "direction": "up" if c.direction > 0 else "down",
                                         "size_sigma": rfloat(abs(c.size), 4), **reason.to_dict()})
         return kept
+
+    def _tail_shift(self, z: np.ndarray, long_segs: list[tuple[int, int]], n: int, sigma: float,
+                    resolution: float, drift: float) -> _Shift | None:
+        """A shift in the last epochs, which the search cut into pieces too short to be levels.
+
+        A loss that leaves its level near the end of a paste (0.047 for epochs, then 0.061, 0.096,
+        0.088) rises over an epoch or two, so the search splits the rise from what follows and no long
+        segment is left after it. When at least ``min_after`` epochs follow the last long segment, the
+        tail from each possible start is judged as one flat level against it (a line through three
+        epochs that include the rise would take the step for its slope); the largest step stands.
+        """
+        if not long_segs:
+            return None
+        a, e = long_segs[-1]
+        cands = [c for s in range(e, n - self.min_after + 1)
+                 if (c := self._judge(z, a, e, s, n, sigma, resolution, drift, level_after=True)) is not None]
+        return max(cands, key=lambda c: abs(c.size), default=None)
 
     def _forced(self, ep: np.ndarray, n: int) -> list[int]:
         """Positions where the printed rate rose abruptly (`Schedule.abrupt`: warm restarts, a warmup's
@@ -185,13 +205,16 @@ class JumpDetector(SeriesDetector):
         return out
 
     def _judge(self, z: np.ndarray, a: int, e: int, s: int, b: int, sigma: float,
-               resolution: float, drift: float = 0.0) -> _Shift | None:
-        """Is there a step between the level ``z[a:e]`` and the level ``z[s:b]`` (``z[e:s]`` in transit)?"""
+               resolution: float, drift: float = 0.0, level_after: bool = False) -> _Shift | None:
+        """Is there a step between the level ``z[a:e]`` and the level ``z[s:b]`` (``z[e:s]`` in transit)?
+
+        ``level_after``: the side after is taken as flat (its mean), not as a line of its own.
+        """
         if b - s < self.min_after:
             return None
         t = np.arange(z.size, dtype=float)
         iL, sL = line_fit(t[a:e], z[a:e])
-        iR, sR = line_fit(t[s:b], z[s:b])
+        iR, sR = (float(np.mean(z[s:b])), 0.0) if level_after else line_fit(t[s:b], z[s:b])
         span = s - (e - 1)
         gap = (iR + sR * s) - (iL + sL * (e - 1))
         disc = gap - float(np.clip(gap, span * min(sL, sR), span * max(sL, sR)))
@@ -214,9 +237,19 @@ class JumpDetector(SeriesDetector):
         w = min(8, e - a, b - s)
         left = z[e - w:e] + sL * ((e - 1) - t[e - w:e])
         right = z[s:s + w] - sR * (t[s:s + w] - s)
-        # Noise-free sides (a clean step) leave the t statistic undefined: the step stands.
-        p = p_value(stats.ttest_ind, right, left, equal_var=False,
-                    alternative="greater" if direction > 0 else "less", default=0.0)
+        if level_after:
+            # A few last epochs: a two-sample test has no power on them, but each must lie beyond the
+            # old level's noise. Under "no step" every one of them clears its excess with the Student
+            # probability of the smallest excess (the pre-change noise estimated from e - a epochs).
+            excess = direction * (z[s:b] - (iL + sL * t[s:b]))
+            if float(np.min(excess)) < 0.5 * abs(disc):
+                return None
+            tail = 1.0 - stats._stdtr(max(e - a - 2, 1), float(np.min(excess)) / sigma_pre)
+            p = float(tail ** (b - s))
+        else:
+            # Noise-free sides (a clean step) leave the t statistic undefined: the step stands.
+            p = p_value(stats.ttest_ind, right, left, equal_var=False,
+                        alternative="greater" if direction > 0 else "less", default=0.0)
         if p >= self.alpha:
             return None
 
