@@ -75,8 +75,9 @@ def parse(source: Any, *, progress: Callable[[float], None] | None = None) -> Lo
         log = Log(runs=result.runs, unparsed=result.unparsed, source=source_text.name)
         log.warnings.extend(result.warnings)
         side = result.side
-        if not any(run.epoch_records for run in log.runs):
-            printed = read_tables(side.text)  # no console epochs: a history printed as a table or dict
+        if not any(run.epoch_records and not run.meta.get("bare_summary") for run in log.runs):
+            # no console epochs (or only a quoted summary line): a history printed as a table or dict
+            printed = read_tables(side.text)
             if printed:
                 for run in printed:
                     run.meta["start_line"] = side.original_line(run.meta["start_line"])

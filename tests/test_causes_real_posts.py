@@ -239,3 +239,19 @@ def test_a_level_shift_in_the_last_epochs_of_a_paste_is_a_jump():
     assert f.start_epoch == 65 and f.stats["direction"] == "up" and not f.stats["recovered"]
     assert f.stats["before_mean"] == pytest.approx(0.0473, abs=1e-4)
     assert report.top_cause.cause != "healthy"
+
+
+def test_an_epoch_summary_quoted_bare_is_read_when_the_post_has_no_other_log():
+    # p066: the post quotes only `"loss: nan - accuracy: 0.0410 - val_loss: nan - val_accuracy: 0.0462"`
+    log = logsense.parse(next(POSTS.glob("p066_*.txt")))
+    (run,) = log.runs
+    row = run.epoch_records[0]
+    assert len(run.epoch_records) == 1 and math.isnan(row["loss"]) and row["val_accuracy"] == pytest.approx(0.0462)
+    assert {f.symptom for f in _post("p066").findings} == {"nan"}
+
+
+def test_a_quoted_summary_line_gives_way_to_the_history_table_the_post_prints():
+    # s026: a comment quotes the last bar's tail, then prints pd.DataFrame(history) for 3 epochs
+    path = next((POSTS.parent.parent / "real_logs" / "keras_shapes").glob("s026_*.txt"))
+    (run,) = logsense.parse(path).runs
+    assert [r["loss"] for r in run.epoch_records] == pytest.approx([0.419479, 0.288706, 0.24342])

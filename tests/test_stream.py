@@ -26,7 +26,7 @@ from logsense.parse.families import FAMILIES, family_shape
 from logsense.parse.fast import fast_record, read_redraws, salvage_progress
 from logsense.parse.locales import table
 from logsense.parse.records import parse_segment
-from logsense.parse.segment import CANDIDATE, LOGLIKE, segments, strip_ansi, unwrap_width
+from logsense.parse.segment import CANDIDATE, LOGLIKE, SUMMARY, segments, strip_ansi, unwrap_width
 from logsense.parse.stream import LogStream, parse_text
 
 ROOT = Path(__file__).resolve().parents[1] / "fixtures"
@@ -39,11 +39,14 @@ def _whole_text_oracle(text: str) -> tuple[list[Run], list[tuple[int, str]]]:
     locales = table()
     assembler = Assembler(locales.metric, locales)
     unparsed: list[tuple[int, str]] = []
+    bare = []
     for segment in segments(text, locales, redraws=read_redraws):
         if segment.bars is not None:
             assembler.feed_bars(segment.bars, segment)
             continue
         if not CANDIDATE.match(segment.text):  # another framework's line (families.py): not Keras'
+            if SUMMARY.match(segment.text.lstrip()):  # a bare epoch summary: the log only if nothing else is
+                bare.append(segment)
             continue
         try:
             result = fast_record(segment.text)
@@ -57,6 +60,12 @@ def _whole_text_oracle(text: str) -> tuple[list[Run], list[tuple[int, str]]]:
                 continue
             kind, payload = salvaged[0]
         assembler.feed(kind, payload, segment)
+    if bare and not any(state.run.epoch_records for state in assembler.runs):
+        start = len(assembler.runs)
+        for segment in bare:
+            assembler.feed(*parse_segment(segment.text), segment)
+        for state in assembler.runs[start:]:
+            state.run.meta["bare_summary"] = True
     return assembler.finish(), unparsed
 
 

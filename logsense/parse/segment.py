@@ -47,6 +47,13 @@ CANDIDATE = re.compile(
     rf"|\d+(?:\.\d+)?(?:us|µs|ms|s) [-–—] ?{_WORD}[^:：]{{0,60}}[:：]"  # Keras 0/1 verbose=2: `2s - loss: 0.3`
     rf"|{_WORDS}[ \t]?\d+(?:/\d+(?=\s|$)|[:：]|\s*$))"
 )
+#: A Keras epoch summary quoted bare, without its bar (`loss: nan - accuracy: 0.0410 - val_loss: nan`):
+#: a loss and at least one more ` - name: value` pair. Only a whole line (after its quotes) counts;
+#: a bar's wrapped remainder is joined to its bar before this is asked.
+SUMMARY = re.compile(
+    r"(?:val_)?loss[:：] ?[-+]?(?:\d|nan|inf)\S* [-–—] \w[\w.]*[:：] ?[-+]?(?:\d|nan|inf)", re.IGNORECASE)
+#: Quotes a post puts around a quoted line ("...", “...”, «...»).
+_QUOTES = {'"': '"', "“": "”", "«": "»", "「": "」"}
 #: Other frameworks' lines: HF's dicts, tqdm bars, fastai/YOLO tables, loops' `name: value` around a counter.
 #: (Kept apart: a Keras line's wrapped rest may look like a loop's pair, and prose with a number in it
 #: is only reported as not understood when it looks like a Keras line.)
@@ -94,7 +101,7 @@ def strip_ansi(text: str) -> str:
 #: bullet, line number (``12. `` or ``12 | ``), inline-code or bold marks, table pipes.
 _DECOR_PREFIX = re.compile(r"(?:>\s?|[-*+]\s+|\d{1,6}[.:)]\s+|\d{1,6}\s*\|\s?|[`*|]+\s*)+")
 _DECOR_END = "`*|"
-_DECOR_START = ">-*+`|0123456789"  # a line starting otherwise has no prefix to strip
+_DECOR_START = ">-*+`|0123456789\"“«「"  # a line starting otherwise has no prefix to strip
 #: What a page's markup leaves inside a line: Markdown escapes (``\\[``, ``val\\_loss``), a hard
 #: break (a trailing ``\\``), HTML line breaks, bold marks around a value.
 _MARKUP = re.compile(r"\\(?=[\[\]_*`\\<>#-])|\\[ \t]*$|</?br\s*/?>\s*$|\*\*", re.I)
@@ -116,6 +123,10 @@ def _undecorate(line: str) -> str:
     stripped = body = line.strip()
     if not body:
         return line
+    close = _QUOTES.get(body[0])
+    if close is not None and len(body) > 2 and body[-1] == close and close not in body[1:-1] \
+            and (CANDIDATE.match(body, 1) or SUMMARY.match(body, 1)):
+        return body[1:-1].strip()
     if body[-1] in _DECOR_END:
         body = body.rstrip(_DECOR_END + " \t")
     m = _DECOR_PREFIX.match(body)  # fails at once on the usual `  3/10 [==` or `Epoch 3/10`
@@ -126,7 +137,8 @@ def _undecorate(line: str) -> str:
 
 def _candidate(text: str) -> bool:
     """Any training line: segmenting keeps these (two matches: one pattern of both costs 8 ms to compile)."""
-    return CANDIDATE.match(text) is not None or OTHER_CANDIDATE.match(text) is not None
+    return CANDIDATE.match(text) is not None or OTHER_CANDIDATE.match(text) is not None \
+        or SUMMARY.match(text.lstrip()) is not None
 
 
 def segments(text: str, locales: LocaleTable, width: int | None = None,

@@ -42,6 +42,7 @@ from .records import Record, parse_segment
 from .rows import RowAssembler
 from .segment import (
     CANDIDATE,
+    SUMMARY,
     LOGLIKE,
     Segment,
     ends_on_value,
@@ -129,6 +130,9 @@ class LogStream:
         self._pieces_done = False  # the pending line was partly parsed (at a \r)
         self.unparsed: list[tuple[int, str]] = []
         self._unparsed_dropped = 0
+        #: Epoch summaries quoted without their bar (`loss: nan - accuracy: 0.04`): read only when the
+        #: text holds no other training output, as they are often a quote of a log shown in full.
+        self._bare: list[tuple[str, dict, Segment]] = []
         self._side = _SideText()
         self._thinner = _StepThinner()
         self._last_line: tuple[int, str] = (0, "")  # number and text of the last line with text
@@ -162,6 +166,14 @@ class LogStream:
         if self._width is None:
             self._decide_width()
         self._parse_pending(final=True)
+        bare = self._bare and not any(state.run.epoch_records for state in self._assembler.runs) \
+            and not self._rows.runs
+        if bare:
+            start = len(self._assembler.runs)
+            for kind, payload, segment in self._bare:
+                self._assembler.feed(kind, payload, segment)
+            for state in self._assembler.runs[start:]:
+                state.run.meta["bare_summary"] = True
         runs = self._assembler.finish()
         others = self._rows.finish()
         if others:  # other frameworks' runs, in order of appearance among the Keras ones
@@ -297,7 +309,11 @@ class LogStream:
                         read = self._family(segment)
                         if read:
                             parsed_lines.add(segment.line)
-                        if read or not CANDIDATE.match(segment.text):
+                        if read:
+                            continue
+                        if not CANDIDATE.match(segment.text):
+                            if SUMMARY.match(segment.text.lstrip()) and len(self._bare) < MAX_UNPARSED:
+                                self._bare.append((kind, payload, segment))  # the log only if nothing else is
                             continue
                 except (LarkError, ValueError, IndexError, TypeError):
                     salvaged = self._translated(segment) or self._salvage(segment)
