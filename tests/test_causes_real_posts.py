@@ -255,3 +255,13 @@ def test_a_quoted_summary_line_gives_way_to_the_history_table_the_post_prints():
     path = next((POSTS.parent.parent / "real_logs" / "keras_shapes").glob("s026_*.txt"))
     (run,) = logsense.parse(path).runs
     assert [r["loss"] for r in run.epoch_records] == pytest.approx([0.419479, 0.288706, 0.24342])
+
+
+def test_a_one_epoch_paste_whose_average_sits_at_ln_k_is_a_plateau_at_chance():
+    # p006: one epoch over 55,000 samples, loss 2.3037 against ln 10 = 2.3026, accuracy 0.1120
+    report = _post("p006")
+    (f,) = [f for f in report.findings if f.symptom == "plateau"]
+    assert f.stats["stuck"] and f.stats["chance_level"] == pytest.approx(math.log(10), rel=1e-3)
+    assert f.stats["n_epochs"] == 1 and report.top_cause.cause == "stuck_at_prior"
+    # p066's single epoch is nan, and a first epoch that learned (p119's 1.7893) is no plateau
+    assert all(f.symptom != "plateau" for f in _post("p066").findings)

@@ -25,6 +25,10 @@ from . import significance as stats
 from .base import SeriesDetector, epoch_int
 from .trend import theil_trend
 
+#: One or two epochs count as at chance only this much closer to it (a third of ``chance_tol``): with no
+#: trend to judge, only an average that learning could not have left so close.
+SHORT_CHANCE_TOL = 1.0 / 3.0
+
 
 class PlateauDetector(SeriesDetector):
     """Flag a loss that did not move, or that sits at chance level.
@@ -58,6 +62,9 @@ class PlateauDetector(SeriesDetector):
             # Every epoch shown prints the same loss: a short paste of a frozen run. Two independent
             # epoch averages of a training run agree to the printed digits by chance almost never.
             return [self._frozen(raw, ep, metric, 2)]
+        if 1 <= raw.size < 3 and self.chance_level is not None and self.chance_level > 0 \
+                and np.all(np.abs(raw / self.chance_level - 1.0) <= SHORT_CHANCE_TOL * self.chance_tol):
+            return [self._short_at_chance(raw, ep, metric)]
         if raw.size < 3:
             # A loss frozen below zero (an impossible cross-entropy whose outputs sit at the clip) is as
             # frozen as one above it; only the log-scale trend needs positive values.
@@ -82,6 +89,22 @@ class PlateauDetector(SeriesDetector):
             if f is not None:
                 return [f]
         return []
+
+    def _short_at_chance(self, raw: np.ndarray, ep: np.ndarray, metric: str) -> Finding:
+        """One or two epochs whose averages sit at the chance level: no trend to judge, but an epoch
+        average is the mean over all its updates, so any learning in the epoch would pull it below."""
+        chance = float(self.chance_level or 0.0)
+        worst = float(np.max(np.abs(raw / chance - 1.0)))
+        level = float(raw[-1])
+        st = {"level": rfloat(level), "slope": 0.0, "rel_change": 0.0, "stuck": True,
+              "chance_level": rfloat(chance), "n_epochs": int(raw.size)}
+        msg = (f"{metric} {level:.4g} at chance level {chance:.4g}"
+               + (f" = {self.chance_source}" if self.chance_source else "")
+               + f" in every epoch shown ({raw.size}; at most {worst:.2%} from it): the epoch averages show no"
+               " learning at all")
+        conf = clip01(1.0 - worst / (SHORT_CHANCE_TOL * self.chance_tol)) * (1.0 - math.exp(-raw.size))
+        return Finding(symptom=self.symptom, metric=metric, start_epoch=epoch_int(ep[0]), end_epoch=epoch_int(ep[-1]),
+                       confidence=clip01(conf), stats=st, message=msg)
 
     def _frozen(self, raw: np.ndarray, ep: np.ndarray, metric: str, same: int) -> Finding:
         level = float(raw[-1])
