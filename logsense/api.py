@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any, Callable
 
 from . import context as _context
-from .log import Log, Run
+from .log import Log, Run, memoised
 from .parse import decode, structured
 from .parse.arrays import extract_predictions
 from .parse.stream import LogStream
@@ -149,10 +149,11 @@ def diagnose(source: Any, *, on_run: Callable[[int, int], None] | None = None, *
         for run in log.runs:
             run.context = _context.apply_overrides(run.context, overrides)
     run_findings: dict[int, list] = {}
-    for done, run in enumerate(log.runs, 1):
-        run_findings[run.index] = _detect.detect_run(run, log.warnings)
-        if on_run is not None:
-            on_run(done, len(log.runs))
-    log_findings = _detect.detect_log(log, run_findings)
-    ranked = _causes.rank_causes(log, run_findings, log_findings)
+    with memoised(log.runs):  # each run's series are built once for all detectors and causes
+        for done, run in enumerate(log.runs, 1):
+            run_findings[run.index] = _detect.detect_run(run, log.warnings)
+            if on_run is not None:
+                on_run(done, len(log.runs))
+        log_findings = _detect.detect_log(log, run_findings)
+        ranked = _causes.rank_causes(log, run_findings, log_findings)
     return Report(log=log, run_findings=run_findings, log_findings=log_findings, causes=ranked)

@@ -6,7 +6,8 @@ pandas DataFrames are built on demand for people, numpy arrays for the maths.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import chain
@@ -118,7 +119,13 @@ class Run:
             >>> Run(epoch_records=[{"epoch": 1, "loss": 0.5}, {"epoch": 2, "loss": 0.4, "val_loss": 0.6}]).metrics
             ['loss', 'val_loss']
         """
-        return _metric_names(self.epoch_records, EPOCH_KEYS)
+        memo = self.__dict__.get("_memo")
+        if memo is None:
+            return _metric_names(self.epoch_records, EPOCH_KEYS)
+        names = memo.get(METRICS)
+        if names is None:
+            names = memo[METRICS] = _metric_names(self.epoch_records, EPOCH_KEYS)
+        return list(names)
 
     @property
     def step_metrics(self) -> list[str]:
@@ -138,7 +145,13 @@ class Run:
             >>> Run(epoch_records=[{"epoch": 1, "loss": 0.5}, {"epoch": 2, "val_loss": 0.6}]).series("loss").tolist()
             [0.5, nan]
         """
-        return np.array([_as_float(r.get(metric)) for r in self.epoch_records], dtype=float)
+        memo = self.__dict__.get("_memo")
+        if memo is None:
+            return np.array([_as_float(r.get(metric)) for r in self.epoch_records], dtype=float)
+        values = memo.get(metric)
+        if values is None:
+            values = memo[metric] = np.array([_as_float(r.get(metric)) for r in self.epoch_records], dtype=float)
+        return values.copy()  # the caller's own array: some detectors edit theirs in place
 
     def epoch_numbers(self) -> np.ndarray:
         """Epoch numbers as printed (a resumed run may start at 928), by position where none was printed.
@@ -147,7 +160,14 @@ class Run:
             >>> Run(epoch_records=[{"epoch": 928, "loss": 0.35}, {"epoch": 929, "loss": 0.36}]).epoch_numbers().tolist()
             [928.0, 929.0]
         """
-        return np.array([r.get("epoch", i) for i, r in enumerate(self.epoch_records)], dtype=float)
+        memo = self.__dict__.get("_memo")
+        if memo is None:
+            return np.array([r.get("epoch", i) for i, r in enumerate(self.epoch_records)], dtype=float)
+        epochs = memo.get(EPOCHS)
+        if epochs is None:
+            epochs = memo[EPOCHS] = np.array([r.get("epoch", i) for i, r in enumerate(self.epoch_records)],
+                                             dtype=float)
+        return epochs.copy()
 
     def invalidate(self) -> None:
         """Forget cached DataFrames after records were changed in place.
@@ -161,6 +181,9 @@ class Run:
         """
         self.__dict__.pop("epochs", None)
         self.__dict__.pop("steps", None)
+        memo = self.__dict__.get("_memo")
+        if memo is not None:
+            memo.clear()
 
     def to_dict(self) -> dict[str, Any]:
         """The run as in ``logsense parse --json`` (call `jsonable` on it for strict JSON).
@@ -188,6 +211,36 @@ class Run:
         span = f" [{epochs[0]:g}-{epochs[-1]:g}]" if epochs.size > 1 else ""
         return (f"Run(index={self.index}, epochs={len(self.epoch_records)}{span}, steps={len(self.step_records)}, "
                 f"format={m.get('format')!r}, locale={m.get('locale')!r}, metrics={_few(self.metrics)})")
+
+
+#: Keys of a run's memo that no metric can have (metric names are strings).
+METRICS, EPOCHS = ("metrics",), ("epochs",)
+
+
+@contextmanager
+def memoised(runs: Iterable[Run]) -> Iterator[None]:
+    """Within the block, each run builds its series, epoch numbers and metric names once.
+
+    A diagnosis asks for the same series a dozen times per run (every detector and cause reads
+    ``run.series("loss")``); rebuilding it from the record dicts each time was an eighth of the
+    diagnosis of a log of thousands of short runs. The records must not change inside the block
+    (or `Run.invalidate` must be called); each call still returns a fresh array and list, so a
+    caller may edit what it got. Nested blocks share the outer block's memo.
+
+    Example:
+        >>> run = Run(epoch_records=[{"epoch": 1, "loss": 0.5}, {"epoch": 2, "loss": 0.25}])
+        >>> with memoised([run]):
+        ...     a = run.series("loss"); a[0] = 9.0; run.series("loss").tolist()
+        [0.5, 0.25]
+    """
+    fresh = [run for run in runs if "_memo" not in run.__dict__]
+    for run in fresh:
+        run.__dict__["_memo"] = {}
+    try:
+        yield
+    finally:
+        for run in fresh:
+            run.__dict__.pop("_memo", None)
 
 
 @dataclass

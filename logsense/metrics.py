@@ -54,32 +54,40 @@ def is_accuracy(name: str) -> bool:
 
 def loss_metrics(run: Run) -> list[str]:
     """Every loss-like metric of the run, training and validation, in print order."""
-    return [m for m in run.metrics if is_loss(m)]
+    return list(_roles(tuple(run.metrics))[0])
 
 
 def train_losses(run: Run) -> list[str]:
-    return [m for m in loss_metrics(run) if not is_validation(m)]
+    return list(_roles(tuple(run.metrics))[1])
 
 
 def main_loss(run: Run) -> str | None:
     """The training loss to judge the run by: ``loss`` when printed, else the first loss-like metric."""
-    losses = train_losses(run)
-    if "loss" in losses:
-        return "loss"
-    return losses[0] if losses else None
+    return _roles(tuple(run.metrics))[2]
 
 
 def accuracy_metric(run: Run, validation: bool = False) -> str | None:
     """The (validation) accuracy metric, if the run printed one."""
-    for m in run.metrics:
-        if is_accuracy(m) and is_validation(m) == validation:
-            return m
-    return None
+    return _roles(tuple(run.metrics))[4 if validation else 3]
 
 
 def train_val_pairs(run: Run, kind: str = "loss") -> list[tuple[str, str]]:
     """(training, validation) metric pairs present in the run, for losses or accuracies."""
-    test = is_loss if kind == "loss" else is_accuracy
-    names = set(run.metrics)
-    return [(m, val_name(m)) for m in run.metrics
-            if test(m) and not is_validation(m) and val_name(m) in names]
+    return list(_roles(tuple(run.metrics))[5 if kind == "loss" else 6])
+
+
+@lru_cache(maxsize=4096)  # the detectors ask these of every run, and a log's runs print the same few names
+def _roles(metrics: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...], str | None, str | None, str | None,
+                                              tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """What the metric names of a run are: (losses, training losses, main loss, accuracy,
+    validation accuracy, loss pairs, accuracy pairs), each in print order."""
+    losses = tuple(m for m in metrics if is_loss(m))
+    train = tuple(m for m in losses if not is_validation(m))
+    main = "loss" if "loss" in train else (train[0] if train else None)
+    acc = next((m for m in metrics if is_accuracy(m) and not is_validation(m)), None)
+    val_acc = next((m for m in metrics if is_accuracy(m) and is_validation(m)), None)
+    names = set(metrics)
+    loss_pairs = tuple((m, val_name(m)) for m in metrics if is_loss(m) and not is_validation(m) and val_name(m) in names)
+    acc_pairs = tuple((m, val_name(m)) for m in metrics
+                      if is_accuracy(m) and not is_validation(m) and val_name(m) in names)
+    return losses, train, main, acc, val_acc, loss_pairs, acc_pairs

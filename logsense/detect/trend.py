@@ -41,6 +41,10 @@ def _trend_of(y_bytes: bytes, t_bytes: bytes) -> Trend:
 
 
 def _theil_trend(y: np.ndarray, t: np.ndarray) -> Trend:
+    if SMALL_MIN <= y.size <= SMALL_MAX:
+        small = _small_trend(y.tolist(), t.tolist())
+        if small is not None:
+            return small
     if y.size < 2 or np.ptp(t) == 0:
         return Trend(0.0, float(y.mean()) if y.size else 0.0, 1.0, 1.0, int(y.size))
     ts, ys = thin(t, y)
@@ -50,6 +54,41 @@ def _theil_trend(y: np.ndarray, t: np.ndarray) -> Trend:
     with np.errstate(all="ignore"):
         up, down = (p if math.isfinite(p) else 1.0 for p in stats.kendall_sides(t, y))
     return Trend(float(slope), float(intercept), up, down, int(y.size))
+
+
+#: Series this short (a sweep's three-epoch runs) take `_small_trend`: numpy's per-call overhead
+#: there was most of the cost of a trend.
+SMALL_MIN, SMALL_MAX = 3, 8
+
+
+def _small_trend(y: list[float], t: list[float]) -> Trend | None:
+    """`_theil_trend` of a short series in plain Python, to the last bit: the same pairwise slopes
+    (``(y_i - y_j) / (t_i - t_j)`` for ``t_i > t_j``), the same medians, and the exact Kendall
+    p-values from the discordant count. None (use the general path) unless every value is finite
+    and neither the epochs nor the values have ties, the case where the exact test applies."""
+    n = len(y)
+    if not all(math.isfinite(v) for v in y) or not all(math.isfinite(v) for v in t):
+        return None
+    if len(set(y)) < n or len(set(t)) < n:
+        return None
+    slopes, discordant = [], 0
+    for i in range(n):
+        for j in range(n):
+            if t[i] > t[j]:
+                slopes.append((y[i] - y[j]) / (t[i] - t[j]))
+                if y[i] < y[j]:
+                    discordant += 1
+    slopes.sort()
+    slope = _median_sorted(slopes)
+    intercept = float(_median_sorted(sorted(y)) - slope * _median_sorted(sorted(t)))
+    up = stats._kendall_exact(n, discordant, "greater")
+    down = stats._kendall_exact(n, discordant, "less")
+    return Trend(float(slope), intercept, up if math.isfinite(up) else 1.0, down if math.isfinite(down) else 1.0, n)
+
+
+def _median_sorted(v: list[float]) -> float:
+    h = len(v) // 2
+    return v[h] if len(v) % 2 else (v[h - 1] + v[h]) / 2.0
 
 
 #: Theil-Sen looks at every pair of points; beyond this many points it uses an evenly spaced subset.
