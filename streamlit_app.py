@@ -415,17 +415,40 @@ def show_chart(owner: Any, key: tuple, build: Any, *, stem: str | None = None, d
     """Draw a chart whose Vega-Lite spec is built once per diagnosis and kept on ``owner`` (a run, a
     cause, a prediction of the shared report): Altair's validation costs seconds per chart on a
     busy server, and twenty sessions opening the same seed need it done once, not twenty times."""
-    specs = owner.__dict__.setdefault("_page_specs", {})
-    spec = specs.get(key)
+    spec = chart_spec(owner, key, build)
     if spec is None:
-        chart = build()
-        if chart is None:
-            return False
-        spec = specs[key] = chart.to_dict()
-    st.vega_lite_chart(spec=spec, width="stretch")
+        return False
+    st.vega_lite_chart(spec=page_spec(owner, key, spec), width="stretch")
     if stem:
         image_downloads(spec, stem, key=download_key or stem)
     return True
+
+
+def chart_spec(owner: Any, key: tuple, build: Any) -> dict | None:
+    """The chart's Vega-Lite spec (None: nothing to draw), built on the first page run that needs it."""
+    specs = owner.__dict__.setdefault("_page_specs", {})
+    if key not in specs:
+        chart = build()
+        specs[key] = None if chart is None else chart.to_dict()
+    return specs[key]
+
+
+def page_spec(owner: Any, key: tuple, spec: dict) -> dict:
+    """The spec with its datasets already as Arrow bytes, kept beside it: Streamlit converts inline
+    datasets to Arrow on every page run, a third of a cache-hit seed page's CPU in the server."""
+    kept = owner.__dict__.setdefault("_page_arrow", {})
+    out = kept.get(key)
+    if out is None:
+        out = dict(spec)
+        if isinstance(spec.get("datasets"), dict):
+            try:
+                from streamlit.dataframe_util import convert_anything_to_arrow_bytes
+                out["datasets"] = {name: convert_anything_to_arrow_bytes(values)
+                                   for name, values in spec["datasets"].items()}
+            except Exception:  # noqa: BLE001 - Streamlit's own (slower) conversion still draws it
+                out = dict(spec)
+        kept[key] = out
+    return out
 
 
 def image_downloads(chart: Any, stem: str, *, key: str) -> None:
@@ -644,9 +667,11 @@ def share_panel(report: logsense.Report, source: Any, overrides: dict[str, Any])
         if top and top[0].replay is not None:
             runs = {r.index: r for r in report.log.runs}
             run = runs.get(top[0].runs[0]) if top[0].runs else None
-            chart = plot.replay_chart(top[0], epochs=run.epoch_numbers() if run is not None else None)
-            if chart is not None:
-                st.download_button("PNG of the replay chart for the post", lambda: plot.to_image(chart, "png"),
+            # the spec the cause card drew (same cause, same epochs, linear axis): not rebuilt per page run
+            epochs = run.epoch_numbers() if run is not None else None
+            spec = chart_spec(top[0], ("replay", False), lambda: plot.replay_chart(top[0], epochs=epochs))
+            if spec is not None:
+                st.download_button("PNG of the replay chart for the post", lambda: plot.to_image(spec, "png"),
                                    f"replay_{top[0].cause}.png", "image/png", key="share-png")
 
 
