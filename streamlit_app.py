@@ -369,16 +369,17 @@ def cause_card(rank: int, group: Any, report: logsense.Report, names: dict[int, 
         if cause.fix:
             st.markdown(f"**Fix.** {md(cause.fix)}")
         if cause.replay is not None:
-            replay_table(cause.replay)
+            replay_table(cause)
             replay_panel(cause, runs.get(cause.runs[0]) if cause.runs else None, key=f"cause{rank}")
         try_fix_panel(cause, report, key=f"fix{rank}")
 
 
-def replay_table(replay: logsense.Replay) -> None:
-    figures = replay_figures(replay)
+def replay_table(cause: logsense.Cause) -> None:
+    figures = replay_figures(cause.replay)
     if figures:
-        st.dataframe(pd.DataFrame({"replay figure": list(figures), "value": [fmt(v) for v in figures.values()]}),
-                     hide_index=True, width="stretch", height=min(36 + 35 * len(figures), 250))
+        frame = kept(cause, "replay-table", lambda: pd.DataFrame(
+            {"replay figure": list(figures), "value": [fmt(v) for v in figures.values()]}))
+        st.dataframe(frame, hide_index=True, width="stretch", height=min(36 + 35 * len(figures), 250))
 
 
 def replay_panel(cause: logsense.Cause, run: logsense.Run | None, *, key: str) -> None:
@@ -538,11 +539,20 @@ def _clear_overrides() -> None:
 
 # ---------------------------------------------------------------------- runs
 
-def findings_table(findings: list[logsense.Finding]) -> None:
+def kept(owner: Any, key: Any, build: Any) -> Any:
+    """``build()`` once per diagnosis, kept on ``owner`` (a run, a cause, the log of the shared report):
+    every session opening the same log reuses the tables instead of re-deriving them per page run."""
+    cache = owner.__dict__.setdefault("_page_kept", {})
+    if key not in cache:
+        cache[key] = build()
+    return cache[key]
+
+
+def findings_table(findings: list[logsense.Finding], owner: Any) -> None:
     """Findings as a wrapping table (the message column is read whole at any width)."""
-    frame = _findings_frame(findings)
+    frame = kept(owner, "findings-table", lambda: _findings_frame(findings))
     if len(frame) <= 40:
-        st.table(frame.set_index("run"))
+        st.table(kept(owner, "findings-by-run", lambda: frame.set_index("run")))
     else:
         st.dataframe(frame, hide_index=True, width="stretch")
 
@@ -559,7 +569,7 @@ def run_panel(run: logsense.Run, findings: list[logsense.Finding], status: str, 
                  f"{len(run.events)} callback events")
     st.markdown(" · ".join(facts))
     if findings:
-        findings_table(findings)
+        findings_table(findings, run)
     else:
         st.success("No symptoms in this run.")
 
@@ -586,9 +596,10 @@ def run_panel(run: logsense.Run, findings: list[logsense.Finding], status: str, 
                        stem=f"run{run.index}_steps", download_key=f"run{run.index}-steps")
     if run.events:
         st.markdown("**Callback events**")
-        st.dataframe(table_frame(pd.DataFrame([e.to_dict() for e in run.events])), hide_index=True, width="stretch")
+        st.dataframe(kept(run, "events-table", lambda: table_frame(pd.DataFrame([e.to_dict() for e in run.events]))),
+                     hide_index=True, width="stretch")
     with st.expander("Epoch table", expanded=len(run.epoch_records) <= 12):
-        st.dataframe(table_frame(run.epochs), hide_index=True, width="stretch")
+        st.dataframe(kept(run, "epochs-table", lambda: table_frame(run.epochs)), hide_index=True, width="stretch")
     with st.container(horizontal=True):
         st.download_button("Epochs as CSV", lambda: run.epochs.to_csv(index=False), f"run{run.index}_epochs.csv",
                            "text/csv", key=f"csv-epochs-{run.index}")
@@ -598,7 +609,7 @@ def run_panel(run: logsense.Run, findings: list[logsense.Finding], status: str, 
 
 def runs_section(report: logsense.Report) -> None:
     runs = report.log.runs
-    frame = runs_frame(report)
+    frame = kept(report.log, "runs-frame", lambda: runs_frame(report))
     statuses = dict(zip(frame["run"], frame["status"]))
     names = dict(zip(frame["run"], frame["name"]))
     st.header("Runs")
@@ -756,7 +767,7 @@ def show_report(report: logsense.Report, source: Any, overrides: dict[str, Any])
     if report.log_findings or log.predictions:
         st.header("Across runs and pasted predictions")
         if report.log_findings:
-            findings_table(report.log_findings)
+            findings_table(report.log_findings, log)
         for p in log.predictions:
             st.caption(f"Pasted array at line {p.line}: shape {'x'.join(map(str, p.shape))}"
                        + (", rows elided" if p.elided else ""))
