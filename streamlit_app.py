@@ -369,16 +369,17 @@ def cause_card(rank: int, group: Any, report: logsense.Report, names: dict[int, 
         if cause.fix:
             st.markdown(f"**Fix.** {md(cause.fix)}")
         if cause.replay is not None:
-            replay_table(cause.replay)
+            replay_table(cause)
             replay_panel(cause, runs.get(cause.runs[0]) if cause.runs else None, key=f"cause{rank}")
         try_fix_panel(cause, report, key=f"fix{rank}")
 
 
-def replay_table(replay: logsense.Replay) -> None:
-    figures = replay_figures(replay)
+def replay_table(cause: logsense.Cause) -> None:
+    figures = replay_figures(cause.replay)
     if figures:
-        st.dataframe(pd.DataFrame({"replay figure": list(figures), "value": [fmt(v) for v in figures.values()]}),
-                     hide_index=True, width="stretch", height=min(36 + 35 * len(figures), 250))
+        frame = kept(cause, "replay-table", lambda: pd.DataFrame(
+            {"replay figure": list(figures), "value": [fmt(v) for v in figures.values()]}))
+        st.dataframe(frame, hide_index=True, width="stretch", height=min(36 + 35 * len(figures), 250))
 
 
 def replay_panel(cause: logsense.Cause, run: logsense.Run | None, *, key: str) -> None:
@@ -415,17 +416,40 @@ def show_chart(owner: Any, key: tuple, build: Any, *, stem: str | None = None, d
     """Draw a chart whose Vega-Lite spec is built once per diagnosis and kept on ``owner`` (a run, a
     cause, a prediction of the shared report): Altair's validation costs seconds per chart on a
     busy server, and twenty sessions opening the same seed need it done once, not twenty times."""
-    specs = owner.__dict__.setdefault("_page_specs", {})
-    spec = specs.get(key)
+    spec = chart_spec(owner, key, build)
     if spec is None:
-        chart = build()
-        if chart is None:
-            return False
-        spec = specs[key] = chart.to_dict()
-    st.vega_lite_chart(spec=spec, width="stretch")
+        return False
+    st.vega_lite_chart(spec=page_spec(owner, key, spec), width="stretch")
     if stem:
         image_downloads(spec, stem, key=download_key or stem)
     return True
+
+
+def chart_spec(owner: Any, key: tuple, build: Any) -> dict | None:
+    """The chart's Vega-Lite spec (None: nothing to draw), built on the first page run that needs it."""
+    specs = owner.__dict__.setdefault("_page_specs", {})
+    if key not in specs:
+        chart = build()
+        specs[key] = None if chart is None else chart.to_dict()
+    return specs[key]
+
+
+def page_spec(owner: Any, key: tuple, spec: dict) -> dict:
+    """The spec with its datasets already as Arrow bytes, kept beside it: Streamlit converts inline
+    datasets to Arrow on every page run, a third of a cache-hit seed page's CPU in the server."""
+    kept = owner.__dict__.setdefault("_page_arrow", {})
+    out = kept.get(key)
+    if out is None:
+        out = dict(spec)
+        if isinstance(spec.get("datasets"), dict):
+            try:
+                from streamlit.dataframe_util import convert_anything_to_arrow_bytes
+                out["datasets"] = {name: convert_anything_to_arrow_bytes(values)
+                                   for name, values in spec["datasets"].items()}
+            except Exception:  # noqa: BLE001 - Streamlit's own (slower) conversion still draws it
+                out = dict(spec)
+        kept[key] = out
+    return out
 
 
 def image_downloads(chart: Any, stem: str, *, key: str) -> None:
@@ -515,11 +539,20 @@ def _clear_overrides() -> None:
 
 # ---------------------------------------------------------------------- runs
 
-def findings_table(findings: list[logsense.Finding]) -> None:
+def kept(owner: Any, key: Any, build: Any) -> Any:
+    """``build()`` once per diagnosis, kept on ``owner`` (a run, a cause, the log of the shared report):
+    every session opening the same log reuses the tables instead of re-deriving them per page run."""
+    cache = owner.__dict__.setdefault("_page_kept", {})
+    if key not in cache:
+        cache[key] = build()
+    return cache[key]
+
+
+def findings_table(findings: list[logsense.Finding], owner: Any) -> None:
     """Findings as a wrapping table (the message column is read whole at any width)."""
-    frame = _findings_frame(findings)
+    frame = kept(owner, "findings-table", lambda: _findings_frame(findings))
     if len(frame) <= 40:
-        st.table(frame.set_index("run"))
+        st.table(kept(owner, "findings-by-run", lambda: frame.set_index("run")))
     else:
         st.dataframe(frame, hide_index=True, width="stretch")
 
@@ -536,7 +569,7 @@ def run_panel(run: logsense.Run, findings: list[logsense.Finding], status: str, 
                  f"{len(run.events)} callback events")
     st.markdown(" · ".join(facts))
     if findings:
-        findings_table(findings)
+        findings_table(findings, run)
     else:
         st.success("No symptoms in this run.")
 
@@ -563,9 +596,10 @@ def run_panel(run: logsense.Run, findings: list[logsense.Finding], status: str, 
                        stem=f"run{run.index}_steps", download_key=f"run{run.index}-steps")
     if run.events:
         st.markdown("**Callback events**")
-        st.dataframe(table_frame(pd.DataFrame([e.to_dict() for e in run.events])), hide_index=True, width="stretch")
+        st.dataframe(kept(run, "events-table", lambda: table_frame(pd.DataFrame([e.to_dict() for e in run.events]))),
+                     hide_index=True, width="stretch")
     with st.expander("Epoch table", expanded=len(run.epoch_records) <= 12):
-        st.dataframe(table_frame(run.epochs), hide_index=True, width="stretch")
+        st.dataframe(kept(run, "epochs-table", lambda: table_frame(run.epochs)), hide_index=True, width="stretch")
     with st.container(horizontal=True):
         st.download_button("Epochs as CSV", lambda: run.epochs.to_csv(index=False), f"run{run.index}_epochs.csv",
                            "text/csv", key=f"csv-epochs-{run.index}")
@@ -575,7 +609,7 @@ def run_panel(run: logsense.Run, findings: list[logsense.Finding], status: str, 
 
 def runs_section(report: logsense.Report) -> None:
     runs = report.log.runs
-    frame = runs_frame(report)
+    frame = kept(report.log, "runs-frame", lambda: runs_frame(report))
     statuses = dict(zip(frame["run"], frame["status"]))
     names = dict(zip(frame["run"], frame["name"]))
     st.header("Runs")
@@ -644,9 +678,11 @@ def share_panel(report: logsense.Report, source: Any, overrides: dict[str, Any])
         if top and top[0].replay is not None:
             runs = {r.index: r for r in report.log.runs}
             run = runs.get(top[0].runs[0]) if top[0].runs else None
-            chart = plot.replay_chart(top[0], epochs=run.epoch_numbers() if run is not None else None)
-            if chart is not None:
-                st.download_button("PNG of the replay chart for the post", lambda: plot.to_image(chart, "png"),
+            # the spec the cause card drew (same cause, same epochs, linear axis): not rebuilt per page run
+            epochs = run.epoch_numbers() if run is not None else None
+            spec = chart_spec(top[0], ("replay", False), lambda: plot.replay_chart(top[0], epochs=epochs))
+            if spec is not None:
+                st.download_button("PNG of the replay chart for the post", lambda: plot.to_image(spec, "png"),
                                    f"replay_{top[0].cause}.png", "image/png", key="share-png")
 
 
@@ -731,7 +767,7 @@ def show_report(report: logsense.Report, source: Any, overrides: dict[str, Any])
     if report.log_findings or log.predictions:
         st.header("Across runs and pasted predictions")
         if report.log_findings:
-            findings_table(report.log_findings)
+            findings_table(report.log_findings, log)
         for p in log.predictions:
             st.caption(f"Pasted array at line {p.line}: shape {'x'.join(map(str, p.shape))}"
                        + (", rows elided" if p.elided else ""))
