@@ -425,30 +425,38 @@ def show_chart(owner: Any, key: tuple, build: Any, *, stem: str | None = None, d
     return True
 
 
+def kept(owner: Any, key: Any, build: Any) -> Any:
+    """``build()`` once per diagnosis, kept on ``owner`` (a run, a cause, the log of the shared report):
+    every session opening the same log reuses the tables and charts instead of re-deriving them per page run."""
+    cache = owner.__dict__.setdefault("_page_kept", {})
+    if key not in cache:
+        cache[key] = build()
+    return cache[key]
+
+
 def chart_spec(owner: Any, key: tuple, build: Any) -> dict | None:
     """The chart's Vega-Lite spec (None: nothing to draw), built on the first page run that needs it."""
-    specs = owner.__dict__.setdefault("_page_specs", {})
-    if key not in specs:
+    def spec() -> dict | None:
         chart = build()
-        specs[key] = None if chart is None else chart.to_dict()
-    return specs[key]
+        return None if chart is None else chart.to_dict()
+    return kept(owner, ("spec", key), spec)
 
 
 def page_spec(owner: Any, key: tuple, spec: dict) -> dict:
     """The spec with its datasets already as Arrow bytes, kept beside it: Streamlit converts inline
     datasets to Arrow on every page run, a third of a cache-hit seed page's CPU in the server."""
-    kept = owner.__dict__.setdefault("_page_arrow", {})
-    out = kept.get(key)
-    if out is None:
-        out = dict(spec)
-        if isinstance(spec.get("datasets"), dict):
-            try:
-                from streamlit.dataframe_util import convert_anything_to_arrow_bytes
-                out["datasets"] = {name: convert_anything_to_arrow_bytes(values)
-                                   for name, values in spec["datasets"].items()}
-            except Exception:  # noqa: BLE001 - Streamlit's own (slower) conversion still draws it
-                out = dict(spec)
-        kept[key] = out
+    return kept(owner, ("arrow", key), lambda: _with_arrow(spec))
+
+
+def _with_arrow(spec: dict) -> dict:
+    out = dict(spec)
+    if isinstance(spec.get("datasets"), dict):
+        try:
+            from streamlit.dataframe_util import convert_anything_to_arrow_bytes
+            out["datasets"] = {name: convert_anything_to_arrow_bytes(values)
+                               for name, values in spec["datasets"].items()}
+        except Exception:  # noqa: BLE001 - Streamlit's own (slower) conversion still draws it
+            out = dict(spec)
     return out
 
 
@@ -538,15 +546,6 @@ def _clear_overrides() -> None:
 
 
 # ---------------------------------------------------------------------- runs
-
-def kept(owner: Any, key: Any, build: Any) -> Any:
-    """``build()`` once per diagnosis, kept on ``owner`` (a run, a cause, the log of the shared report):
-    every session opening the same log reuses the tables instead of re-deriving them per page run."""
-    cache = owner.__dict__.setdefault("_page_kept", {})
-    if key not in cache:
-        cache[key] = build()
-    return cache[key]
-
 
 def findings_table(findings: list[logsense.Finding], owner: Any) -> None:
     """Findings as a wrapping table (the message column is read whole at any width)."""
