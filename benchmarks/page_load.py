@@ -2,7 +2,7 @@
 
 One command::
 
-    python benchmarks/page_load.py [--sessions 20] [--loads 3] [--paste /work/scratch/cap20.txt] [--modes workers,inline]
+    python benchmarks/page_load.py [--sessions 20] [--loads 3] [--paste /work/scratch/cap20.txt] [--modes workers,gc,inline]
 
 For each mode it starts ``streamlit run streamlit_app.py`` on 127.0.0.1 and
 drives it with real Streamlit websocket clients (the ``/_stcore/stream``
@@ -20,10 +20,13 @@ clients cost the server nothing a real visitor would not:
 Time to diagnosis is from sending the rerun to the first delta carrying the
 verdict (``### Verdict``), or the first cause card for a page without one.
 Modes: ``workers`` (the page as shipped: diagnosis in worker processes,
-``logsense.serve``) and ``inline`` (``LOGSENSE_PAGE_WORKERS=0``: the same page
-diagnosing in the server's threads, as the page did before). Prints median,
-p95 and max per mode with the baseline beside them, and the load average
-(the machine is shared).
+``logsense.serve``), ``inline`` (``LOGSENSE_PAGE_WORKERS=0``: the same page
+diagnosing in the server's threads, as the page did before) and ``gc``
+(as shipped but with Streamlit's default ``runner.postScriptGC``: a full
+garbage collection after every script run, which the page's config turns
+off). Prints median, p95 and max per mode with the baseline beside them, the
+server's CPU seconds per page load and peak RSS, and the load average (the
+machine is shared).
 """
 from __future__ import annotations
 
@@ -58,7 +61,8 @@ def start_server(mode: str, port: int, log: Path) -> subprocess.Popen:
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port), "--server.address",
          "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none", "--server.maxMessageSize", "200"],
+         "--server.fileWatcherType", "none", "--server.maxMessageSize", "200"]
+        + (["--runner.postScriptGC", "true"] if mode == "gc" else []),
         cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -198,6 +202,19 @@ async def under_load(port: int, sessions: int, loads: int, text: str) -> tuple[l
     return results, missed
 
 
+def server_cpu(pid: int) -> float:
+    """CPU seconds the server process (not its worker processes) has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def describe(xs: list[float]) -> str:
     if not xs:
         return "no loads finished"
@@ -211,7 +228,7 @@ def main() -> None:
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--loads", type=int, default=3)
     ap.add_argument("--paste", type=Path, default=Path("/work/scratch/cap20.txt"))
-    ap.add_argument("--modes", default="workers,inline")
+    ap.add_argument("--modes", default="workers,gc,inline")
     args = ap.parse_args()
     if not args.paste.exists():
         sys.path.insert(0, str(ROOT / "tests" / "e2e"))
@@ -231,14 +248,16 @@ def main() -> None:
             cold_missed: list[str] = []
             asyncio.run(seed_loads(port, len(SEEDS), 0, warm, cold_missed))  # workers started, seeds cached once
             base: list[float] = []
+            cpu0 = server_cpu(proc.pid)
             asyncio.run(seed_loads(port, args.loads * len(SEEDS), 0, base, []))
+            cpu_alone = (server_cpu(proc.pid) - cpu0) / max(1, len(base))
             load1 = os.getloadavg()[0]
             results, missed = asyncio.run(under_load(port, args.sessions, args.loads, text))
             print(f"[{mode:7}] first loads (cold)        {describe(warm)}" + (f"  missed {cold_missed}" if cold_missed else ""))
-            print(f"[{mode:7}] one session, alone        {describe(base)}")
+            print(f"[{mode:7}] one session, alone        {describe(base)}  server CPU {cpu_alone * 1000:.0f} ms/load")
             print(f"[{mode:7}] {args.sessions} sessions + 20 MB paste {describe(results)}"
                   + (f"  missed {len(missed)}: {missed[:3]}" if missed else "")
-                  + f"  (load avg {load1:.1f} -> {os.getloadavg()[0]:.1f})")
+                  + f"  (load avg {load1:.1f} -> {os.getloadavg()[0]:.1f}; server peak RSS {peak_rss_mb(proc.pid):.0f} MB)")
         finally:
             proc.terminate()
             try:
